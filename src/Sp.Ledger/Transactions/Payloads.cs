@@ -1,0 +1,48 @@
+using Sp.Core.Model;
+
+namespace Sp.Ledger.Transactions;
+
+// Payloads of each transaction type (camelCase JSON). Sealed blobs are base64 HPKE messages (docs/formats.md).
+
+public sealed record ProviderCreate(string Name, string Description);
+
+public sealed record ProviderUpdate(string Name, string Description);
+
+/// <summary>Creates an offer owned by the sender (who must be a provider). TEE offers carry the TEE's
+/// certificate chain (PEM, TEE cert first) so clients can seal inputs to it.</summary>
+public sealed record OfferCreate(OfferType OfferType, OfferInfo Info, string? TeeCertificate = null);
+
+public sealed record OfferSetEnabled(long OfferId, bool Enabled);
+
+public sealed record SlotAdd(long OfferId, SlotInfo Info);
+
+/// <summary>A TEE offer's owner publishes the chain of its loader's current keys (after every restart).</summary>
+public sealed record TeeCertificateUpdate(long OfferId, string TeeCertificate);
+
+/// <summary>The consumer's solution, sealed to the TEE: the declared plaintext hash and size are public so the
+/// ledger can check the data owner's approval against them; the location and key are sealed.</summary>
+public sealed record SolutionInput(string Hash, long Size, string SealedResource);
+
+public sealed record DataInput(long OfferId, long SlotId);
+
+/// <summary>Creates a parent TEE order and one Data sub-order per data input.</summary>
+public sealed record WorkflowCreate(
+    long TeeOfferId,
+    long? TeeSlotId,
+    SolutionInput Solution,
+    List<DataInput> Data,
+    string ResultPublicKey);
+
+/// <summary>The data offer's owner completes a Data sub-order: releases the dataset (sealed to the TEE,
+/// together with the approved solution hash) for that solution hash only.</summary>
+public sealed record OrderComplete(long OrderId, OrderStatus Status, string SolutionHash, string? SealedResource);
+
+/// <summary>The TEE offer's owner takes a parent order (New -> Processing).</summary>
+public sealed record OrderStart(long OrderId);
+
+public sealed record OrderReportPublish(long OrderId, OrderReport Report);
+
+/// <summary>The TEE ends a parent order; the result location and key are sealed to the consumer's result key.</summary>
+public sealed record OrderFinish(long OrderId, OrderStatus Status, string? SealedResult, string Message);
+
+public sealed record OrderCancel(long OrderId);

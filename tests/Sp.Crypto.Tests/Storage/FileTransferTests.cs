@@ -244,6 +244,18 @@ public sealed class FileTransferTests
         Assert.Contains(missing, e.Message);
     }
 
+    [Fact]
+    public async Task Directory_With_Symlink_Is_Refused_And_Stores_Nothing()
+    {
+        var (dir, store, transfer) = Setup();
+        using var __ = dir;
+        dir.Write("d/real.txt", "x");
+        File.CreateSymbolicLink(dir.Combine("d", "link"), dir.Combine("d", "real.txt"));
+        var e = await Assert.ThrowsAsync<IOException>(() => transfer.UploadAsync(dir.Combine("d"), null));
+        Assert.Contains(dir.Combine("d", "link"), e.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(store.Root));
+    }
+
     private sealed class SyncProgress(Action<TransferProgress> report) : IProgress<TransferProgress>
     {
         public void Report(TransferProgress value) => report(value);

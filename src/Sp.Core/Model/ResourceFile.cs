@@ -38,7 +38,7 @@ public sealed record HashInfo
 public sealed record EncryptionInfo
 {
     public string Algo { get; init; } = "AES";
-    /// <summary>Our authenticated stream format (docs/formats.md): chunked AES-256-GCM.</summary>
+    /// <summary>Our authenticated stream format (docs/formats-stream.md): chunked AES-256-GCM.</summary>
     public string Cipher { get; init; } = "aes-256-gcm-stream";
     public required string Key { get; init; }
     public string Encoding { get; init; } = "base64";

@@ -80,13 +80,14 @@ public sealed class SqliteLedgerStore : ILedgerStore
         long after = 0;
         while (true)
         {
-            List<LedgerEntry> page;
+            List<Row> page;
             lock (_lock)
             {
                 ThrowIfDisposed();
                 page = ReadPage(after);
             }
-            foreach (var e in page) yield return e;
+            // Parsed one by one, so a corrupt body surfaces after every entry before it was handed out.
+            foreach (var row in page) yield return Parse(row);
             if (page.Count < ReadPageSize) yield break;
             after = page[^1].Seq;
         }
@@ -100,7 +101,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
             using var cmd = _db.CreateCommand();
             cmd.CommandText = "SELECT seq, hash, prev_hash, time, body FROM ledger ORDER BY seq DESC LIMIT 1;";
             using var r = cmd.ExecuteReader();
-            return r.Read() ? ReadRow(r) : null;
+            return r.Read() ? Parse(ReadRow(r)) : null;
         }
     }
 
@@ -148,39 +149,35 @@ public sealed class SqliteLedgerStore : ILedgerStore
         }
     }
 
-    private List<LedgerEntry> ReadPage(long afterSeq)
+    private readonly record struct Row(long Seq, string Hash, string PrevHash, long Time, string Body);
+
+    private List<Row> ReadPage(long afterSeq)
     {
         using var cmd = _db.CreateCommand();
         cmd.CommandText = "SELECT seq, hash, prev_hash, time, body FROM ledger WHERE seq > $after ORDER BY seq LIMIT $limit;";
         cmd.Parameters.AddWithValue("$after", afterSeq);
         cmd.Parameters.AddWithValue("$limit", ReadPageSize);
         using var r = cmd.ExecuteReader();
-        var page = new List<LedgerEntry>();
+        var page = new List<Row>();
         while (r.Read()) page.Add(ReadRow(r));
         return page;
     }
 
-    private LedgerEntry ReadRow(SqliteDataReader r)
+    private static Row ReadRow(SqliteDataReader r) => new(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetString(4));
+
+    private LedgerEntry Parse(Row row)
     {
-        var seq = r.GetInt64(0);
         SignedTransaction signed;
         try
         {
-            signed = JsonSerializer.Deserialize<SignedTransaction>(r.GetString(4), SpJson.Options)
+            signed = JsonSerializer.Deserialize<SignedTransaction>(row.Body, SpJson.Options)
                 ?? throw new JsonException("body is null");
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{Path}: ledger entry {seq}: body is not a signed transaction: {e.Message}", e);
+            throw new InvalidDataException($"{Path}: ledger entry {row.Seq}: body is not a signed transaction: {e.Message}", e);
         }
-        return new LedgerEntry
-        {
-            Seq = seq,
-            Hash = r.GetString(1),
-            PrevHash = r.GetString(2),
-            Time = r.GetInt64(3),
-            Signed = signed,
-        };
+        return new LedgerEntry { Seq = row.Seq, Hash = row.Hash, PrevHash = row.PrevHash, Time = row.Time, Signed = signed };
     }
 
     private void Exec(string sql)

@@ -1,0 +1,126 @@
+using System.Globalization;
+using Sp.Core.Model;
+using Sp.Ledger.State;
+using Sp.Ledger.Transactions;
+
+namespace Sp.Ledger.Machine;
+
+// Providers, offers, slots and TEE certificates.
+public static partial class MarketMachine
+{
+    /// <summary>Largest offer group value ("0" Input, "1" Processing, "2" Output).</summary>
+    private const int MaxOfferGroup = (int)OfferGroup.Output;
+
+    private static Step ProviderCreate(Ctx c, ProviderCreate p)
+    {
+        if (c.State.Providers.ContainsKey(c.From))
+            return Refuse($"provider {c.From} already exists (use provider.update to change its name or description)");
+        if (IsBlank(p.Name)) return Refuse("provider name: must not be empty");
+        return Accept(TxOutcome.Ok(), () => c.State.Providers[c.From] = new Provider
+        {
+            Address = c.From,
+            Name = p.Name,
+            Description = p.Description ?? "",
+            Created = c.Time,
+        });
+    }
+
+    private static Step ProviderUpdate(Ctx c, ProviderUpdate p)
+    {
+        if (!c.State.Providers.TryGetValue(c.From, out var provider))
+            return Refuse($"account {c.From} is not a provider: create the provider first (provider.create)");
+        if (IsBlank(p.Name)) return Refuse("provider name: must not be empty");
+        return Accept(TxOutcome.Ok(), () =>
+        {
+            provider.Name = p.Name;
+            provider.Description = p.Description ?? "";
+        });
+    }
+
+    private static Step OfferCreate(Ctx c, OfferCreate p)
+    {
+        if (!c.State.Providers.ContainsKey(c.From))
+            return Refuse($"account {c.From} is not a provider: create a provider first: provider-tools register ... (or spctl providers create)");
+        if (!Enum.IsDefined(p.OfferType)) return Refuse($"offerType: {(int)p.OfferType} is not an offer type");
+        if (ValidateOfferInfo(p.OfferType, p.Info) is { } infoError) return Refuse(infoError);
+        if (p.OfferType == OfferType.TeeOffer)
+        {
+            if (IsBlank(p.TeeCertificate))
+                return Refuse("a TeeOffer needs teeCertificate (the TEE's PEM certificate chain, TEE certificate first)");
+        }
+        else if (p.TeeCertificate is not null)
+        {
+            return Refuse($"teeCertificate: only a TeeOffer carries one, this offer is {p.OfferType}");
+        }
+
+        var id = c.State.NextOfferId;
+        return Accept(TxOutcome.Ok(OutcomeIds.OfferId, id), () =>
+        {
+            c.State.Offers[id] = new Offer
+            {
+                Id = id,
+                Type = p.OfferType,
+                Owner = c.From,
+                Info = p.Info,
+                TeeCertificate = p.TeeCertificate,
+                Enabled = true,
+                Created = c.Time,
+            };
+            c.State.NextOfferId = id + 1;
+        });
+    }
+
+    /// <summary>Checks offer-info.json's fields that the ledger relies on; null when valid.</summary>
+    private static string? ValidateOfferInfo(OfferType type, OfferInfo? info)
+    {
+        if (info is null) return "offer info: missing";
+        if (IsBlank(info.Name)) return "offer info: name must not be empty";
+        var expectedType = ((int)type).ToString(CultureInfo.InvariantCulture);
+        if (info.OfferType != expectedType)
+            return $"offer info: offerType is \"{info.OfferType}\" but the offer is created as {type}: expected \"{expectedType}\"";
+        if (info.Group is not { Length: 1 } g || g[0] < '0' || g[0] > '0' + MaxOfferGroup)
+            return $"offer info: group must be \"0\" (Input), \"1\" (Processing) or \"2\" (Output), got \"{info.Group}\"";
+        var accounts = info.AllowedAccounts ?? [];
+        for (var i = 0; i < accounts.Count; i++)
+            if (!Sp.Crypto.Accounts.Address.TryParse(accounts[i], out _))
+                return $"offer info: allowedAccounts[{i}] '{accounts[i]}' is not an account address (expected 0x followed by 40 hex digits)";
+        return null;
+    }
+
+    private static Step OfferSetEnabled(Ctx c, OfferSetEnabled p)
+    {
+        if (!c.State.Offers.TryGetValue(p.OfferId, out var offer)) return Refuse($"offer {p.OfferId} does not exist");
+        if (offer.Owner != c.From)
+            return Refuse($"only the owner of offer {offer.Id} ({offer.Owner}) can {(p.Enabled ? "enable" : "disable")} it; sender is {c.From}");
+        return Accept(TxOutcome.Ok(), () => offer.Enabled = p.Enabled);
+    }
+
+    private static Step SlotAdd(Ctx c, SlotAdd p)
+    {
+        if (!c.State.Offers.TryGetValue(p.OfferId, out var offer)) return Refuse($"offer {p.OfferId} does not exist");
+        if (offer.Owner != c.From)
+            return Refuse($"only the owner of offer {offer.Id} ({offer.Owner}) can add a slot to it; sender is {c.From}");
+        if (p.Info is null) return Refuse("slot info: missing");
+        if (p.Info.Info is null || p.Info.Usage is null || p.Info.Option is null)
+            return Refuse("slot info: needs the objects info, usage and option");
+
+        var id = c.State.NextSlotId;
+        return Accept(TxOutcome.Ok(OutcomeIds.SlotId, id), () =>
+        {
+            c.State.Slots[id] = new Slot { Id = id, OfferId = offer.Id, Info = p.Info };
+            offer.SlotIds.Add(id);
+            c.State.NextSlotId = id + 1;
+        });
+    }
+
+    private static Step TeeCertificate(Ctx c, TeeCertificateUpdate p)
+    {
+        if (!c.State.Offers.TryGetValue(p.OfferId, out var offer)) return Refuse($"offer {p.OfferId} does not exist");
+        if (offer.Type != OfferType.TeeOffer)
+            return Refuse($"offer {offer.Id} is a {offer.Type} offer: only a TeeOffer has a TEE certificate");
+        if (offer.Owner != c.From)
+            return Refuse($"only the owner of offer {offer.Id} ({offer.Owner}) can publish its TEE certificate; sender is {c.From}");
+        if (IsBlank(p.TeeCertificate)) return Refuse("teeCertificate: must not be empty");
+        return Accept(TxOutcome.Ok(), () => offer.TeeCertificate = p.TeeCertificate);
+    }
+}

@@ -1,0 +1,288 @@
+using System.Globalization;
+using Sp.Core.Model;
+using Sp.Ledger.State;
+using Sp.Ledger.Transactions;
+
+namespace Sp.Ledger.Machine;
+
+// Workflows (a parent TEE order with its Data sub-orders) and their lifecycle.
+//
+//   workflow.create  parent Blocked (while any Data sub-order is Blocked) or New (no data inputs)
+//   order.complete   data owner: sub-order Blocked -> Done (parent Blocked -> New once none is Blocked)
+//                                sub-order Blocked -> Error (parent -> Error: the data was not released)
+//   order.start      TEE owner: parent New -> Processing
+//   order.report     TEE owner: once, while Processing (or after it ended Done/Error)
+//   order.finish     TEE owner: parent Processing -> Done | Error
+//   order.cancel     consumer: New/Blocked -> Canceled; Processing -> Canceled unless an offer is not cancelable
+//                    TEE owner: New -> Canceled
+public static partial class MarketMachine
+{
+    /// <summary>Length of a SHA-256 digest in lowercase hex.</summary>
+    private const int Sha256HexLength = 64;
+
+    private static Step WorkflowCreate(Ctx c, WorkflowCreate p)
+    {
+        var s = c.State;
+        if (!s.Offers.TryGetValue(p.TeeOfferId, out var tee)) return Refuse($"TEE offer {p.TeeOfferId} does not exist");
+        if (tee.Type != OfferType.TeeOffer) return Refuse($"offer {tee.Id} is a {tee.Type} offer, expected a TeeOffer for --tee");
+        if (!tee.Enabled) return Refuse($"TEE offer {tee.Id} is disabled");
+        if (IsBlank(tee.TeeCertificate)) return Refuse($"TEE offer {tee.Id} has no TEE certificate yet (its TEE has not started)");
+        if (NotAllowed(tee, c.From) is { } teeDenied) return Refuse(teeDenied);
+        if (p.TeeSlotId is { } teeSlotId && (!s.Slots.TryGetValue(teeSlotId, out var teeSlot) || teeSlot.OfferId != tee.Id))
+            return Refuse($"slot {teeSlotId} is not a slot of TEE offer {tee.Id}");
+
+        var solution = p.Solution;
+        if (solution is null) return Refuse("solution: missing");
+        if (!IsLowerHex(solution.Hash, Sha256HexLength))
+            return Refuse($"solution hash: expected {Sha256HexLength} lowercase hex digits (SHA-256), got '{solution.Hash}'");
+        if (solution.Size < 0) return Refuse($"solution size: expected >= 0, got {solution.Size}");
+        if (IsBlank(solution.SealedResource)) return Refuse("solution sealedResource: must not be empty");
+        if (IsBlank(p.ResultPublicKey)) return Refuse("resultPublicKey: must not be empty");
+
+        var inputs = p.Data ?? [];
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            var d = inputs[i];
+            if (d is null) return Refuse($"data[{i}]: missing");
+            if (!s.Offers.TryGetValue(d.OfferId, out var offer)) return Refuse($"data offer {d.OfferId} does not exist");
+            if (offer.Type != OfferType.Data) return Refuse($"offer {offer.Id} is a {offer.Type} offer, expected a Data offer for --data");
+            if (!offer.Enabled) return Refuse($"data offer {offer.Id} is disabled");
+            if (!s.Slots.TryGetValue(d.SlotId, out var slot) || slot.OfferId != offer.Id)
+                return Refuse($"slot {d.SlotId} is not a slot of data offer {offer.Id}");
+            if (NotAllowed(offer, c.From) is { } denied) return Refuse(denied);
+        }
+
+        var parentId = s.NextOrderId;
+        var subIds = Enumerable.Range(1, inputs.Count).Select(i => parentId + i).ToList();
+        var outcome = TxOutcome.Ok(new Dictionary<string, long> { [OutcomeIds.OrderId] = parentId }, subIds);
+        return Accept(outcome, () =>
+        {
+            s.Orders[parentId] = new Order
+            {
+                Id = parentId,
+                Type = OfferType.TeeOffer,
+                OfferId = tee.Id,
+                SlotId = p.TeeSlotId,
+                Consumer = c.From,
+                Status = inputs.Count > 0 ? OrderStatus.Blocked : OrderStatus.New,
+                Created = c.Time,
+                Modified = c.Time,
+                SubOrderIds = new List<long>(subIds),
+                Solution = solution,
+                ResultPublicKey = p.ResultPublicKey,
+            };
+            for (var i = 0; i < inputs.Count; i++)
+            {
+                s.Orders[subIds[i]] = new Order
+                {
+                    Id = subIds[i],
+                    ParentId = parentId,
+                    Type = OfferType.Data,
+                    OfferId = inputs[i].OfferId,
+                    SlotId = inputs[i].SlotId,
+                    Consumer = c.From,
+                    // Manual approval: a data offer holds no resource on the ledger, so its owner must release it.
+                    Status = OrderStatus.Blocked,
+                    Created = c.Time,
+                    Modified = c.Time,
+                };
+            }
+            s.NextOrderId = parentId + inputs.Count + 1;
+        });
+    }
+
+    private static string? NotAllowed(Offer offer, string consumer)
+    {
+        var allowed = offer.Info.AllowedAccounts;
+        if (allowed is null || allowed.Count == 0) return null;
+        return allowed.Any(a => string.Equals(a, consumer, StringComparison.OrdinalIgnoreCase))
+            ? null
+            : $"account {consumer} is not in allowedAccounts of offer {offer.Id}";
+    }
+
+    private static Step OrderComplete(Ctx c, OrderComplete p)
+    {
+        var s = c.State;
+        if (!s.Orders.TryGetValue(p.OrderId, out var sub)) return Refuse($"order {p.OrderId} does not exist");
+        if (sub.ParentId is not { } parentId || sub.Type != OfferType.Data)
+            return Refuse($"order {sub.Id} is a {sub.Type} {(sub.ParentId is null ? "order" : "sub-order")}: only a Data sub-order can be completed");
+        var offer = s.Offers[sub.OfferId];
+        if (offer.Owner != c.From)
+            return Refuse($"only the owner of offer {offer.Id} ({offer.Owner}) can complete sub-order {sub.Id}; sender is {c.From}");
+        if (sub.Status is not (OrderStatus.Blocked or OrderStatus.New))
+            return Refuse($"sub-order {sub.Id} is {sub.Status}: only a Blocked or New sub-order can be completed");
+        var parent = s.Orders[parentId];
+        if (parent.Status is not (OrderStatus.Blocked or OrderStatus.New))
+            return Refuse($"order {parent.Id} (parent of sub-order {sub.Id}) is {parent.Status}: its data can no longer be released");
+
+        switch (p.Status)
+        {
+            case OrderStatus.Done:
+            {
+                if (IsBlank(p.SealedResource))
+                    return Refuse($"sub-order {sub.Id}: status Done needs sealedResource (the dataset's resource file sealed to the TEE)");
+                var declared = parent.Solution!.Hash;
+                var given = (p.SolutionHash ?? "").Trim().ToLowerInvariant();
+                if (!string.Equals(given, declared, StringComparison.Ordinal))
+                    return Refuse($"solution hash mismatch: sub-order {sub.Id} is for solution {declared}, got {(given.Length == 0 ? "<none>" : given)}");
+                return Accept(TxOutcome.Ok(), () =>
+                {
+                    sub.Status = OrderStatus.Done;
+                    sub.SealedResource = p.SealedResource;
+                    sub.ApprovedSolutionHash = given;
+                    sub.Modified = c.Time;
+                    if (parent.Status == OrderStatus.Blocked &&
+                        parent.SubOrderIds.All(id => s.Orders[id].Status != OrderStatus.Blocked))
+                    {
+                        parent.Status = OrderStatus.New;
+                        parent.Modified = c.Time;
+                    }
+                });
+            }
+            case OrderStatus.Error:
+                return Accept(TxOutcome.Ok(), () =>
+                {
+                    sub.Status = OrderStatus.Error;
+                    sub.StatusMessage = $"the owner of offer {offer.Id} did not release the data";
+                    sub.Modified = c.Time;
+                    parent.Status = OrderStatus.Error;
+                    parent.StatusMessage = $"data sub-order {sub.Id} was completed with Error by the owner of offer {offer.Id}: the data was not released";
+                    parent.Modified = c.Time;
+                    // The workflow cannot run any more: its other pending data releases are moot.
+                    foreach (var id in parent.SubOrderIds)
+                    {
+                        var other = s.Orders[id];
+                        if (other.Status is not (OrderStatus.Blocked or OrderStatus.New)) continue;
+                        other.Status = OrderStatus.Canceled;
+                        other.Modified = c.Time;
+                    }
+                });
+            default:
+                return Refuse($"sub-order {sub.Id}: completion status must be Done or Error, got {p.Status}");
+        }
+    }
+
+    /// <summary>Finds a parent (TEE) order and checks the sender owns its TEE offer.</summary>
+    private static bool TryTeeOrder(Ctx c, long orderId, string action, out Order order, out Step refusal)
+    {
+        refusal = default;
+        if (!c.State.Orders.TryGetValue(orderId, out order!))
+        {
+            refusal = Refuse($"order {orderId} does not exist");
+            return false;
+        }
+        if (order.ParentId is { } parent)
+        {
+            refusal = Refuse($"order {orderId} is a sub-order of order {parent}: {action} applies to the parent TEE order {parent}");
+            return false;
+        }
+        var tee = c.State.Offers[order.OfferId];
+        if (tee.Owner != c.From)
+        {
+            refusal = Refuse($"only the owner of TEE offer {tee.Id} ({tee.Owner}) can {action} order {orderId}; sender is {c.From}");
+            return false;
+        }
+        return true;
+    }
+
+    private static Step OrderStart(Ctx c, OrderStart p)
+    {
+        if (!TryTeeOrder(c, p.OrderId, "start", out var order, out var refusal)) return refusal;
+        if (order.Status != OrderStatus.New)
+            return Refuse(order.Status == OrderStatus.Blocked
+                ? $"order {order.Id} is Blocked: its data sub-orders are not all completed yet"
+                : $"order {order.Id} is {order.Status}: expected New to start it");
+        return Accept(TxOutcome.Ok(), () =>
+        {
+            order.Status = OrderStatus.Processing;
+            order.Modified = c.Time;
+        });
+    }
+
+    private static Step OrderReport(Ctx c, OrderReportPublish p)
+    {
+        if (!TryTeeOrder(c, p.OrderId, "publish the report of", out var order, out var refusal)) return refusal;
+        if (order.Status is not (OrderStatus.Processing or OrderStatus.Done or OrderStatus.Error))
+            return Refuse($"order {order.Id} is {order.Status}: a report is published only once the TEE has taken the order (Processing)");
+        if (order.Report is not null)
+            return Refuse($"order {order.Id} already has a report (published in entry {order.ReportSeq}); a report is published once");
+        if (p.Report is null) return Refuse("report: missing");
+        if (IsBlank(p.Report.Certificate)) return Refuse("report certificate: must not be empty");
+        if (p.Report.WorkloadInfo is null) return Refuse("report workloadInfo: missing");
+        var expected = order.Id.ToString(CultureInfo.InvariantCulture);
+        if (p.Report.WorkloadInfo.OrderId != expected)
+            return Refuse($"report workloadInfo.orderId: expected \"{expected}\", got \"{p.Report.WorkloadInfo.OrderId}\"");
+        return Accept(TxOutcome.Ok(), () =>
+        {
+            order.Report = p.Report;
+            order.ReportSeq = c.Seq;
+            order.Modified = c.Time;
+        });
+    }
+
+    private static Step OrderFinish(Ctx c, OrderFinish p)
+    {
+        if (!TryTeeOrder(c, p.OrderId, "finish", out var order, out var refusal)) return refusal;
+        if (order.Status != OrderStatus.Processing)
+            return Refuse($"order {order.Id} is {order.Status}: expected Processing to finish it");
+        if (p.Status is not (OrderStatus.Done or OrderStatus.Error))
+            return Refuse($"order {order.Id}: finish status must be Done or Error, got {p.Status}");
+        if (p.Status == OrderStatus.Done && IsBlank(p.SealedResult))
+            return Refuse($"order {order.Id}: status Done needs sealedResult (the result sealed to the consumer's result key)");
+        return Accept(TxOutcome.Ok(), () =>
+        {
+            order.Status = p.Status;
+            order.SealedResult = p.SealedResult;
+            order.StatusMessage = p.Message ?? "";
+            order.Modified = c.Time;
+        });
+    }
+
+    private static Step OrderCancel(Ctx c, OrderCancel p)
+    {
+        var s = c.State;
+        if (!s.Orders.TryGetValue(p.OrderId, out var order)) return Refuse($"order {p.OrderId} does not exist");
+        if (order.ParentId is { } parentId)
+            return Refuse($"order {order.Id} is a sub-order of order {parentId}: cancel the parent order {parentId}");
+        var tee = s.Offers[order.OfferId];
+        var isConsumer = order.Consumer == c.From;
+        var isTeeOwner = tee.Owner == c.From;
+        if (!isConsumer && !isTeeOwner)
+            return Refuse($"only the consumer ({order.Consumer}) or the owner of TEE offer {tee.Id} ({tee.Owner}) can cancel order {order.Id}; sender is {c.From}");
+        if (order.Status.IsFinal()) return Refuse($"order {order.Id} is already {order.Status}");
+
+        if (isConsumer)
+        {
+            if (order.Status == OrderStatus.Processing)
+            {
+                var offerIds = new[] { order.OfferId }.Concat(order.SubOrderIds.Select(id => s.Orders[id].OfferId));
+                foreach (var offerId in offerIds)
+                    if (!s.Offers[offerId].Info.Cancelable)
+                        return Refuse($"offer {offerId} is not cancelable: order {order.Id} is Processing and can no longer be canceled");
+            }
+            else if (order.Status is not (OrderStatus.New or OrderStatus.Blocked))
+            {
+                return Refuse($"order {order.Id} is {order.Status}: it cannot be canceled");
+            }
+        }
+        else if (order.Status != OrderStatus.New)
+        {
+            return Refuse($"order {order.Id} is {order.Status}: the owner of TEE offer {tee.Id} can cancel only a New order");
+        }
+
+        var by = isConsumer ? "the consumer" : $"the owner of TEE offer {tee.Id}";
+        return Accept(TxOutcome.Ok(), () =>
+        {
+            order.Status = OrderStatus.Canceled;
+            order.StatusMessage = $"canceled by {by}";
+            order.Modified = c.Time;
+            foreach (var id in order.SubOrderIds)
+            {
+                var sub = s.Orders[id];
+                if (sub.Status.IsFinal()) continue;
+                sub.Status = OrderStatus.Canceled;
+                sub.Modified = c.Time;
+            }
+        });
+    }
+}

@@ -1,0 +1,23 @@
+namespace Sp.Ledger.Service;
+
+/// <summary>The stored ledger does not replay: an entry was altered, reordered, lost or is invalid.</summary>
+public sealed class LedgerCorruptedException : Exception
+{
+    public LedgerCorruptedException(long seq, string reason, Exception? inner = null)
+        : base($"ledger entry {seq} is corrupt: {reason}", inner)
+    {
+        Seq = seq;
+        Reason = reason;
+    }
+
+    /// <summary>The first entry that failed to replay.</summary>
+    public long Seq { get; }
+    public string Reason { get; }
+}
+
+/// <summary>An accepted transaction could not be written; the state was left unchanged.</summary>
+public sealed class LedgerStorageException(long seq, Exception inner)
+    : Exception($"ledger entry {seq} could not be persisted; the transaction was not applied: {inner.Message}", inner)
+{
+    public long Seq { get; } = seq;
+}

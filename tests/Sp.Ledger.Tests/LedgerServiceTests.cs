@@ -1,0 +1,328 @@
+using Sp.Core.Model;
+using Sp.Crypto.Accounts;
+using Sp.Ledger.Machine;
+using Sp.Ledger.Service;
+using Sp.Ledger.State;
+using Sp.Ledger.Store;
+using Sp.Ledger.Transactions;
+
+namespace Sp.Ledger.Tests;
+
+public sealed class LedgerServiceTests : IDisposable
+{
+    private readonly TempDb _tmp = new();
+    private long _now = MachineLedger.StartTime;
+
+    public void Dispose() => _tmp.Dispose();
+
+    private long Height()
+    {
+        using var store = new SqliteLedgerStore(_tmp.Path);
+        return store.Count;
+    }
+
+    private LedgerService Open() => new(new SqliteLedgerStore(_tmp.Path), TestKit.Network, () => _now += 1000);
+
+    /// <summary>Runs the guide's flow on a service over the temp database; returns the final digest and height.</summary>
+    private (string Digest, long Height, long Order) RunGuide()
+    {
+        using var service = Open();
+        using var sc = new Scenario(new ServiceLedger(service));
+        var w = sc.UpToWorkflow();
+        sc.Refused(sc.Bob, TxTypes.OrderComplete, new OrderComplete(w.Sub, OrderStatus.Done, TestKit.OtherHash, "s"), "solution hash mismatch");
+        sc.Complete(w.Sub);
+        sc.Start(w.Order);
+        sc.Ok(sc.Tee, TxTypes.OrderReport, new OrderReportPublish(w.Order, TestKit.Report(w.Order)));
+        sc.Ok(sc.Tee, TxTypes.OrderFinish, new OrderFinish(w.Order, OrderStatus.Done, "sealed-result", ""));
+        Assert.Equal(OrderStatus.Done, sc.Status(w.Order));
+        return (service.StateDigest(), service.Height, w.Order);
+    }
+
+    public sealed class TheSubmitMethod : IDisposable
+    {
+        private readonly LedgerServiceTests _t = new();
+        private readonly AccountKey _alice = AccountKey.Generate();
+        private readonly AccountKey _bob = AccountKey.Generate();
+
+        public void Dispose()
+        {
+            _alice.Dispose();
+            _bob.Dispose();
+            _t.Dispose();
+        }
+
+        [Fact]
+        public void Returns_seq_and_hash_of_the_persisted_entry()
+        {
+            using var service = _t.Open();
+            var ledger = new ServiceLedger(service);
+            var o = ledger.Send(_alice, TxTypes.ProviderCreate, new ProviderCreate("a", "d"));
+            Assert.True(o.Accepted, o.Error);
+            Assert.Equal(1, o.Seq);
+            Assert.Equal(service.Read(s => s.LastHash), o.Hash);
+            Assert.Equal(1, service.Height);
+        }
+
+        [Fact]
+        public void A_bad_signature_is_refused_naming_both_addresses()
+        {
+            using var service = _t.Open();
+            var tx = Transaction.Create(TestKit.Network, _alice.Address, 0, TxTypes.ProviderCreate, new ProviderCreate("a", "d"));
+            var forged = SignedTransaction.Sign(tx, _bob);
+            var before = service.StateDigest();
+            var o = service.Submit(forged);
+            Assert.Equal($"bad signature: recovers to {_bob.Address.Lower}, expected {_alice.Address.Lower}", o.Error);
+            Assert.Equal(0, service.Height);
+            Assert.Equal(before, service.StateDigest());
+
+            var garbled = service.Submit(SignedTransaction.Sign(tx, _alice) with { Signature = "0x1234" });
+            Assert.StartsWith("bad signature: signature: expected 130 hex digits", garbled.Error);
+        }
+
+        [Fact]
+        public void A_payload_changed_after_signing_is_refused()
+        {
+            using var service = _t.Open();
+            var signed = SignedTransaction.Sign(
+                Transaction.Create(TestKit.Network, _alice.Address, 0, TxTypes.ProviderCreate, new ProviderCreate("a", "d")), _alice);
+            var altered = signed with { Tx = signed.Tx with { Payload = new System.Text.Json.Nodes.JsonObject { ["name"] = "evil", ["description"] = "" } } };
+            Assert.StartsWith("bad signature: recovers to ", service.Submit(altered).Error);
+        }
+
+        [Fact]
+        public void The_same_signed_transaction_is_accepted_only_once()
+        {
+            using var service = _t.Open();
+            var ledger = new ServiceLedger(service);
+            var tx = ledger.Sign(_alice, TxTypes.ProviderCreate, new ProviderCreate("a", "d"));
+            Assert.True(service.Submit(tx).Accepted);
+            var again = service.Submit(tx);
+            Assert.False(again.Accepted);
+            Assert.Contains("nonce 0 of " + _alice.Address.Lower + " was already used", again.Error);
+            Assert.Equal(1, service.Height);
+        }
+
+        [Fact]
+        public void A_transaction_for_another_network_is_refused()
+        {
+            using var service = _t.Open();
+            var ledger = new ServiceLedger(service);
+            var o = service.Submit(ledger.Sign(_alice, TxTypes.ProviderCreate, new ProviderCreate("a", "d"), network: "other"));
+            Assert.Equal($"wrong network: the transaction is for 'other', this ledger is '{TestKit.Network}'", o.Error);
+        }
+
+        [Fact]
+        public void Entry_time_never_goes_backwards_even_if_the_clock_does()
+        {
+            var clock = new Queue<long>([5000, 3000, 7000]);
+            using var service = new LedgerService(new SqliteLedgerStore(_t._tmp.Path), TestKit.Network, clock.Dequeue);
+            var ledger = new ServiceLedger(service);
+            ledger.Send(_alice, TxTypes.ProviderCreate, new ProviderCreate("a", "d"));
+            ledger.Send(_bob, TxTypes.ProviderCreate, new ProviderCreate("b", "d"));
+            using var carol = AccountKey.Generate();
+            ledger.Send(carol, TxTypes.ProviderCreate, new ProviderCreate("c", "d"));
+            var created = service.Read(s => s.Providers.Values.OrderBy(p => p.Created).Select(p => p.Created).ToList());
+            Assert.Equal([5000L, 5000L, 7000L], created);
+        }
+
+        [Fact]
+        public void Committed_is_raised_for_accepted_entries_only()
+        {
+            using var service = _t.Open();
+            var seen = new List<(long Seq, bool Accepted)>();
+            service.Committed += (e, o) => seen.Add((e.Seq, o.Accepted));
+            var ledger = new ServiceLedger(service);
+            ledger.Send(_alice, TxTypes.ProviderUpdate, new ProviderUpdate("a", "d")); // refused
+            ledger.Send(_alice, TxTypes.ProviderCreate, new ProviderCreate("a", "d"));
+            Assert.Equal([(1L, true)], seen);
+        }
+
+        [Fact]
+        public void Concurrent_submissions_are_all_sequenced_without_gaps()
+        {
+            const int Accounts = 8, TxPerAccount = 10;
+            var keys = Enumerable.Range(0, Accounts).Select(_ => AccountKey.Generate()).ToList();
+            string digest;
+            using (var service = _t.Open())
+            {
+                var ledger = new ServiceLedger(service);
+                Parallel.ForEach(keys, new ParallelOptions { MaxDegreeOfParallelism = 4 }, key =>
+                {
+                    Assert.True(ledger.Send(key, TxTypes.ProviderCreate, new ProviderCreate("p", "d")).Accepted);
+                    for (var i = 1; i < TxPerAccount; i++)
+                        Assert.True(ledger.Send(key, TxTypes.ProviderUpdate, new ProviderUpdate($"p{i}", "d")).Accepted);
+                });
+                Assert.Equal(Accounts * TxPerAccount, service.Height);
+                digest = service.StateDigest();
+            }
+            using var reopened = _t.Open();
+            Assert.Equal(digest, reopened.StateDigest());
+            foreach (var k in keys) k.Dispose();
+        }
+    }
+
+    public sealed class TheStartUpReplay : IDisposable
+    {
+        private readonly LedgerServiceTests _t = new();
+
+        public void Dispose() => _t.Dispose();
+
+        [Fact]
+        public void Reproduces_the_same_state_digest()
+        {
+            var (digest, height, order) = _t.RunGuide();
+            using var service = _t.Open();
+            Assert.Equal(height, service.Height);
+            Assert.Equal(digest, service.StateDigest());
+            Assert.Equal(OrderStatus.Done, service.Read(s => s.Orders[order].Status));
+        }
+
+        [Fact]
+        public void Replay_through_the_bare_machine_gives_the_same_digest()
+        {
+            var (digest, _, _) = _t.RunGuide();
+            var state = new MarketState { Network = TestKit.Network };
+            using var store = new SqliteLedgerStore(_t._tmp.Path);
+            foreach (var e in store.ReadAll()) Assert.True(MarketMachine.Apply(state, e).Accepted);
+            Assert.Equal(digest, LedgerService.ComputeDigest(state));
+        }
+
+        [Fact]
+        public void Continues_the_chain_after_a_restart()
+        {
+            var (_, height, _) = _t.RunGuide();
+            using var key = AccountKey.Generate();
+            using (var service = _t.Open())
+            {
+                var o = new ServiceLedger(service).Send(key, TxTypes.ProviderCreate, new ProviderCreate("late", "d"));
+                Assert.Equal(height + 1, o.Seq);
+            }
+            using var again = _t.Open();
+            Assert.Equal(height + 1, again.Height);
+        }
+
+        [Fact]
+        public void A_body_altered_behind_the_service_is_detected_naming_the_entry()
+        {
+            var (_, finishSeq, _) = _t.RunGuide(); // order.finish is the last entry
+            _t._tmp.Tamper($"UPDATE ledger SET body = replace(body, 'sealed-result', 'sealed-other') WHERE seq = {finishSeq};");
+            var e = Assert.Throws<LedgerCorruptedException>(() => _t.Open());
+            Assert.Equal(finishSeq, e.Seq);
+            Assert.Contains("does not match its content", e.Message);
+        }
+
+        [Fact]
+        public void A_body_altered_with_its_hash_recomputed_fails_the_signature()
+        {
+            _t.RunGuide();
+            using (var store = new SqliteLedgerStore(_t._tmp.Path))
+            {
+                var last = store.ReadAll().Last();
+                var forged = last with
+                {
+                    Signed = last.Signed with
+                    {
+                        Tx = last.Signed.Tx with { Payload = new System.Text.Json.Nodes.JsonObject(last.Signed.Tx.Payload.Select(kv => KeyValuePair.Create(kv.Key, kv.Value?.DeepClone()))) { ["message"] = "forged" } },
+                    },
+                };
+                forged = forged.WithHash();
+                var body = System.Text.Json.JsonSerializer.Serialize(forged.Signed, Sp.Core.Json.SpJson.Options).Replace("'", "''");
+                store.Dispose();
+                _t._tmp.Tamper($"UPDATE ledger SET body = '{body}', hash = '{forged.Hash}' WHERE seq = {last.Seq};");
+            }
+            var e = Assert.Throws<LedgerCorruptedException>(() => _t.Open());
+            Assert.Equal(_t.Height(), e.Seq);
+            Assert.Contains("bad signature", e.Message);
+        }
+
+        [Fact]
+        public void A_changed_hash_breaks_the_next_link()
+        {
+            _t.RunGuide();
+            _t._tmp.Tamper($"UPDATE ledger SET hash = '{TestKit.OtherHash}' WHERE seq = 4;");
+            var e = Assert.Throws<LedgerCorruptedException>(() => _t.Open());
+            Assert.Equal(4, e.Seq);
+        }
+
+        [Fact]
+        public void A_deleted_entry_is_detected()
+        {
+            _t.RunGuide();
+            _t._tmp.Tamper("DELETE FROM ledger WHERE seq = 5;");
+            var e = Assert.Throws<LedgerCorruptedException>(() => _t.Open());
+            Assert.Equal(5, e.Seq);
+            Assert.Contains("missing entry", e.Message);
+        }
+
+        [Fact]
+        public void A_body_that_is_no_longer_JSON_is_detected()
+        {
+            _t.RunGuide();
+            _t._tmp.Tamper("UPDATE ledger SET body = '{not json' WHERE seq = 3;");
+            var e = Assert.Throws<LedgerCorruptedException>(() => _t.Open());
+            Assert.Equal(3, e.Seq);
+            Assert.Contains("body is not a signed transaction", e.Message);
+        }
+
+        [Fact]
+        public void A_changed_time_is_detected()
+        {
+            _t.RunGuide();
+            _t._tmp.Tamper("UPDATE ledger SET time = time + 1 WHERE seq = 2;");
+            Assert.Equal(2, Assert.Throws<LedgerCorruptedException>(() => _t.Open()).Seq);
+        }
+
+        [Fact]
+        public void A_ledger_of_another_network_does_not_replay()
+        {
+            _t.RunGuide();
+            var e = Assert.Throws<LedgerCorruptedException>(() => new LedgerService(new SqliteLedgerStore(_t._tmp.Path), "other", () => 0));
+            Assert.Equal(1, e.Seq);
+            Assert.Contains("wrong network", e.Message);
+        }
+    }
+
+    public sealed class TheStorageFailurePath
+    {
+        /// <summary>A store whose next append can be made to fail.</summary>
+        private sealed class FlakyStore : ILedgerStore
+        {
+            private readonly List<LedgerEntry> _entries = [];
+            public bool Fail { get; set; }
+            public long Count => _entries.Count;
+            public IEnumerable<LedgerEntry> ReadAll() => _entries.ToList();
+            public LedgerEntry? Last() => _entries.LastOrDefault();
+            public void Append(LedgerEntry entry) => AppendBatch([entry]);
+            public void AppendBatch(IReadOnlyList<LedgerEntry> entries)
+            {
+                if (Fail) throw new IOException("disk full");
+                _entries.AddRange(entries);
+            }
+            public void Dispose() { }
+        }
+
+        [Fact]
+        public void A_failed_write_leaves_the_state_unchanged_and_the_seq_free()
+        {
+            var store = new FlakyStore();
+            long now = 1000;
+            using var service = new LedgerService(store, TestKit.Network, () => now += 1);
+            using var key = AccountKey.Generate();
+            var ledger = new ServiceLedger(service);
+            Assert.True(ledger.Send(key, TxTypes.ProviderCreate, new ProviderCreate("a", "d")).Accepted);
+            var before = service.StateDigest();
+
+            store.Fail = true;
+            var e = Assert.Throws<LedgerStorageException>(() => ledger.Send(key, TxTypes.ProviderUpdate, new ProviderUpdate("b", "d")));
+            Assert.Equal(2, e.Seq);
+            Assert.Contains("disk full", e.Message);
+            Assert.Equal(before, service.StateDigest());
+            Assert.Equal(1, service.Read(s => s.NextNonce(key.Address.Lower)));
+
+            store.Fail = false;
+            var retry = ledger.Send(key, TxTypes.ProviderUpdate, new ProviderUpdate("b", "d"));
+            Assert.Equal(2, retry.Seq);
+            Assert.Equal("b", service.Read(s => s.Providers[key.Address.Lower].Name));
+        }
+    }
+}

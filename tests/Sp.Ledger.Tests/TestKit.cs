@@ -1,0 +1,211 @@
+using System.Text.Json.Nodes;
+using Sp.Core.Model;
+using Sp.Crypto.Accounts;
+using Sp.Ledger.Machine;
+using Sp.Ledger.Service;
+using Sp.Ledger.State;
+using Sp.Ledger.Transactions;
+
+namespace Sp.Ledger.Tests;
+
+/// <summary>A ledger under test: the bare state machine or the full service.</summary>
+public interface ILedgerUnderTest
+{
+    string Network { get; }
+    long NextNonce(string address);
+    TxOutcome Submit(SignedTransaction tx);
+    string Digest();
+    T Read<T>(Func<MarketState, T> query);
+}
+
+/// <summary>Feeds entries straight into <see cref="MarketMachine.Apply"/>, one second apart.</summary>
+public sealed class MachineLedger(string network = TestKit.Network) : ILedgerUnderTest
+{
+    public const long StartTime = 1_750_000_000_000;
+
+    public MarketState State { get; } = new() { Network = network };
+    public long Time { get; private set; } = StartTime;
+    public string Network => State.Network;
+    public long NextNonce(string address) => State.NextNonce(address);
+
+    public LedgerEntry NextEntry(SignedTransaction tx) => new LedgerEntry
+    {
+        Seq = State.Height + 1,
+        Time = Time += 1000,
+        PrevHash = State.LastHash,
+        Signed = tx,
+    }.WithHash();
+
+    public TxOutcome Submit(SignedTransaction tx) => MarketMachine.Apply(State, NextEntry(tx));
+    public string Digest() => LedgerService.ComputeDigest(State);
+    public T Read<T>(Func<MarketState, T> query) => query(State);
+}
+
+public sealed class ServiceLedger(LedgerService service) : ILedgerUnderTest
+{
+    public LedgerService Service { get; } = service;
+    public string Network => Service.Network;
+    public long NextNonce(string address) => Service.Read(s => s.NextNonce(address));
+    public TxOutcome Submit(SignedTransaction tx) => Service.Submit(tx);
+    public string Digest() => Service.StateDigest();
+    public T Read<T>(Func<MarketState, T> query) => Service.Read(query);
+}
+
+public static class TestKit
+{
+    public const string Network = "devnet-test";
+    /// <summary>SHA-256 of the guide's solution archive (collaboration-guide.md, step 11).</summary>
+    public const string SolutionHash = "8598805cd2136a4beff17559a7228854f6a8cc0b027856ea5c196fb8d0602501";
+    public const string OtherHash = "0000000000000000000000000000000000000000000000000000000000000001";
+    public const string TeeChain = "-----BEGIN CERTIFICATE-----\nTEE\n-----END CERTIFICATE-----\n";
+
+    public static SignedTransaction Sign<T>(this ILedgerUnderTest ledger, AccountKey key, string type, T payload,
+        long? nonce = null, string? network = null) =>
+        SignedTransaction.Sign(
+            Transaction.Create(network ?? ledger.Network, key.Address, nonce ?? ledger.NextNonce(key.Address.Lower), type, payload),
+            key);
+
+    public static TxOutcome Send<T>(this ILedgerUnderTest ledger, AccountKey key, string type, T payload) =>
+        ledger.Submit(ledger.Sign(key, type, payload));
+
+    public static OfferInfo DataInfo(bool cancelable = false, params string[] allowedAccounts) => new()
+    {
+        Name = "Offer name",
+        Group = "0",
+        OfferType = "3",
+        Cancelable = cancelable,
+        Description = "Offer description",
+        AllowedAccounts = allowedAccounts.ToList(),
+        Version = new OfferVersion
+        {
+            Version = 1,
+            Status = "0",
+            Info = new JsonObject { ["metadata"] = new JsonObject { ["groupingOffers"] = true } },
+        },
+    };
+
+    public static OfferInfo TeeInfo(bool cancelable = true) => new()
+    {
+        Name = "Compute",
+        Group = "1",
+        OfferType = "0",
+        Cancelable = cancelable,
+    };
+
+    /// <summary>The guide's slot-info.json.</summary>
+    public static SlotInfo Slot() => new()
+    {
+        Info = new SlotResources { DiskUsage = 10_485_760 },
+        Usage = new SlotUsage { MinTimeMinutes = 15_000, Price = "0", PriceType = "1" },
+        Option = new SlotOption(),
+    };
+
+    public static SolutionInput Solution(string hash = SolutionHash) => new(hash, 1234, "sealed-solution");
+
+    public static OrderReport Report(long orderId) => new()
+    {
+        Certificate = TeeChain,
+        WorkloadInfo = new WorkloadInfo
+        {
+            RuntimeInfo =
+            [
+                new RuntimeInfoEntry { Type = "Image", Size = 1234, Hash = new HashInfo { Value = SolutionHash } },
+            ],
+            Created = MachineLedger.StartTime,
+            OrderId = orderId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        },
+    };
+}
+
+/// <summary>
+/// The guide's cast: Alice (solution), Bob (data), and the compute provider running the TEE, with helpers that
+/// perform each step and assert that it was accepted.
+/// </summary>
+public sealed class Scenario : IDisposable
+{
+    public Scenario(ILedgerUnderTest ledger) => Ledger = ledger;
+
+    public ILedgerUnderTest Ledger { get; }
+    public AccountKey Alice { get; } = AccountKey.Generate();
+    public AccountKey Bob { get; } = AccountKey.Generate();
+    public AccountKey Tee { get; } = AccountKey.Generate();
+    public AccountKey Mallory { get; } = AccountKey.Generate();
+
+    public static Scenario OnMachine() => new(new MachineLedger());
+
+    public TxOutcome Send<T>(AccountKey key, string type, T payload) => Ledger.Send(key, type, payload);
+
+    public TxOutcome Ok<T>(AccountKey key, string type, T payload)
+    {
+        var o = Send(key, type, payload);
+        Assert.True(o.Accepted, $"{type} refused: {o.Error}");
+        return o;
+    }
+
+    /// <summary>Submits, asserts refusal with a message containing <paramref name="expected"/>, and that
+    /// nothing changed (state digest and the sender's nonce).</summary>
+    public string Refused<T>(AccountKey key, string type, T payload, string expected)
+    {
+        var before = Ledger.Digest();
+        var o = Send(key, type, payload);
+        Assert.False(o.Accepted, $"{type} was accepted, expected a refusal containing '{expected}'");
+        Assert.Contains(expected, o.Error);
+        Assert.Equal(before, Ledger.Digest());
+        return o.Error!;
+    }
+
+    public void Provider(AccountKey key, string name = "provider") =>
+        Ok(key, TxTypes.ProviderCreate, new ProviderCreate(name, "description"));
+
+    public (long OfferId, long SlotId) DataOffer(AccountKey? owner = null, OfferInfo? info = null)
+    {
+        owner ??= Bob;
+        if (!Ledger.Read(s => s.Providers.ContainsKey(owner.Address.Lower))) Provider(owner);
+        var offer = Ok(owner, TxTypes.OfferCreate, new OfferCreate(OfferType.Data, info ?? TestKit.DataInfo())).Ids[OutcomeIds.OfferId];
+        var slot = Ok(owner, TxTypes.SlotAdd, new SlotAdd(offer, TestKit.Slot())).Ids[OutcomeIds.SlotId];
+        return (offer, slot);
+    }
+
+    public (long OfferId, long SlotId) TeeOffer(OfferInfo? info = null)
+    {
+        if (!Ledger.Read(s => s.Providers.ContainsKey(Tee.Address.Lower))) Provider(Tee);
+        var offer = Ok(Tee, TxTypes.OfferCreate, new OfferCreate(OfferType.TeeOffer, info ?? TestKit.TeeInfo(), TestKit.TeeChain)).Ids[OutcomeIds.OfferId];
+        var slot = Ok(Tee, TxTypes.SlotAdd, new SlotAdd(offer, TestKit.Slot())).Ids[OutcomeIds.SlotId];
+        return (offer, slot);
+    }
+
+    public static WorkflowCreate WorkflowPayload(long tee, long? teeSlot, params (long Offer, long Slot)[] data) =>
+        new(tee, teeSlot, TestKit.Solution(), data.Select(d => new DataInput(d.Offer, d.Slot)).ToList(), "alice-result-public-key");
+
+    public (long OrderId, IReadOnlyList<long> SubOrderIds) Workflow(long tee, params (long Offer, long Slot)[] data)
+    {
+        var o = Ok(Alice, TxTypes.WorkflowCreate, WorkflowPayload(tee, null, data));
+        return (o.Ids[OutcomeIds.OrderId], o.SubOrderIds);
+    }
+
+    /// <summary>Provider, data offer + slot, TEE offer + slot, workflow: the parent is Blocked by one sub-order.</summary>
+    public (long Data, long Tee, long Order, long Sub) UpToWorkflow(OfferInfo? dataInfo = null, OfferInfo? teeInfo = null)
+    {
+        var data = DataOffer(info: dataInfo);
+        var tee = TeeOffer(teeInfo);
+        var (order, subs) = Workflow(tee.OfferId, data);
+        return (data.OfferId, tee.OfferId, order, subs.Single());
+    }
+
+    public void Complete(long sub, string hash = TestKit.SolutionHash, AccountKey? by = null) =>
+        Ok(by ?? Bob, TxTypes.OrderComplete, new OrderComplete(sub, OrderStatus.Done, hash, "sealed-dataset"));
+
+    public void Start(long order) => Ok(Tee, TxTypes.OrderStart, new OrderStart(order));
+
+    public Order Order(long id) => Ledger.Read(s => s.Orders[id]);
+    public OrderStatus Status(long id) => Ledger.Read(s => s.Orders[id].Status);
+    public Offer Offer(long id) => Ledger.Read(s => s.Offers[id]);
+
+    public void Dispose()
+    {
+        Alice.Dispose();
+        Bob.Dispose();
+        Tee.Dispose();
+        Mallory.Dispose();
+    }
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Makes a Docker Engine available on this machine (idempotent; run as root).
+#  - installs docker.io and busybox-static when missing (Debian packages),
+#  - starts dockerd when `docker info` fails: no iptables, no bridge (containers get loopback only),
+#  - waits up to DOCKERD_WAIT_SECONDS (default 60) for it to answer, else exits 1 with the last log line.
+# Environment: DOCKERD_LOG (default /var/log/sp-dockerd.log).
+set -euo pipefail
+
+readonly DOCKERD_LOG="${DOCKERD_LOG:-/var/log/sp-dockerd.log}"
+readonly WAIT_SECONDS="${DOCKERD_WAIT_SECONDS:-60}"
+
+log() { echo "ensure-docker: $*" >&2; }
+
+missing_packages=()
+command -v dockerd >/dev/null 2>&1 || missing_packages+=(docker.io)
+dpkg -s busybox-static >/dev/null 2>&1 || missing_packages+=(busybox-static)
+
+if [ "${#missing_packages[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    log "missing packages (${missing_packages[*]}) and not running as root"; exit 1
+  fi
+  log "installing ${missing_packages[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing_packages[@]}" >/dev/null
+fi
+
+if docker info >/dev/null 2>&1; then
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  log "docker daemon not answering and not running as root, cannot start dockerd"; exit 1
+fi
+
+# Start dockerd only if none is running already (it may still be starting up).
+if ! pgrep -x dockerd >/dev/null 2>&1; then
+  log "starting dockerd (log: $DOCKERD_LOG)"
+  mkdir -p "$(dirname "$DOCKERD_LOG")"
+  setsid dockerd --iptables=false --ip6tables=false --bridge=none >>"$DOCKERD_LOG" 2>&1 < /dev/null &
+  disown || true
+fi
+
+for _ in $(seq 1 "$WAIT_SECONDS"); do
+  if docker info >/dev/null 2>&1; then
+    log "docker daemon is up"
+    exit 0
+  fi
+  sleep 1
+done
+
+last_line="$(tail -n 1 "$DOCKERD_LOG" 2>/dev/null || true)"
+log "docker daemon did not answer within ${WAIT_SECONDS}s; last dockerd log line: ${last_line:-<none>}"
+exit 1

@@ -1,0 +1,53 @@
+using System.Runtime.CompilerServices;
+
+[assembly: InternalsVisibleTo("Sp.Tee.Tests")]
+
+namespace Sp.Tee.Runtime;
+
+/// <summary>An image loaded into the container engine, always referred to by <see cref="ImageId"/> ("sha256:…").</summary>
+public sealed record LoadedImage(string ImageId, IReadOnlyList<string> RepoTags);
+
+/// <summary>
+/// How to run one solution container. All directories are host paths.
+/// The caller prepares input and certificate directories so that any user can read them
+/// (directories 0755, files 0644): the container runs as an unprivileged user.
+/// The output directory is made world-writable (0777) by the runtime before the container starts.
+/// </summary>
+public sealed record ContainerSpec
+{
+    /// <summary>Host directories, mounted read-only at /sp/inputs/input-0001, input-0002, … in this order.</summary>
+    public required IReadOnlyList<string> InputDirectories { get; init; }
+
+    /// <summary>Host directory, mounted read-write at /sp/output.</summary>
+    public required string OutputDirectory { get; init; }
+
+    /// <summary>Host directory, mounted read-only at /sp/certs.</summary>
+    public required string CertsDirectory { get; init; }
+
+    public TimeSpan TimeLimit { get; init; } = TimeSpan.FromMinutes(30);
+    public long? MemoryBytes { get; init; }
+    public long? NanoCpus { get; init; }
+    public long PidsLimit { get; init; } = 256;
+    public long LogCapBytes { get; init; } = 1 << 20;
+
+    /// <summary>Container name prefix, e.g. "sp-order-42"; a random suffix is appended.</summary>
+    public string Name { get; init; } = "";
+}
+
+/// <summary>
+/// Result of one container run. <see cref="FailureReason"/> is null on success (exit code 0, no limit hit);
+/// otherwise it names the first of: time limit, out of memory, non-zero exit code.
+/// </summary>
+public sealed record ContainerOutcome(long ExitCode, bool TimedOut, bool OutOfMemory, string Log, bool LogTruncated, string? FailureReason);
+
+public interface IContainerRuntime
+{
+    /// <summary>Loads a `docker save` archive (plain tar or gzip) holding exactly one image.</summary>
+    Task<LoadedImage> LoadImageAsync(string imageArchivePath, CancellationToken ct);
+
+    /// <summary>Runs the image once with the sandbox settings of <paramref name="spec"/>; the container is always removed.</summary>
+    Task<ContainerOutcome> RunAsync(LoadedImage image, ContainerSpec spec, CancellationToken ct);
+
+    /// <summary>Removes the image by id (forced); succeeds when it is already gone.</summary>
+    Task RemoveImageAsync(LoadedImage image, CancellationToken ct);
+}

@@ -1,0 +1,341 @@
+using System.Buffers;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+
+namespace Sp.Tee.Runtime;
+
+/// <summary>
+/// Runs solution images in a locked-down Docker container through the Engine API (pinned to API 1.41):
+/// no network, read-only root filesystem with a small /tmp tmpfs, all capabilities dropped, no-new-privileges,
+/// pids/memory/CPU limits, unprivileged user, read-only inputs and certificates, one writable output directory.
+/// Images are referred to by id only, never by tag, so a shared daemon cannot swap them.
+/// </summary>
+public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
+{
+    public const string DefaultEndpoint = "unix:///var/run/docker.sock";
+    public const string DockerHostVariable = "DOCKER_HOST";
+    internal static readonly System.Version ApiVersion = new(1, 41);
+
+    internal const string InputsMountRoot = "/sp/inputs";
+    internal const string OutputMountPath = "/sp/output";
+    internal const string CertsMountPath = "/sp/certs";
+    internal const string TmpMountPath = "/tmp";
+    internal const string TmpMountOptions = "rw,nosuid,nodev,size=64m,mode=1777";
+    internal const string NobodyUser = "65534:65534";
+    internal const string DefaultNamePrefix = "sp-run";
+    internal const string RoleLabel = "sp.tee.role";
+    internal const long MaxLogCapBytes = 1L << 30;
+    private const int LogReadBufferBytes = 64 * 1024;
+    private const string Sha256Prefix = "sha256:";
+    private static readonly TimeSpan ExitGracePeriod = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan LogDrainGracePeriod = TimeSpan.FromSeconds(10);
+    private const UnixFileMode WorldWritable =
+        UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
+        UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute |
+        UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+
+    private readonly DockerClientConfiguration _configuration;
+    private readonly DockerClient _client;
+
+    /// <param name="endpoint">Engine endpoint; defaults to $DOCKER_HOST, else unix:///var/run/docker.sock.</param>
+    public DockerRuntime(Uri? endpoint = null)
+    {
+        endpoint ??= DefaultEndpointUri();
+        // Infinite default timeout: image loads can be slow; every call carries a CancellationToken instead.
+        _configuration = new DockerClientConfiguration(endpoint, credentials: null, defaultTimeout: Timeout.InfiniteTimeSpan);
+        _client = _configuration.CreateClient(ApiVersion);
+    }
+
+    internal static Uri DefaultEndpointUri()
+    {
+        var host = Environment.GetEnvironmentVariable(DockerHostVariable);
+        return new Uri(string.IsNullOrWhiteSpace(host) ? DefaultEndpoint : host.Trim());
+    }
+
+    public void Dispose()
+    {
+        _client.Dispose();
+        _configuration.Dispose();
+    }
+
+    public async Task<LoadedImage> LoadImageAsync(string imageArchivePath, CancellationToken ct)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(imageArchivePath);
+        if (!File.Exists(imageArchivePath))
+            throw new FileNotFoundException($"image archive '{imageArchivePath}' does not exist", imageArchivePath);
+
+        var manifest = await ImageArchive.ReadAsync(imageArchivePath, ct).ConfigureAwait(false);
+
+        var errors = new List<string>();
+        var progress = new SynchronousProgress<JSONMessage>(message =>
+        {
+            var error = message.Error?.Message ?? message.ErrorMessage;
+            if (!string.IsNullOrEmpty(error)) lock (errors) errors.Add(error);
+        });
+        await using (var archive = File.OpenRead(imageArchivePath))
+        {
+            await _client.Images.LoadImageAsync(new ImageLoadParameters { Quiet = true }, archive, progress, ct).ConfigureAwait(false);
+        }
+        if (errors.Count > 0)
+            throw new InvalidOperationException($"docker refused image archive '{imageArchivePath}': {string.Join("; ", errors)}");
+
+        ImageInspectResponse inspected;
+        try
+        {
+            inspected = await _client.Images.InspectImageAsync(manifest.ImageId, ct).ConfigureAwait(false);
+        }
+        catch (DockerImageNotFoundException e)
+        {
+            throw new InvalidOperationException(
+                $"image archive '{imageArchivePath}' was loaded but image {manifest.ImageId} (its config digest) is not in the engine", e);
+        }
+        if (!string.Equals(inspected.ID, manifest.ImageId, StringComparison.Ordinal))
+            throw new InvalidOperationException(
+                $"image archive '{imageArchivePath}': engine reports id {inspected.ID} for {manifest.ImageId}; expected them equal");
+
+        return new LoadedImage(manifest.ImageId, manifest.RepoTags);
+    }
+
+    public async Task RemoveImageAsync(LoadedImage image, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        RequireImageId(image);
+        try
+        {
+            await _client.Images.DeleteImageAsync(image.ImageId, new ImageDeleteParameters { Force = true }, ct).ConfigureAwait(false);
+        }
+        catch (DockerImageNotFoundException)
+        {
+            // Already gone: removing is idempotent.
+        }
+    }
+
+    public async Task<ContainerOutcome> RunAsync(LoadedImage image, ContainerSpec spec, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(spec);
+        RequireImageId(image);
+        var mounts = BuildMounts(spec);
+        ValidateLimits(spec);
+
+        var imageInfo = await _client.Images.InspectImageAsync(image.ImageId, ct).ConfigureAwait(false);
+        var user = string.IsNullOrWhiteSpace(imageInfo.Config?.User) ? NobodyUser : imageInfo.Config!.User;
+
+        // The container user is unprivileged: let it write the output directory.
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(Path.GetFullPath(spec.OutputDirectory), WorldWritable);
+
+        var created = await _client.Containers.CreateContainerAsync(BuildCreateParameters(image, spec, mounts, user), ct).ConfigureAwait(false);
+        var containerId = created.ID;
+        try
+        {
+            return await RunCreatedAsync(containerId, spec, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            await RemoveContainerQuietlyAsync(containerId).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<ContainerOutcome> RunCreatedAsync(string containerId, ContainerSpec spec, CancellationToken ct)
+    {
+        var log = new BoundedLog(spec.LogCapBytes);
+        using var stream = await _client.Containers.AttachContainerAsync(containerId, tty: false,
+            new ContainerAttachParameters { Stream = true, Stdout = true, Stderr = true }, ct).ConfigureAwait(false);
+
+        using var drainCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var drain = DrainAsync(stream, log, drainCts.Token);
+
+        await _client.Containers.StartContainerAsync(containerId, new ContainerStartParameters(), ct).ConfigureAwait(false);
+
+        var timedOut = false;
+        using (var limitCts = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        {
+            limitCts.CancelAfter(spec.TimeLimit);
+            try
+            {
+                await _client.Containers.WaitContainerAsync(containerId, limitCts.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                timedOut = true;
+            }
+        }
+
+        if (timedOut)
+        {
+            await KillQuietlyAsync(containerId).ConfigureAwait(false);
+            using var graceCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            graceCts.CancelAfter(ExitGracePeriod);
+            await _client.Containers.WaitContainerAsync(containerId, graceCts.Token).ConfigureAwait(false);
+        }
+
+        // The attach stream ends when the container exits; do not hang on a stuck connection.
+        drainCts.CancelAfter(LogDrainGracePeriod);
+        try { await drain.ConfigureAwait(false); }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested) { /* keep what was read */ }
+
+        var state = (await _client.Containers.InspectContainerAsync(containerId, ct).ConfigureAwait(false)).State;
+        var exitCode = state?.ExitCode ?? -1;
+        var outOfMemory = state?.OOMKilled ?? false;
+        string? failure = timedOut
+            ? $"time limit of {spec.TimeLimit.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s exceeded"
+            : outOfMemory
+                ? "out of memory"
+                : exitCode != 0 ? $"solution exited with code {exitCode}" : null;
+        return new ContainerOutcome(exitCode, timedOut, outOfMemory, log.Render(), log.Truncated, failure);
+    }
+
+    private static async Task DrainAsync(MultiplexedStream stream, BoundedLog log, CancellationToken ct)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(LogReadBufferBytes);
+        try
+        {
+            while (true)
+            {
+                var read = await stream.ReadOutputAsync(buffer, 0, buffer.Length, ct).ConfigureAwait(false);
+                if (read.EOF || read.Count == 0) return;
+                if (read.Target is MultiplexedStream.TargetStream.StandardOut or MultiplexedStream.TargetStream.StandardError)
+                    log.Append(buffer.AsSpan(0, read.Count));
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private async Task KillQuietlyAsync(string containerId)
+    {
+        try
+        {
+            await _client.Containers.KillContainerAsync(containerId, new ContainerKillParameters { Signal = "KILL" }, CancellationToken.None)
+                .ConfigureAwait(false);
+        }
+        catch (DockerApiException)
+        {
+            // It exited on its own between the time-out and the kill (409 "not running").
+        }
+    }
+
+    private async Task RemoveContainerQuietlyAsync(string containerId)
+    {
+        try
+        {
+            await _client.Containers.RemoveContainerAsync(containerId,
+                new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (DockerContainerNotFoundException)
+        {
+            // Already removed.
+        }
+    }
+
+    internal static CreateContainerParameters BuildCreateParameters(LoadedImage image, ContainerSpec spec, IList<Mount> mounts, string user)
+    {
+        var hostConfig = new HostConfig
+        {
+            NetworkMode = "none",
+            ReadonlyRootfs = true,
+            Tmpfs = new Dictionary<string, string> { [TmpMountPath] = TmpMountOptions },
+            CapDrop = ["ALL"],
+            SecurityOpt = ["no-new-privileges"],
+            PidsLimit = spec.PidsLimit,
+            Mounts = mounts,
+            AutoRemove = false,
+            Privileged = false,
+            LogConfig = new LogConfig { Type = "none" }, // output is read through attach, capped; nothing piles up on disk
+        };
+        if (spec.MemoryBytes is { } memory)
+        {
+            hostConfig.Memory = memory;
+            hostConfig.MemorySwap = memory; // no swap beyond the memory limit
+        }
+        if (spec.NanoCpus is { } nanoCpus) hostConfig.NanoCPUs = nanoCpus;
+
+        return new CreateContainerParameters
+        {
+            Image = image.ImageId,
+            Name = ContainerName(spec.Name),
+            User = user,
+            Tty = false,
+            AttachStdin = false,
+            AttachStdout = true,
+            AttachStderr = true,
+            OpenStdin = false,
+            NetworkDisabled = true,
+            Labels = new Dictionary<string, string> { [RoleLabel] = "solution" },
+            HostConfig = hostConfig,
+        };
+    }
+
+    internal static IList<Mount> BuildMounts(ContainerSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec.InputDirectories);
+        var mounts = new List<Mount>();
+        for (var i = 0; i < spec.InputDirectories.Count; i++)
+        {
+            var target = $"{InputsMountRoot}/input-{(i + 1).ToString("D4", CultureInfo.InvariantCulture)}";
+            mounts.Add(Bind(RequireDirectory(spec.InputDirectories[i], $"{nameof(ContainerSpec.InputDirectories)}[{i}]"), target, readOnly: true));
+        }
+        mounts.Add(Bind(RequireDirectory(spec.OutputDirectory, nameof(ContainerSpec.OutputDirectory)), OutputMountPath, readOnly: false));
+        mounts.Add(Bind(RequireDirectory(spec.CertsDirectory, nameof(ContainerSpec.CertsDirectory)), CertsMountPath, readOnly: true));
+        return mounts;
+    }
+
+    private static Mount Bind(string source, string target, bool readOnly) =>
+        new() { Type = "bind", Source = source, Target = target, ReadOnly = readOnly };
+
+    private static string RequireDirectory(string? path, string field)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+            throw new ArgumentException($"{field}: expected a host directory path, got an empty value", nameof(ContainerSpec));
+        var full = Path.GetFullPath(path);
+        if (!Directory.Exists(full))
+            throw new DirectoryNotFoundException($"{field}: host directory '{full}' does not exist");
+        return full;
+    }
+
+    private static void ValidateLimits(ContainerSpec spec)
+    {
+        if (spec.TimeLimit <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(ContainerSpec), $"{nameof(ContainerSpec.TimeLimit)}: expected > 0, got {spec.TimeLimit}");
+        if (spec.PidsLimit <= 0)
+            throw new ArgumentOutOfRangeException(nameof(ContainerSpec), $"{nameof(ContainerSpec.PidsLimit)}: expected > 0, got {spec.PidsLimit}");
+        if (spec.LogCapBytes is < 0 or > MaxLogCapBytes)
+            throw new ArgumentOutOfRangeException(nameof(ContainerSpec), $"{nameof(ContainerSpec.LogCapBytes)}: expected 0..{MaxLogCapBytes}, got {spec.LogCapBytes}");
+        if (spec.MemoryBytes is <= 0)
+            throw new ArgumentOutOfRangeException(nameof(ContainerSpec), $"{nameof(ContainerSpec.MemoryBytes)}: expected > 0 when set, got {spec.MemoryBytes}");
+        if (spec.NanoCpus is <= 0)
+            throw new ArgumentOutOfRangeException(nameof(ContainerSpec), $"{nameof(ContainerSpec.NanoCpus)}: expected > 0 when set, got {spec.NanoCpus}");
+        if (spec.Name.Length > 0 && !ContainerNamePattern().IsMatch(spec.Name))
+            throw new ArgumentException($"{nameof(ContainerSpec.Name)}: expected [a-zA-Z0-9][a-zA-Z0-9_.-]* (at most 100 chars), got '{spec.Name}'", nameof(ContainerSpec));
+    }
+
+    internal static string ContainerName(string prefix)
+    {
+        var suffix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+        return $"{(prefix.Length == 0 ? DefaultNamePrefix : prefix)}-{suffix}";
+    }
+
+    private static void RequireImageId(LoadedImage image)
+    {
+        var id = image.ImageId;
+        if (id is null || !id.StartsWith(Sha256Prefix, StringComparison.Ordinal)
+            || id.Length != Sha256Prefix.Length + SHA256.HashSizeInBytes * 2
+            || id.AsSpan(Sha256Prefix.Length).ContainsAnyExcept("0123456789abcdef"))
+            throw new ArgumentException($"{nameof(LoadedImage.ImageId)}: expected 'sha256:' and 64 lowercase hex digits, got '{id}'", nameof(image));
+    }
+
+    [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,99}$")]
+    private static partial Regex ContainerNamePattern();
+
+    /// <summary>IProgress that runs the callback inline (Progress&lt;T&gt; posts to the thread pool and may run late).</summary>
+    private sealed class SynchronousProgress<T>(Action<T> onReport) : IProgress<T>
+    {
+        public void Report(T value) => onReport(value);
+    }
+}

@@ -1,0 +1,130 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text;
+using Sp.Tee.Runtime;
+
+namespace Sp.Tee.Tests.Runtime;
+
+/// <summary>Archive parsing without Docker: hand-made `docker save`-shaped tarballs.</summary>
+public sealed class ImageArchiveTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("sp-tee-archive-tests-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string WriteArchive(bool gzip, params (string Name, byte[] Data)[] entries)
+    {
+        var path = Path.Combine(_dir, Guid.NewGuid().ToString("N") + (gzip ? ".tar.gz" : ".tar"));
+        using var file = File.Create(path);
+        using Stream target = gzip ? new GZipStream(file, CompressionLevel.Fastest) : file;
+        using var tar = new TarWriter(target, TarEntryFormat.Pax);
+        foreach (var (name, data) in entries)
+            tar.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(data) });
+        return path;
+    }
+
+    private static byte[] Utf8(string s) => Encoding.UTF8.GetBytes(s);
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Derives_The_Image_Id_From_The_Config_Blob(bool gzip)
+    {
+        var config = Utf8("""{"architecture":"amd64","os":"linux"}""");
+        var hex = Convert.ToHexStringLower(SHA256.HashData(config));
+        var path = WriteArchive(gzip,
+            ("layer/layer.tar", new byte[1024]),
+            ($"{hex}.json", config),
+            ("manifest.json", Utf8($$"""[{"Config":"{{hex}}.json","RepoTags":["a:1","b:2"],"Layers":["layer/layer.tar"]}]""")));
+
+        var manifest = await ImageArchive.ReadAsync(path, CancellationToken.None);
+
+        Assert.Equal("sha256:" + hex, manifest.ImageId);
+        Assert.Equal(["a:1", "b:2"], manifest.RepoTags);
+    }
+
+    [Fact]
+    public async Task Accepts_Oci_Blob_Config_Paths_And_Null_Tags()
+    {
+        var config = Utf8("""{"os":"linux"}""");
+        var hex = Convert.ToHexStringLower(SHA256.HashData(config));
+        var path = WriteArchive(true,
+            ($"blobs/sha256/{hex}", config),
+            ("manifest.json", Utf8($$"""[{"Config":"blobs/sha256/{{hex}}","RepoTags":null,"Layers":[]}]""")));
+
+        var manifest = await ImageArchive.ReadAsync(path, CancellationToken.None);
+
+        Assert.Equal("sha256:" + hex, manifest.ImageId);
+        Assert.Empty(manifest.RepoTags);
+    }
+
+    [Fact]
+    public async Task Refuses_An_Archive_With_No_Image()
+    {
+        var path = WriteArchive(false, ("manifest.json", Utf8("[]")));
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => ImageArchive.ReadAsync(path, CancellationToken.None));
+        Assert.Contains("lists no image; exactly one expected", e.Message);
+    }
+
+    [Fact]
+    public async Task Refuses_A_Config_Whose_Hash_Does_Not_Match_Its_Name()
+    {
+        var wrongHex = new string('0', 64);
+        var path = WriteArchive(false,
+            ($"{wrongHex}.json", Utf8("{}")),
+            ("manifest.json", Utf8($$"""[{"Config":"{{wrongHex}}.json","RepoTags":[]}]""")));
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => ImageArchive.ReadAsync(path, CancellationToken.None));
+        Assert.Contains($"expected {wrongHex} from its name", e.Message);
+    }
+
+    [Fact]
+    public async Task Refuses_An_Archive_Without_Manifest()
+    {
+        var path = WriteArchive(true, ("something.json", Utf8("{}")));
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => ImageArchive.ReadAsync(path, CancellationToken.None));
+        Assert.Contains("no manifest.json found", e.Message);
+    }
+
+    [Fact]
+    public async Task Refuses_A_Missing_Config_Blob()
+    {
+        var hex = new string('a', 64);
+        var path = WriteArchive(false, ("manifest.json", Utf8($$"""[{"Config":"{{hex}}.json"}]""")));
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => ImageArchive.ReadAsync(path, CancellationToken.None));
+        Assert.Contains("is missing", e.Message);
+    }
+
+    [Fact]
+    public async Task Refuses_Something_That_Is_Not_A_Tar()
+    {
+        var path = Path.Combine(_dir, "junk.tar");
+        await File.WriteAllBytesAsync(path, RandomNumberGenerator.GetBytes(3000));
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => ImageArchive.ReadAsync(path, CancellationToken.None));
+        Assert.Contains("junk.tar", e.Message);
+    }
+}
+
+public sealed class BoundedLogTests
+{
+    [Fact]
+    public void Keeps_Everything_Under_The_Cap()
+    {
+        var log = new BoundedLog(10);
+        log.Append("abc"u8);
+        log.Append("def"u8);
+        Assert.False(log.Truncated);
+        Assert.Equal("abcdef", log.Render());
+    }
+
+    [Fact]
+    public void Keeps_The_First_Bytes_And_Notes_The_Cut()
+    {
+        var log = new BoundedLog(4);
+        log.Append("abc"u8);
+        log.Append("defgh"u8);
+        Assert.True(log.Truncated);
+        Assert.Equal(8, log.TotalBytes);
+        Assert.Equal("abcd\n[sp-tee: log truncated at 4 bytes; 4 more bytes were cut]\n", log.Render());
+    }
+}

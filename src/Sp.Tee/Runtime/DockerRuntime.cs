@@ -15,8 +15,8 @@ namespace Sp.Tee.Runtime;
 /// </summary>
 public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
 {
-    public const string DefaultEndpoint = "unix:///var/run/docker.sock";
-    public const string DockerHostVariable = "DOCKER_HOST";
+    internal const string DefaultEndpoint = "unix:///var/run/docker.sock";
+    internal const string DockerHostVariable = "DOCKER_HOST";
     internal static readonly System.Version ApiVersion = new(1, 41);
 
     internal const string InputsMountRoot = "/sp/inputs";

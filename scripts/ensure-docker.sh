@@ -33,11 +33,20 @@ if [ "$(id -u)" -ne 0 ]; then
   log "docker daemon not answering and not running as root, cannot start dockerd"; exit 1
 fi
 
+fail() {
+  local last_line
+  last_line="$(tail -n 1 "$DOCKERD_LOG" 2>/dev/null || true)"
+  log "$1; last dockerd log line: ${last_line:-<none>}"
+  exit 1
+}
+
 # Start dockerd only if none is running already (it may still be starting up).
+dockerd_pid=""
 if ! pgrep -x dockerd >/dev/null 2>&1; then
   log "starting dockerd (log: $DOCKERD_LOG)"
   mkdir -p "$(dirname "$DOCKERD_LOG")"
   setsid dockerd --iptables=false --ip6tables=false --bridge=none >>"$DOCKERD_LOG" 2>&1 < /dev/null &
+  dockerd_pid=$!
   disown || true
 fi
 
@@ -46,9 +55,11 @@ for _ in $(seq 1 "$WAIT_SECONDS"); do
     log "docker daemon is up"
     exit 0
   fi
+  # setsid may exec (pid stays dockerd's) or fork (pid exits, dockerd lives on): check both.
+  if [ -n "$dockerd_pid" ] && ! kill -0 "$dockerd_pid" 2>/dev/null && ! pgrep -x dockerd >/dev/null 2>&1; then
+    fail "dockerd (pid $dockerd_pid) exited during start-up"
+  fi
   sleep 1
 done
 
-last_line="$(tail -n 1 "$DOCKERD_LOG" 2>/dev/null || true)"
-log "docker daemon did not answer within ${WAIT_SECONDS}s; last dockerd log line: ${last_line:-<none>}"
-exit 1
+fail "docker daemon did not answer within ${WAIT_SECONDS}s"

@@ -15,8 +15,8 @@ namespace Sp.Tee.Runtime;
 /// </summary>
 public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
 {
-    public const string DefaultEndpoint = "unix:///var/run/docker.sock";
-    public const string DockerHostVariable = "DOCKER_HOST";
+    internal const string DefaultEndpoint = "unix:///var/run/docker.sock";
+    internal const string DockerHostVariable = "DOCKER_HOST";
     internal static readonly System.Version ApiVersion = new(1, 41);
 
     internal const string InputsMountRoot = "/sp/inputs";
@@ -170,7 +170,15 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
             await KillQuietlyAsync(containerId).ConfigureAwait(false);
             using var graceCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
             graceCts.CancelAfter(ExitGracePeriod);
-            await _client.Containers.WaitContainerAsync(containerId, graceCts.Token).ConfigureAwait(false);
+            try
+            {
+                await _client.Containers.WaitContainerAsync(containerId, graceCts.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
+            {
+                throw new TimeoutException(
+                    $"container {containerId} did not stop within {ExitGracePeriod.TotalSeconds} s after being killed at its time limit", e);
+            }
         }
 
         // The attach stream ends when the container exits; do not hang on a stuck connection.

@@ -32,7 +32,7 @@ public static class EvidenceChecker
 
         VerifiedEvidence verified;
         try { verified = verifier.Verify(evidence, now); }
-        catch (Exception e) when (e is CryptographicException or FormatException or ArgumentException)
+        catch (Exception e) when (e is CryptographicException or FormatException or ArgumentException or PlatformNotSupportedException)
         {
             // A verifier should throw AttestationException; anything else from parsing is still malformed evidence.
             throw new AttestationException(AttestationReasons.Malformed, $"{evidence.Type} evidence: {e.Message}");

@@ -15,7 +15,7 @@ namespace Sp.Attestation;
 /// 0x70  8  timestamp, signed Unix milliseconds
 /// 0x78 32  notice, ASCII "simulated: no hardware isolation"
 /// 0x98  2  n = length of the platform key SPKI
-/// 0x9A  n  platform public key, DER SubjectPublicKeyInfo, ECDSA P-256, canonical
+/// 0x9A  n  platform public key, DER SubjectPublicKeyInfo, uncompressed ECDSA P-256 (version 1: n = 91)
 /// 0x9A+n 64 signature: ECDSA P-256 / SHA-256, r || s (32 bytes each), over bytes [0, 0x9A+n)
 /// </code>
 /// Nothing may follow the signature.
@@ -39,8 +39,15 @@ public static class SimEvidenceLayout
     public const int SpkiLengthOffset = 0x98;
     public const int SpkiOffset = 0x9A;
     public const int SignatureSize = 64;
-    /// <summary>Generous bound on the SPKI length (a P-256 SPKI is 91 bytes).</summary>
+    /// <summary>Bound on the length field; version 1 accepts only a P-256 key (<see cref="P256SpkiSize"/> bytes).</summary>
     public const int MaxSpkiSize = 512;
+    public const int P256SpkiSize = 91;
+    /// <summary>DER of SEQUENCE { SEQUENCE { id-ecPublicKey, prime256v1 }, BIT STRING { 0x04 (uncompressed) ...</summary>
+    public static ReadOnlySpan<byte> P256SpkiHeader =>
+    [
+        0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
+        0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00, 0x04,
+    ];
 }
 
 /// <summary>The fields of decoded `sim` evidence; <see cref="SignedLength"/> bytes are covered by <see cref="Signature"/>.</summary>
@@ -109,22 +116,24 @@ internal sealed record SimEvidenceBody(
             data.Slice(signedLength, SimEvidenceLayout.SignatureSize).ToArray());
     }
 
-    /// <summary>The SPKI must be a P-256 key in its one DER encoding (re-exporting gives the same bytes).</summary>
+    /// <summary>
+    /// The SPKI must be a P-256 key in its one DER encoding: the fixed 27-byte header of an uncompressed
+    /// P-256 SubjectPublicKeyInfo, then X || Y (32 bytes each), a point on the curve.
+    /// </summary>
     private static void CheckPlatformKey(byte[] spki)
     {
-        using var key = ECDsa.Create();
+        if (spki.Length != SimEvidenceLayout.P256SpkiSize)
+            throw Malformed($"platform key: expected a {SimEvidenceLayout.P256SpkiSize}-byte P-256 SubjectPublicKeyInfo, got {spki.Length} bytes");
+        if (!spki.AsSpan(0, SimEvidenceLayout.P256SpkiHeader.Length).SequenceEqual(SimEvidenceLayout.P256SpkiHeader))
+            throw Malformed("platform key: not an uncompressed ECDSA P-256 SubjectPublicKeyInfo (header differs)");
         try
         {
-            key.ImportSubjectPublicKeyInfo(spki, out var read);
-            if (read != spki.Length) throw Malformed("platform key: bytes follow the SubjectPublicKeyInfo");
-            if (key.ExportParameters(false).Curve.Oid?.Value != SimPlatform.P256Oid)
-                throw Malformed("platform key: expected an ECDSA P-256 key");
-            if (!key.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(spki))
-                throw Malformed("platform key: SubjectPublicKeyInfo is not in canonical DER form");
+            using var key = ECDsa.Create();
+            key.ImportSubjectPublicKeyInfo(spki, out _);
         }
-        catch (CryptographicException e)
+        catch (Exception e) when (e is CryptographicException or PlatformNotSupportedException)
         {
-            throw Malformed($"platform key: not a valid EC SubjectPublicKeyInfo ({e.Message})");
+            throw Malformed($"platform key: not a point on P-256 ({e.Message})");
         }
     }
 

@@ -1,0 +1,26 @@
+using Sp.Core.Model;
+using Sp.Ledger.State;
+
+namespace Sp.Client.Api;
+
+// The JSON messages of sp-node's HTTP API (docs/api.md). Shared by the node, the CLIs and sp-tee.
+
+public sealed record NodeInfo(string Network, string RootCa, string AttestationPolicy, long Height, string LastHash);
+
+public sealed record NonceResponse(string Address, long Nonce);
+
+public sealed record SubmitResponse(long Seq, string Hash, Dictionary<string, long> Ids, List<long>? SubOrderIds);
+
+public sealed record ErrorResponse(string Error);
+
+public sealed record OfferView(Offer Offer, List<Slot> Slots, Provider? Provider);
+
+public sealed record OrderView(Order Order, List<Order> SubOrders);
+
+public sealed record ReportView(long OrderId, OrderReport Report, long Seq);
+
+public sealed record TeeCertificateRequest(string Csr, string EncryptionPublicKey, string EvidenceType, string Evidence);
+
+public sealed record TeeCertificateResponse(string CertificateChain);
+
+public sealed record StorageObjectCreated(string Id, string Token);

@@ -1,0 +1,75 @@
+using Sp.Client.Config;
+using Sp.Client.Storage;
+using Sp.Crypto.Accounts;
+using Sp.Crypto.Hpke;
+using Sp.Storage.Blobs;
+using Sp.Storage.Transfer;
+
+namespace Sp.Client.Cli;
+
+/// <summary>What a command needs from config.json: the node, the account, storage, the pinned trust anchors.</summary>
+public sealed class ClientContext : IDisposable
+{
+    private NodeClient? _node;
+    private AccountKey? _account;
+    private Trust? _trust;
+
+    public ClientContext(string configPath)
+    {
+        ConfigPath = Path.GetFullPath(configPath);
+        ConfigDir = Path.GetDirectoryName(ConfigPath)!;
+        Config = ClientConfig.Load(ConfigPath);
+    }
+
+    public string ConfigPath { get; }
+    public string ConfigDir { get; }
+    public ClientConfig Config { get; }
+    public string Network => Config.Backend.Network;
+
+    public NodeClient Node => _node ??= new NodeClient(Config.Backend.Url);
+
+    public AccountKey Account
+    {
+        get
+        {
+            if (_account is not null) return _account;
+            try { return _account = AccountKey.FromHex(Config.Blockchain.AccountPrivateKey); }
+            catch (FormatException e) { throw new UserError($"{ConfigPath}: blockchain.accountPrivateKey: {e.Message}"); }
+        }
+    }
+
+    public Trust Trust => _trust ??= Trust.FromConfig(Config, ConfigDir);
+
+    public HpkeKeyPair ResultKey
+    {
+        get
+        {
+            var key = Config.Workflow.ResultEncryption?.Key
+                ?? throw new UserError($"{ConfigPath}: workflow.resultEncryption.key is missing", "recreate the config with `spctl setup`");
+            try { return HpkeKeyPair.FromPrivateKey(Convert.FromBase64String(key)); }
+            catch (Exception e) when (e is FormatException or ArgumentException)
+            { throw new UserError($"{ConfigPath}: workflow.resultEncryption.key is not a base64 X25519 private key"); }
+        }
+    }
+
+    public IBlobStore BlobStore => Config.Storage.Type switch
+    {
+        NodeBlobStore.Type => new NodeBlobStore(Node),
+        "LOCAL" => new LocalFolderBlobStore(Path.Combine(ConfigDir, Config.Storage.Path ?? throw new UserError($"{ConfigPath}: storage.path is required for LOCAL storage"))),
+        var t => throw new UserError($"{ConfigPath}: storage.type '{t}' is not supported (expected SP_NODE or LOCAL)"),
+    };
+
+    /// <summary>A store that can open <paramref name="resourceStorageType"/> resources.</summary>
+    public IBlobStore StoreFor(string resourceStorageType) => resourceStorageType switch
+    {
+        NodeBlobStore.Type => new NodeBlobStore(Node),
+        "LOCAL" => BlobStore is LocalFolderBlobStore l ? l : throw new UserError("the resource lives in LOCAL storage, but this config has none"),
+        var t => throw new UserError($"resource storage type '{t}' is not supported (expected SP_NODE or LOCAL)"),
+    };
+
+    public void Dispose()
+    {
+        _node?.Dispose();
+        _account?.Dispose();
+    }
+}

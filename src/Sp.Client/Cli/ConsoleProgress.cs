@@ -1,0 +1,55 @@
+using System.Diagnostics;
+using Sp.Storage.Transfer;
+
+namespace Sp.Client.Cli;
+
+/// <summary>
+/// Progress of long work on stderr: a redrawn bar with bytes, rate and ETA on a terminal; a plain line every
+/// few seconds at most when piped.
+/// </summary>
+public sealed class ConsoleProgress : IProgress<TransferProgress>
+{
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly bool _terminal = !Console.IsErrorRedirected;
+    private readonly TimeSpan _interval;
+    private TimeSpan? _last;
+    private string _phase = "";
+    private bool _drawn;
+
+    public ConsoleProgress() => _interval = _terminal ? TimeSpan.FromMilliseconds(200) : TimeSpan.FromSeconds(5);
+
+    public void Report(TransferProgress p)
+    {
+        var now = _clock.Elapsed;
+        if (p.Phase != _phase) { Finish(); _phase = p.Phase; _clock.Restart(); now = TimeSpan.Zero; _last = null; }
+        var done = p.TotalBytes is { } t && p.Bytes >= t;
+        if (!done && _last is { } last && now - last < _interval) return;
+        _last = now;
+        var rate = now.TotalSeconds > 0 ? p.Bytes / now.TotalSeconds : 0;
+        var text = $"{p.Phase}: {Size(p.Bytes)}";
+        if (p.TotalBytes is { } total && total > 0)
+        {
+            var frac = Math.Min(1.0, (double)p.Bytes / total);
+            var eta = rate > 0 ? TimeSpan.FromSeconds((total - p.Bytes) / rate) : TimeSpan.Zero;
+            var bar = _terminal ? "[" + new string('#', (int)(frac * 24)).PadRight(24) + "] " : "";
+            text = $"{p.Phase}: {bar}{frac * 100,3:0}% {Size(p.Bytes)}/{Size(total)} {Size((long)rate)}/s ETA {eta:mm\\:ss}";
+        }
+        else text += $" {Size((long)rate)}/s";
+        if (_terminal) { Console.Error.Write("\r" + text.PadRight(78)); _drawn = true; }
+        else if (now.TotalSeconds >= 5 || done) Console.Error.WriteLine(text);
+    }
+
+    public void Finish()
+    {
+        if (_drawn) Console.Error.WriteLine();
+        _drawn = false;
+    }
+
+    private static string Size(long b) => b switch
+    {
+        >= 1L << 30 => $"{b / (double)(1L << 30):0.00} GiB",
+        >= 1L << 20 => $"{b / (double)(1L << 20):0.0} MiB",
+        >= 1L << 10 => $"{b / 1024.0:0.0} KiB",
+        _ => $"{b} B",
+    };
+}

@@ -1,0 +1,79 @@
+using System.Text.Json;
+using Sp.Core.Json;
+
+namespace Sp.Client.Config;
+
+/// <summary>
+/// config.json of spctl and provider-tools (both read the one in their folder). The shape echoes the original
+/// tool's sections (backend, blockchain, storage, workflow) plus the pinned trust anchors.
+/// Paths inside are relative to the config file's folder.
+/// </summary>
+public sealed record ClientConfig
+{
+    public required BackendSection Backend { get; init; }
+    public required BlockchainSection Blockchain { get; init; }
+    public StorageSection Storage { get; init; } = new();
+    public WorkflowSection Workflow { get; init; } = new();
+    public required TrustSection Trust { get; init; }
+
+    public static ClientConfig Load(string path)
+    {
+        if (!File.Exists(path))
+            throw new UserError($"no configuration at {path}", "run `spctl setup` to create one, or pass --config <path>");
+        try { return StrictJson.Parse<ClientConfig>(File.ReadAllText(path), path); }
+        catch (InvalidDataException e) { throw new UserError(e.Message, "fix the file or recreate it with `spctl setup`"); }
+    }
+
+    public void Save(string path)
+    {
+        var tmp = path + ".tmp";
+        File.WriteAllText(tmp, SpJson.Serialize(this, indented: true));
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(tmp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.Move(tmp, path, overwrite: true);
+    }
+}
+
+public sealed record BackendSection
+{
+    public required string Url { get; init; }
+    public required string Network { get; init; }
+}
+
+public sealed record BlockchainSection
+{
+    public required string AccountPrivateKey { get; init; }
+}
+
+public sealed record StorageSection
+{
+    /// <summary>SP_NODE (the node's embedded storage) or LOCAL (a folder given in <see cref="Path"/>).</summary>
+    public string Type { get; init; } = "SP_NODE";
+    public string? Path { get; init; }
+}
+
+public sealed record WorkflowSection
+{
+    public ResultEncryption? ResultEncryption { get; init; }
+}
+
+/// <summary>The consumer's result key: an X25519 private key (base64) that results are sealed to.</summary>
+public sealed record ResultEncryption
+{
+    public string Algo { get; init; } = "HPKE-X25519";
+    public required string Key { get; init; }
+    public string Encoding { get; init; } = "base64";
+}
+
+public sealed record TrustSection
+{
+    /// <summary>PEM file of the network's Root CA, pinned when the config was created.</summary>
+    public required string RootCa { get; init; }
+    /// <summary>Attestation policy file applied to TEE certificates and reports.</summary>
+    public required string AttestationPolicy { get; init; }
+}
+
+/// <summary>A failure caused by the user's input or environment: printed as one line plus a hint.</summary>
+public sealed class UserError(string message, string? hint = null) : Exception(message)
+{
+    public string? Hint { get; } = hint;
+}

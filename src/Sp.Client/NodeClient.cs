@@ -1,0 +1,112 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Sp.Client.Api;
+using Sp.Client.Config;
+using Sp.Core.Json;
+using Sp.Crypto.Accounts;
+using Sp.Ledger.State;
+using Sp.Ledger.Transactions;
+
+namespace Sp.Client;
+
+/// <summary>Typed client of sp-node's HTTP API, used by spctl, provider-tools and sp-tee.</summary>
+public sealed class NodeClient : IDisposable
+{
+    private readonly HttpClient _http;
+
+    public NodeClient(string baseUrl, TimeSpan? timeout = null)
+    {
+        BaseUrl = baseUrl.TrimEnd('/');
+        _http = new HttpClient { BaseAddress = new Uri(BaseUrl + "/"), Timeout = timeout ?? TimeSpan.FromMinutes(5) };
+    }
+
+    public string BaseUrl { get; }
+    public HttpClient Http => _http;
+
+    public Task<NodeInfo> GetInfoAsync(CancellationToken ct = default) => GetAsync<NodeInfo>("api/info", ct);
+
+    public async Task<long> GetNonceAsync(Address address, CancellationToken ct = default) =>
+        (await GetAsync<NonceResponse>($"api/accounts/{address.Lower}/nonce", ct)).Nonce;
+
+    public async Task<Provider?> GetProviderAsync(Address address, CancellationToken ct = default) =>
+        await GetOrNullAsync<Provider>($"api/providers/{address.Lower}", ct);
+
+    public Task<List<OfferView>> ListOffersAsync(string type, CancellationToken ct = default) =>
+        GetAsync<List<OfferView>>($"api/offers?type={Uri.EscapeDataString(type)}", ct);
+
+    public Task<OfferView?> GetOfferAsync(long id, CancellationToken ct = default) => GetOrNullAsync<OfferView>($"api/offers/{id}", ct);
+
+    public Task<OrderView?> GetOrderAsync(long id, CancellationToken ct = default) => GetOrNullAsync<OrderView>($"api/orders/{id}", ct);
+
+    public Task<List<Order>> ListOrdersAsync(string query, CancellationToken ct = default) => GetAsync<List<Order>>($"api/orders?{query}", ct);
+
+    public Task<ReportView?> GetReportAsync(long orderId, CancellationToken ct = default) =>
+        GetOrNullAsync<ReportView>($"api/orders/{orderId}/report", ct);
+
+    public Task<List<OrderView>> GetTeeQueueAsync(long teeOfferId, CancellationToken ct = default) =>
+        GetAsync<List<OrderView>>($"api/tee/{teeOfferId}/queue", ct);
+
+    public Task<TeeCertificateResponse> RequestTeeCertificateAsync(TeeCertificateRequest request, CancellationToken ct = default) =>
+        PostAsync<TeeCertificateRequest, TeeCertificateResponse>("api/ca/tee", request, ct);
+
+    /// <summary>Submits a signed transaction; returns once the node has applied and stored it.</summary>
+    public Task<SubmitResponse> SubmitAsync(SignedTransaction tx, CancellationToken ct = default) =>
+        PostAsync<SignedTransaction, SubmitResponse>("api/transactions", tx, ct);
+
+    /// <summary>Builds, signs and submits a transaction from <paramref name="key"/>, fetching its next nonce.</summary>
+    public async Task<SubmitResponse> SendAsync<T>(AccountKey key, string network, string type, T payload, CancellationToken ct = default)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var nonce = await GetNonceAsync(key.Address, ct);
+            var tx = SignedTransaction.Sign(Transaction.Create(network, key.Address, nonce, type, payload), key);
+            try { return await SubmitAsync(tx, ct); }
+            // Another process of the same account took this nonce between our read and our submit: retry.
+            catch (UserError e) when (attempt < 3 && e.Message.Contains("nonce", StringComparison.OrdinalIgnoreCase)) { }
+        }
+    }
+
+    private async Task<T> GetAsync<T>(string path, CancellationToken ct) =>
+        await GetOrNullAsync<T>(path, ct) ?? throw new UserError($"{BaseUrl}/{path}: not found");
+
+    private async Task<T?> GetOrNullAsync<T>(string path, CancellationToken ct)
+    {
+        using var resp = await SendRawAsync(() => new HttpRequestMessage(HttpMethod.Get, path), ct);
+        if (resp.StatusCode == HttpStatusCode.NotFound) return default;
+        await EnsureOkAsync(resp, ct);
+        return await resp.Content.ReadFromJsonAsync<T>(SpJson.Options, ct);
+    }
+
+    private async Task<TResp> PostAsync<TReq, TResp>(string path, TReq body, CancellationToken ct)
+    {
+        using var resp = await SendRawAsync(() => new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Content = JsonContent.Create(body, options: SpJson.Options),
+        }, ct);
+        await EnsureOkAsync(resp, ct);
+        return (await resp.Content.ReadFromJsonAsync<TResp>(SpJson.Options, ct))!;
+    }
+
+    public async Task<HttpResponseMessage> SendRawAsync(Func<HttpRequestMessage> request, CancellationToken ct)
+    {
+        try { return await _http.SendAsync(request(), HttpCompletionOption.ResponseHeadersRead, ct); }
+        catch (HttpRequestException e)
+        {
+            throw new UserError($"cannot reach the node at {BaseUrl}: {e.Message}",
+                "is the network running? (`./bin/sp-devnet up DIR`; check backend.url in config.json)");
+        }
+    }
+
+    public static async Task EnsureOkAsync(HttpResponseMessage resp, CancellationToken ct)
+    {
+        if (resp.IsSuccessStatusCode) return;
+        var text = await resp.Content.ReadAsStringAsync(ct);
+        string message;
+        try { message = JsonSerializer.Deserialize<ErrorResponse>(text, SpJson.Options)?.Error ?? text; }
+        catch (JsonException) { message = text; }
+        throw new UserError(string.IsNullOrWhiteSpace(message) ? $"node answered {(int)resp.StatusCode} {resp.ReasonPhrase}" : message);
+    }
+
+    public void Dispose() => _http.Dispose();
+}

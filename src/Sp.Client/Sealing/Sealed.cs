@@ -1,0 +1,41 @@
+using System.Text;
+using Sp.Core.Json;
+using Sp.Core.Model;
+using Sp.Crypto.Hpke;
+
+namespace Sp.Client.Sealing;
+
+/// <summary>
+/// Inputs and results travel sealed (HPKE, RFC 9180: DHKEM(X25519), HKDF-SHA256, AES-256-GCM, base mode).
+/// Each kind has its own info label, and the AAD binds the message to where it may be used, so a sealed blob
+/// cannot be replayed into another order or role:
+///   solution: info "sp/solution/v1", aad = "tee-offer:{teeOfferId}|consumer:{address}"
+///   data:     info "sp/data/v1",     aad = "sub-order:{subOrderId}"
+///   result:   info "sp/result/v1",   aad = "order:{orderId}"
+/// </summary>
+public static class Sealed
+{
+    public static readonly byte[] SolutionInfo = "sp/solution/v1"u8.ToArray();
+    public static readonly byte[] DataInfo = "sp/data/v1"u8.ToArray();
+    public static readonly byte[] ResultInfo = "sp/result/v1"u8.ToArray();
+
+    public static byte[] SolutionAad(long teeOfferId, string consumer) => Encoding.UTF8.GetBytes($"tee-offer:{teeOfferId}|consumer:{consumer.ToLowerInvariant()}");
+    public static byte[] DataAad(long subOrderId) => Encoding.UTF8.GetBytes($"sub-order:{subOrderId}");
+    public static byte[] ResultAad(long orderId) => Encoding.UTF8.GetBytes($"order:{orderId}");
+
+    public static string Seal<T>(byte[] recipientPublicKey, byte[] info, byte[] aad, T message) =>
+        Convert.ToBase64String(Hpke.Seal(recipientPublicKey, info, aad, Encoding.UTF8.GetBytes(SpJson.Serialize(message))));
+
+    /// <summary>Opens a sealed message; null when it was not sealed to this key, for this purpose, or was altered.</summary>
+    public static T? Open<T>(byte[] privateKey, byte[] info, byte[] aad, string sealedBase64) where T : class
+    {
+        byte[] bytes;
+        try { bytes = Convert.FromBase64String(sealedBase64); }
+        catch (FormatException) { return null; }
+        var plain = Hpke.Open(privateKey, info, aad, bytes);
+        return plain is null ? null : SpJson.Deserialize<T>(Encoding.UTF8.GetString(plain));
+    }
+}
+
+/// <summary>What the data owner seals to the TEE at `orders complete`: the dataset and the solution hash approved.</summary>
+public sealed record DataRelease(ResourceFile Resource, string SolutionHash);

@@ -1,0 +1,177 @@
+using Sp.Attestation;
+using Sp.Certification;
+using Sp.Client.Api;
+using Sp.Core.Json;
+using Sp.Core.Model;
+using Sp.Crypto.Accounts;
+using Sp.Ledger.Service;
+using Sp.Ledger.State;
+using Sp.Ledger.Store;
+using Sp.Ledger.Transactions;
+
+namespace Sp.Node;
+
+public static class NodeHost
+{
+    public static async Task<int> RunAsync(string dir, string urls)
+    {
+        var paths = new NodePaths(Path.GetFullPath(dir));
+        if (!File.Exists(paths.Settings)) throw new InvalidOperationException($"{paths.Root} is not a node folder: run `sp-node init {dir}` first");
+        var settings = SpJson.Deserialize<NodeSettings>(File.ReadAllText(paths.Settings));
+
+        using var ledger = new LedgerService(new SqliteLedgerStore(paths.Ledger), settings.Network, () => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        using var ca = RootCa.FromPem(File.ReadAllText(paths.RootCaCert), File.ReadAllText(paths.RootCaKey));
+        var policy = AttestationPolicy.Load(paths.Policy);
+        var policyJson = File.ReadAllText(paths.Policy);
+        var blobs = new BlobRepository(paths.Blobs);
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls(urls);
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
+        builder.Logging.ClearProviders();
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            foreach (var c in SpJson.Options.Converters) o.SerializerOptions.Converters.Add(c);
+            o.SerializerOptions.PropertyNamingPolicy = SpJson.Options.PropertyNamingPolicy;
+            o.SerializerOptions.DefaultIgnoreCondition = SpJson.Options.DefaultIgnoreCondition;
+            o.SerializerOptions.Encoder = SpJson.Options.Encoder;
+        });
+        var app = builder.Build();
+
+        app.MapGet("/api/info", () => Query(s => new NodeInfo(settings.Network, ca.CertificatePem, policyJson, s.Height, s.LastHash)));
+
+        app.MapGet("/api/accounts/{address}/nonce", (string address) =>
+            Address.TryParse(address, out var a)
+                ? Results.Ok(new NonceResponse(a.ToString(), ledger.Read(s => s.NextNonce(a.Lower))))
+                : Error(400, $"'{address}' is not an account address"));
+
+        app.MapPost("/api/transactions", (SignedTransaction tx) =>
+        {
+            var outcome = ledger.Submit(tx);
+            return outcome.Accepted
+                ? Results.Ok(new SubmitResponse(outcome.Seq ?? 0, outcome.Hash ?? "", new Dictionary<string, long>(outcome.Ids), outcome.SubOrderIds.ToList()))
+                : Error(400, $"transaction refused: {outcome.Error}");
+        });
+
+        // State objects change under the ledger's lock, so each answer is serialised while holding it.
+        IResult Query<T>(Func<MarketState, T?> query) where T : class
+        {
+            var json = ledger.Read(s => query(s) is { } v ? SpJson.Serialize(v) : null);
+            return json is null ? Results.NotFound() : Results.Content(json, "application/json");
+        }
+
+        app.MapGet("/api/providers/{address}", (string address) =>
+            Address.TryParse(address, out var a) ? Query(s => s.Providers.GetValueOrDefault(a.Lower)) : Results.NotFound());
+
+        app.MapGet("/api/offers", (string? type) => Query(s =>
+            s.Offers.Values.Where(o => MatchesType(o.Type, type)).Select(o => OfferView(s, o)).ToList()));
+
+        app.MapGet("/api/offers/{id:long}", (long id) =>
+            Query(s => s.Offers.TryGetValue(id, out var o) ? OfferView(s, o) : null));
+
+        app.MapGet("/api/orders/{id:long}", (long id) =>
+            Query(s => s.Orders.TryGetValue(id, out var o) ? OrderView(s, o) : null));
+
+        app.MapGet("/api/orders", (string? consumer, string? status, string? type, long? offer) => Query(s =>
+            s.Orders.Values
+                .Where(o => consumer is null || string.Equals(o.Consumer, consumer, StringComparison.OrdinalIgnoreCase))
+                .Where(o => status is null || string.Equals(o.Status.ToString(), status, StringComparison.OrdinalIgnoreCase))
+                .Where(o => type is null || MatchesType(o.Type, type))
+                .Where(o => offer is null || o.OfferId == offer)
+                .ToList()));
+
+        app.MapGet("/api/orders/{id:long}/report", (long id) => Query(s =>
+            s.Orders.TryGetValue(id, out var o) && o.Report is { } r ? new ReportView(id, r, o.ReportSeq ?? 0) : null));
+
+        // The loader of a TEE offer polls here for its work: orders ready to start (New) and those it had taken.
+        app.MapGet("/api/tee/{offerId:long}/queue", (long offerId) => Query(s =>
+            s.Orders.Values
+                .Where(o => o.ParentId is null && o.OfferId == offerId && o.Status is OrderStatus.New or OrderStatus.Processing)
+                .Select(o => OrderView(s, o)).ToList()));
+
+        app.MapPost("/api/ca/tee", (TeeCertificateRequest req) =>
+        {
+            try
+            {
+                var chain = ca.IssueTeeCertificate(Convert.FromBase64String(req.Csr), Convert.FromBase64String(req.EncryptionPublicKey),
+                    new Evidence(req.EvidenceType, Convert.FromBase64String(req.Evidence)), policy, EvidenceVerifiers.Default,
+                    DateTimeOffset.UtcNow, TimeSpan.FromDays(30));
+                return Results.Ok(new TeeCertificateResponse(chain));
+            }
+            catch (Exception e) when (e is AttestationException or FormatException or System.Security.Cryptography.CryptographicException)
+            {
+                return Error(400, $"certificate refused: {e.Message}");
+            }
+        });
+
+        MapStorage(app, blobs);
+
+        await app.RunAsync();
+        return 0;
+    }
+
+    private static void MapStorage(WebApplication app, BlobRepository blobs)
+    {
+        app.MapPost("/api/storage/objects", () =>
+        {
+            var (id, token) = blobs.Create();
+            return Results.Ok(new StorageObjectCreated(id, token));
+        });
+
+        app.MapPut("/api/storage/objects/{id}", async (string id, HttpRequest req, CancellationToken ct) =>
+        {
+            switch (blobs.Check(id, Bearer(req)))
+            {
+                case BlobRepository.Access.NotFound: return Results.NotFound();
+                case BlobRepository.Access.Forbidden: return Error(403, $"storage object {id}: wrong or missing token");
+            }
+            try { await blobs.WriteAsync(id, req.Body, ct); }
+            catch (IOException e) { return Error(409, e.Message); }
+            return Results.Ok();
+        });
+
+        app.MapGet("/api/storage/objects/{id}", (string id, HttpRequest req) =>
+            blobs.Check(id, Bearer(req)) switch
+            {
+                BlobRepository.Access.Ok when blobs.Exists(id) => Results.Stream(blobs.OpenRead(id), "application/octet-stream"),
+                BlobRepository.Access.Forbidden => Error(403, $"storage object {id}: wrong or missing token"),
+                _ => Results.NotFound(),
+            });
+
+        app.MapDelete("/api/storage/objects/{id}", (string id, HttpRequest req) =>
+        {
+            switch (blobs.Check(id, Bearer(req)))
+            {
+                case BlobRepository.Access.NotFound: return Results.NotFound();
+                case BlobRepository.Access.Forbidden: return Error(403, $"storage object {id}: wrong or missing token");
+            }
+            blobs.Delete(id);
+            return Results.Ok();
+        });
+    }
+
+    private static string? Bearer(HttpRequest req)
+    {
+        var h = req.Headers.Authorization.ToString();
+        return h.StartsWith("Bearer ", StringComparison.Ordinal) ? h["Bearer ".Length..].Trim() : null;
+    }
+
+    private static IResult Error(int status, string message) => Results.Json(new ErrorResponse(message), SpJson.Options, statusCode: status);
+
+    private static bool MatchesType(OfferType t, string? type) => type?.ToLowerInvariant() switch
+    {
+        null or "" or "all" => true,
+        "tee" or "teeoffer" => t == OfferType.TeeOffer,
+        "value" => t != OfferType.TeeOffer,
+        "data" => t == OfferType.Data,
+        "solution" => t == OfferType.Solution,
+        "storage" => t == OfferType.Storage,
+        _ => false,
+    };
+
+    private static OfferView OfferView(MarketState s, Offer o) =>
+        new(o, o.SlotIds.Select(id => s.Slots[id]).ToList(), s.Providers.GetValueOrDefault(o.Owner));
+
+    private static OrderView OrderView(MarketState s, Order o) =>
+        new(o, o.SubOrderIds.Select(id => s.Orders[id]).ToList());
+}

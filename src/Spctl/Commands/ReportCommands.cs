@@ -1,0 +1,85 @@
+using Sp.Client;
+using Sp.Client.Cli;
+using Sp.Client.Config;
+using Sp.Core.Json;
+using Sp.Core.Model;
+
+namespace Spctl.Commands;
+
+public static class ReportCommands
+{
+    public const string Success = "Order report validation successful!";
+    public const string SimWarning =
+        "WARNING: this report rests on the 'sim' attestation provider: no hardware isolation (TEE) was present, the evidence is simulated.";
+
+    public static async Task<int> GetReportAsync(CommandLine cl, string configPath)
+    {
+        var id = cl.PositionalId(0, "order id");
+        var saveTo = cl.Option("save-to");
+        cl.RejectUnknown();
+        using var ctx = new ClientContext(configPath);
+        var view = await ctx.Node.GetReportAsync(id)
+            ?? throw new UserError($"order {id} has no report on the ledger yet", "a report is published once the TEE has taken the order");
+        Console.WriteLine($"Order report of order {id} (ledger entry {view.Seq})");
+        var ok = Validate(view.Report, ctx.Trust);
+        if (saveTo is not null)
+        {
+            File.WriteAllText(saveTo, SpJson.Serialize(view.Report, indented: true) + "\n");
+            Console.WriteLine($"Report was saved to {saveTo}");
+        }
+        return ok ? 0 : 1;
+    }
+
+    public static int ValidateReport(CommandLine cl, string configPath)
+    {
+        var path = cl.Required("path", "report.json");
+        var rootCa = cl.Option("root-ca");
+        var policy = cl.Option("policy");
+        cl.RejectUnknown();
+        if (!File.Exists(path)) throw new UserError($"{path}: no such report file");
+        OrderReport report;
+        try { report = SpJson.Deserialize<OrderReport>(File.ReadAllText(path)); }
+        catch (System.Text.Json.JsonException e) { throw new UserError($"{path}: not an order report ({e.Message.Split(" Path:")[0]})"); }
+        Trust trust;
+        if (rootCa is not null)
+        {
+            // Offline with an explicit root: the policy comes from --policy, else the config's, else production rules.
+            var cfgPolicy = File.Exists(configPath) ? PolicyPathOf(configPath) : null;
+            trust = Trust.Load(rootCa, policy ?? cfgPolicy);
+        }
+        else
+        {
+            if (!File.Exists(configPath))
+                throw new UserError($"no configuration at {configPath} to take the pinned Root CA from", "pass --root-ca FILE, or run from a folder with config.json");
+            var cfg = ClientConfig.Load(configPath);
+            var dir = Path.GetDirectoryName(Path.GetFullPath(configPath))!;
+            trust = Trust.Load(Path.Combine(dir, cfg.Trust.RootCa), policy ?? Path.Combine(dir, cfg.Trust.AttestationPolicy));
+        }
+        return Validate(report, trust) ? 0 : 1;
+    }
+
+    private static string PolicyPathOf(string configPath)
+    {
+        var cfg = ClientConfig.Load(configPath);
+        return Path.Combine(Path.GetDirectoryName(Path.GetFullPath(configPath))!, cfg.Trust.AttestationPolicy);
+    }
+
+    /// <summary>Prints what the report says and whether it holds; true when valid.</summary>
+    private static bool Validate(OrderReport report, Trust trust)
+    {
+        var v = trust.ValidateReport(report);
+        foreach (var e in report.WorkloadInfo.RuntimeInfo)
+            Console.WriteLine($"runtime_info: {e.Type} {e.Hash.Algo}:{e.Hash.Value} size={e.Size}");
+        if (v.Evidence is { } ev)
+            Console.WriteLine($"attestation: {ev.Type} measurement={ev.Measurement}{(ev.Debug ? " DEBUG" : "")}");
+        if (!v.IsValid)
+        {
+            foreach (var e in v.Errors) Console.Error.WriteLine($"error: {e}");
+            Console.Error.WriteLine("Order report validation failed");
+            return false;
+        }
+        if (v.Simulated) Console.WriteLine(SimWarning);
+        Console.WriteLine(Success);
+        return true;
+    }
+}

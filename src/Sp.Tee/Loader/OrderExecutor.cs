@@ -59,7 +59,7 @@ public sealed class OrderExecutor(NodeClient node, AccountKey account, TeeConfig
             var solution = Sealed.Open<ResourceFile>(encryption.PrivateKey, Sealed.SolutionInfo, Sealed.SolutionAad(order.OfferId, order.Consumer), order.Solution!.SealedResource)
                 ?? throw new OrderFailure("the solution is not sealed to this TEE's current key (was the loader restarted after the order was placed?)");
             var imagePath = Path.Combine(work, "solution.tar.gz");
-            var (imageSha, imageSize) = await DownloadToFile(transfer, solution, imagePath, ct);
+            var (imageSha, imageSize) = await DownloadToFile(transfer, solution, imagePath, verify: false, ct);
             var imageHash = Convert.ToHexStringLower(imageSha);
             runtimeInfo.Add(new RuntimeInfoEntry { Type = "Image", Size = imageSize, Hash = HashInfo.Sha256(imageSha) });
             Note($"solution image loaded: sha256 {imageHash}, {imageSize} bytes");
@@ -206,11 +206,13 @@ public sealed class OrderExecutor(NodeClient node, AccountKey account, TeeConfig
         return Sealed.Seal(Convert.FromBase64String(order.ResultPublicKey), Sealed.ResultInfo, Sealed.ResultAad(order.Id), resource);
     }
 
-    private static async Task<(byte[] Sha, long Size)> DownloadToFile(FileTransfer transfer, ResourceFile resource, string path, CancellationToken ct)
+    /// <summary>Downloads and decrypts; with <paramref name="verify"/>, the plaintext must be the resource file's hash and size.
+    /// (The solution is checked by the caller against the order's declared hash instead.)</summary>
+    private static async Task<(byte[] Sha, long Size)> DownloadToFile(FileTransfer transfer, ResourceFile resource, string path, bool verify, CancellationToken ct)
     {
         await using var fs = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
         var (sha, size) = await transfer.DownloadToStreamAsync(resource, fs, ct);
-        if (size != resource.Size || !string.Equals(Convert.ToHexStringLower(sha), resource.Hash.Value, StringComparison.OrdinalIgnoreCase))
+        if (verify && (size != resource.Size || !string.Equals(Convert.ToHexStringLower(sha), resource.Hash.Value, StringComparison.OrdinalIgnoreCase)))
             throw new OrderFailure($"downloaded content (sha256 {Convert.ToHexStringLower(sha)}, {size} bytes) differs from its resource file (sha256 {resource.Hash.Value}, {resource.Size} bytes)");
         return (sha, size);
     }
@@ -223,7 +225,7 @@ public sealed class OrderExecutor(NodeClient node, AccountKey account, TeeConfig
             var tarPath = Path.Combine(work, $"dataset-{Guid.NewGuid():N}.tar");
             try
             {
-                var result = await DownloadToFile(transfer, resource, tarPath, ct);
+                var result = await DownloadToFile(transfer, resource, tarPath, verify: true, ct);
                 await using var tarStream = File.OpenRead(tarPath);
                 await DeterministicArchive.ExtractTarAsync(tarStream, dir, ct);
                 return result;
@@ -232,7 +234,7 @@ public sealed class OrderExecutor(NodeClient node, AccountKey account, TeeConfig
         }
         var name = Path.GetFileName(resource.Filename ?? "data");
         if (string.IsNullOrEmpty(name) || name is "." or "..") name = "data";
-        return await DownloadToFile(transfer, resource, Path.Combine(dir, name), ct);
+        return await DownloadToFile(transfer, resource, Path.Combine(dir, name), verify: true, ct);
     }
 
     private string CreateWorkDir(long orderId)

@@ -64,10 +64,26 @@ public static class ReportCommands
         return Path.Combine(Path.GetDirectoryName(Path.GetFullPath(configPath))!, cfg.Trust.AttestationPolicy);
     }
 
+    private static void PrintChain(string pem)
+    {
+        try
+        {
+            var certs = Sp.Certification.Pem.ReadCertificates(pem);
+            string[] roles = certs.Count == 3 ? ["order", "tee", "root"] : [.. certs.Select((_, i) => $"certificate {i}")];
+            for (var i = 0; i < certs.Count; i++)
+            {
+                Console.WriteLine($"certificate_chain: {roles[i]}: {certs[i].Subject} (serial {certs[i].SerialNumber}, issued {certs[i].NotBefore.ToUniversalTime():yyyy-MM-ddTHH:mm:ssZ})");
+                certs[i].Dispose();
+            }
+        }
+        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or ArgumentException) { }
+    }
+
     /// <summary>Prints what the report says and whether it holds; true when valid.</summary>
     private static bool Validate(OrderReport report, Trust trust)
     {
         var v = trust.ValidateReport(report);
+        PrintChain(report.Certificate);
         foreach (var e in report.WorkloadInfo.RuntimeInfo)
             Console.WriteLine($"runtime_info: {e.Type} {e.Hash.Algo}:{e.Hash.Value} size={e.Size}");
         if (v.Evidence is { } ev)

@@ -66,7 +66,7 @@ public static class NoteKey
 
     internal static (string Name, uint Hash, byte[] Key) ParseTriple(string text, string what)
     {
-        var parts = text.Split('+');
+        var parts = text.Split('+', 3); // base64 may itself contain '+'
         if (parts.Length != 3)
         {
             throw new MalformedNoteKeyException($"{what} must be <name>+<hash>+<base64 key>, got {parts.Length} '+'-separated fields");

@@ -152,6 +152,24 @@ public sealed class ProofPropertyTests
     }
 
     [Fact]
+    public void Proof_Lengths_Computed_Without_Allocating_Match_The_Node_Lists()
+    {
+        for (var size = 1; size <= MaxSize; size++)
+        {
+            for (var i = 0; i < size; i++)
+            {
+                Assert.Equal(Proofs.InclusionNodes(i, size).ProofLength, Proofs.InclusionProofLength(i, size));
+            }
+            for (var size1 = 0; size1 <= size; size1++)
+            {
+                Assert.Equal(Proofs.ConsistencyNodes(size1, size).ProofLength, Proofs.ConsistencyProofLength(size1, size));
+            }
+        }
+        Assert.Equal(20, Proofs.InclusionProofLength(0, 1_000_000));
+        Assert.Equal(12, Proofs.InclusionProofLength(999_999, 1_000_000)); // popcount(999,999): all border
+    }
+
+    [Fact]
     public void Consistency_From_Empty_Tree_Needs_Empty_Root_And_Empty_Proof()
     {
         var root = Reference.Root(5);

@@ -30,7 +30,7 @@ public static class ProofVerifier
         {
             throw new InvalidProofException($"leaf index {index} is out of range for tree size {size}");
         }
-        var want = Proofs.InclusionNodes(index, size).ProofLength;
+        var want = Proofs.InclusionProofLength(index, size);
         if (proof.Count != want)
         {
             throw new ProofLengthException("inclusion", proof.Count, want);
@@ -85,7 +85,7 @@ public static class ProofVerifier
         {
             throw new InvalidProofException($"consistency needs 0 <= size1 <= size2, got size1 {size1} and size2 {size2}");
         }
-        var want = Proofs.ConsistencyNodes(size1, size2).ProofLength;
+        var want = Proofs.ConsistencyProofLength(size1, size2);
         if (proof.Count != want)
         {
             throw new ProofLengthException("consistency", proof.Count, want);
@@ -130,7 +130,7 @@ public static class ProofVerifier
         {
             throw new InvalidProofException($"consistency roots need 0 < size1 < size2, got size1 {size1} and size2 {size2}");
         }
-        var want = Proofs.ConsistencyNodes(size1, size2).ProofLength;
+        var want = Proofs.ConsistencyProofLength(size1, size2);
         if (proof.Count != want)
         {
             throw new ProofLengthException("consistency", proof.Count, want);

@@ -105,6 +105,46 @@ public static class Proofs
         return CompactRange.FromHashes(size, hashes).Root();
     }
 
+    /// <summary>Number of hashes in the inclusion proof of <paramref name="index"/> in a tree of <paramref name="size"/> leaves, without allocating.</summary>
+    public static int InclusionProofLength(long index, long size)
+    {
+        if (index < 0 || index >= size)
+        {
+            throw new ArgumentOutOfRangeException(nameof(index), $"leaf index {index} is out of range for tree size {size}, want 0 <= index < size");
+        }
+        var (inner, border) = DecomposeInclusion(index, size);
+        return inner + border;
+    }
+
+    /// <summary>Number of hashes in the consistency proof from <paramref name="size1"/> to <paramref name="size2"/>, without allocating.</summary>
+    public static int ConsistencyProofLength(long size1, long size2)
+    {
+        if (size1 < 0 || size1 > size2)
+        {
+            throw new ArgumentOutOfRangeException(nameof(size1), $"consistency needs 0 <= size1 <= size2, got size1 {size1} and size2 {size2}");
+        }
+        if (size1 == 0 || size1 == size2)
+        {
+            return 0;
+        }
+        // The proof is the inclusion proof of the largest complete subtree ending at size1 (whose own hash leads
+        // unless size1 is a power of two, when the verifier already knows it as the old root).
+        var (inner, border) = DecomposeInclusion(size1 - 1, size2);
+        var shift = BitOperations.TrailingZeroCount(size1);
+        return (BitOperations.IsPow2(size1) ? 0 : 1) + inner - shift + border;
+    }
+
+    /// <summary>
+    /// Splits an inclusion proof into the part below the point where the leaf's path leaves the tree's right
+    /// edge (inner) and the complete subtrees to the left above it (border).
+    /// </summary>
+    private static (int Inner, int Border) DecomposeInclusion(long index, long size)
+    {
+        var inner = 64 - BitOperations.LeadingZeroCount((ulong)(index ^ (size - 1)));
+        var border = BitOperations.PopCount((ulong)index >> inner);
+        return (inner, border);
+    }
+
     /// <summary>RFC 9162: the largest power of two strictly smaller than <paramref name="n"/> (n &gt; 1).</summary>
     internal static long SplitPoint(long n) => 1L << (63 - BitOperations.LeadingZeroCount((ulong)(n - 1)));
 }

@@ -14,6 +14,12 @@ public sealed class ProofPropertyTests
     private static readonly ReferenceTree Reference = new(Entries);
     private static readonly Dictionary<NodeId, NodeHash> Stored = Helpers.StoredNodes(Entries);
 
+    /// <summary>
+    /// Every altered proof node is checked for every pair; the alterations that go through exceptions (leaf, root,
+    /// index, sizes, length) for every pair up to 100 leaves and every third pair above, to keep the suite fast.
+    /// </summary>
+    private static bool ExhaustiveFor(int size, int other) => size <= 100 || other % 3 == 0;
+
     [Fact]
     public void Every_Inclusion_Proof_Matches_Reference_And_Verifies()
     {
@@ -54,7 +60,7 @@ public sealed class ProofPropertyTests
     }
 
     [Fact]
-    public void Every_Altered_Inclusion_Proof_Fails()
+    public void Altered_Inclusion_Proofs_Fail()
     {
         var fetch = Helpers.Fetch(Stored);
         for (var size = 1; size <= MaxSize; size++)
@@ -70,6 +76,10 @@ public sealed class ProofPropertyTests
                     altered[i] = Helpers.Flip(altered[i], index + i);
                     // RootFromInclusionProof is VerifyInclusion without the exception, which keeps this loop fast.
                     Assert.NotEqual(root, ProofVerifier.RootFromInclusionProof(leaf, index, size, altered));
+                }
+                if (!ExhaustiveFor(size, index))
+                {
+                    continue;
                 }
                 if (proof.Length > 0)
                 {
@@ -107,7 +117,7 @@ public sealed class ProofPropertyTests
     }
 
     [Fact]
-    public void Every_Altered_Consistency_Proof_Fails()
+    public void Altered_Consistency_Proofs_Fail()
     {
         var fetch = Helpers.Fetch(Stored);
         for (var size2 = 1; size2 <= MaxSize; size2++)
@@ -127,6 +137,10 @@ public sealed class ProofPropertyTests
                     }
                     var (computed1, computed2) = ProofVerifier.RootsFromConsistencyProof(size1, size2, altered, root1);
                     Assert.False(computed1 == root1 && computed2 == root2, $"altered node {i} of proof {size1} -> {size2} verified");
+                }
+                if (!ExhaustiveFor(size2, size1))
+                {
+                    continue;
                 }
                 if (proof.Length > 0)
                 {

@@ -1,0 +1,1 @@
+namespace Sp.Attestation.Tests;

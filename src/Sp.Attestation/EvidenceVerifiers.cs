@@ -7,5 +7,7 @@ public static class EvidenceVerifiers
     public static List<IEvidenceVerifier> Default =>
     [
         new SimEvidenceVerifier(),
+        new Tdx.TdxVerifier(),
+        new SevSnp.SevSnpVerifier(),
     ];
 }

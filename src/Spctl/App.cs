@@ -22,6 +22,7 @@ public static class App
           orders cancel ID
           offers list tee|value
           offers get tee|value ID
+          quotes validate FILE [--type tdx|sev-snp|sim] [--vcek FILE] [--at TIME] [--collateral DIR]
         """;
 
     public static async Task<int> RunAsync(string[] args)
@@ -56,6 +57,7 @@ public static class App
                 "orders cancel" => await OrderCommands.CancelAsync(rest(2), configPath),
                 "offers list" => await OfferCommands.ListAsync(rest(2), configPath),
                 "offers get" => await OfferCommands.GetAsync(rest(2), configPath),
+                "quotes validate" => QuoteCommands.Validate(rest(2)),
                 _ => throw new UserError($"unknown command '{string.Join(' ', cl.Positionals.Take(2))}'", "run `spctl --help` for the list of commands"),
             };
         }

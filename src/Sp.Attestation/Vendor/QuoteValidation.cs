@@ -44,9 +44,10 @@ public static class QuoteValidation
             {
                 EvidenceTypes.Tdx => new TdxVerifier(collateralDir is null ? null : TdxCollateral.Load(collateralDir)),
                 EvidenceTypes.SevSnp => new SevSnpVerifier(vcekDer is null ? null : CertificateBytes(vcekDer)),
+                EvidenceTypes.Sim => new SimEvidenceVerifier(),
                 _ => throw new AttestationException(AttestationReasons.Unsupported, type is null
                     ? "cannot tell the evidence type from its bytes (not a TDX quote v4/v5 nor a SEV-SNP report): give --type tdx|sev-snp"
-                    : $"type '{t}' is not a vendor evidence type; expected tdx or sev-snp"),
+                    : $"type '{t}' is not a vendor evidence type; expected tdx, sev-snp or sim"),
             };
             var verified = verifier.Verify(new Evidence(t, data), at);
             var lines = new List<KeyValuePair<string, string>>
@@ -77,6 +78,7 @@ public static class QuoteValidation
     /// signature algorithm 1), or "unknown".</summary>
     public static string GuessType(ReadOnlySpan<byte> data)
     {
+        if (data.StartsWith(SimEvidenceLayout.Magic)) return EvidenceTypes.Sim;
         if (data.Length >= TdxQuoteLayout.HeaderSize)
         {
             var version = BinaryPrimitives.ReadUInt16LittleEndian(data);

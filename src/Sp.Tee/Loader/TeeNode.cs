@@ -59,8 +59,10 @@ public sealed class TeeNode : IDisposable
                 var files = Directory.GetFiles(dir, "*.dll").Append(Path.Combine(dir, "sp-tee.runtimeconfig.json")).Where(File.Exists)
                     .Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToList();
                 return new SimEvidenceProvider(platform, LoaderMeasurement.OfFiles(dir, files));
+            case EvidenceTypes.Tdx or EvidenceTypes.SevSnp:
+                return new Sp.Attestation.Tsm.ConfigFsTsmProvider(_config.Attestation);
             default:
-                throw new InvalidDataException($"tee.json: attestation '{_config.Attestation}' is not available on this machine (use \"sim\" without TEE hardware)");
+                throw new InvalidDataException($"tee.json: attestation '{_config.Attestation}' is unknown (expected sim, tdx or sev-snp)");
         }
     }
 

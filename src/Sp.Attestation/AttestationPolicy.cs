@@ -25,6 +25,14 @@ public sealed record AttestationPolicy
 
     public bool AllowDebug { get; init; }
 
+    /// <summary>Fields of the verified evidence that must have exactly these values, e.g. TDX "rtmr0"..."rtmr3",
+    /// SNP "host_data", or "tcb_status": "UpToDate" (with collateral).</summary>
+    public Dictionary<string, string> RequiredFields { get; init; } = new();
+
+    /// <summary>Minimum values of numeric fields: the minimum TCB where the format carries it, e.g. TDX
+    /// "pce_svn", "qe_isv_svn"; SNP "guest_svn" (decimal or 0x-hex values).</summary>
+    public Dictionary<string, long> MinimumFields { get; init; } = new();
+
     /// <summary>A development network: every type, sim from the one local platform key, no debug.</summary>
     public static AttestationPolicy Devnet(string simPlatformKeyId)
     {
@@ -67,6 +75,17 @@ public sealed record AttestationPolicy
         for (var i = 0; i < AllowedMeasurements.Count; i++)
             if (AllowedMeasurements[i] is not { Length: > 0 } m || m.Length % 2 != 0 || !IsLowerHex(m))
                 throw Bad(source, $"allowedMeasurements[{i}]", $"expected lowercase hex bytes, got '{AllowedMeasurements[i]}'");
+        if (RequiredFields is null) throw Bad(source, "requiredFields", "expected an object of field names and values, got null");
+        if (MinimumFields is null) throw Bad(source, "minimumFields", "expected an object of field names and numbers, got null");
+    }
+
+    internal static bool TryParseNumber(string? s, out long value)
+    {
+        value = 0;
+        if (s is null) return false;
+        return s.StartsWith("0x", StringComparison.Ordinal)
+            ? long.TryParse(s.AsSpan(2), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out value)
+            : long.TryParse(s, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out value);
     }
 
     private static bool IsLowerHex(string s) => s.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');

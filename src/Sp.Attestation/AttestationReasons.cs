@@ -16,6 +16,8 @@ public static class AttestationReasons
     public const string MeasurementNotAllowed = "measurement-not-allowed";
     public const string DebugNotAllowed = "debug-not-allowed";
     public const string ReportDataMismatch = "report-data-mismatch";
+    public const string FieldMismatch = "field-mismatch";
+    public const string TcbTooLow = "tcb-too-low";
 
     // Vendor formats (TDX, SEV-SNP): docs/formats-attestation.md lists where each is raised.
     public const string Unsupported = "unsupported";

@@ -58,11 +58,26 @@ public static class EvidenceChecker
                 $"measurement {verified.Measurement} is not one of the policy's {policy.AllowedMeasurements.Count} allowed measurement(s)");
         if (verified.Debug && !policy.AllowDebug)
             throw Refuse(AttestationReasons.DebugNotAllowed, "the TEE runs in debug mode (its memory is readable by the host); the policy forbids debug");
+        foreach (var (name, want) in policy.RequiredFields)
+        {
+            var got = Field(verified, name);
+            if (got != want)
+                throw Refuse(AttestationReasons.FieldMismatch, $"{name} is {got ?? "(absent)"}, the policy requires {want}");
+        }
+        foreach (var (name, min) in policy.MinimumFields)
+        {
+            var got = Field(verified, name);
+            if (!AttestationPolicy.TryParseNumber(got, out var value) || value < min)
+                throw Refuse(AttestationReasons.TcbTooLow, $"{name} is {got ?? "(absent)"}, the policy requires at least {min}");
+        }
         if (!CryptographicOperations.FixedTimeEquals(verified.ReportData, expectedReportData))
             throw Refuse(AttestationReasons.ReportDataMismatch,
                 $"report data {Hex.Lower(verified.ReportData)} does not bind the expected keys (expected {Hex.Lower(expectedReportData)})");
         return verified;
     }
+
+    private static string? Field(VerifiedEvidence v, string name) =>
+        name == "measurement" ? v.Measurement : v.Fields.FirstOrDefault(f => f.Key == name).Value;
 
     private static AttestationException Refuse(string reason, string message) => new(reason, $"{reason}: {message}");
 }

@@ -176,11 +176,19 @@ public sealed class FileTransfer
                 return (result.PlaintextSha256, result.PlaintextSize);
             }
         }
+        catch (AeadStreamException e)
+        {
+            throw new AeadStreamException($"{Describe(resource)}: {e.Message}", e);
+        }
         finally
         {
             CryptographicOperations.ZeroMemory(key);
         }
     }
+
+    /// <summary>"'name' (S3 object 'key')": which resource an error is about.</summary>
+    private static string Describe(ResourceFile resource) =>
+        $"'{resource.Filename ?? Path.GetFileName(resource.Resource.Filepath)}' ({resource.Resource.StorageType} object '{resource.Resource.Filepath}')";
 
     private static byte[] KeyOf(ResourceFile resource)
     {

@@ -27,7 +27,7 @@ dotnet build -c Release "$repo_root/bench/Sp.Bench/Sp.Bench.csproj" -nologo -v q
 mkdir -p "$work"
 if [[ ! -f "$file" ]]; then
   echo "# creating $size_mib MiB of random data in $file" >&2
-  openssl rand -out "$file" $((size_mib * 1024 * 1024))
+  head -c $((size_mib * 1024 * 1024)) /dev/urandom > "$file"
 fi
 bytes=$(stat -c %s "$file")
 cat "$file" > /dev/null # into the page cache, as for every command below

@@ -10,6 +10,8 @@ public sealed class AeadStreamException : CryptographicException
 {
     public AeadStreamException(string message) : base(message) { }
 
+    public AeadStreamException(string message, Exception inner) : base(message, inner) { }
+
     internal static AeadStreamException NotAnSpStream(string detail) =>
         new($"not an SP stream: {detail} (expected the {AeadStreamFormat.MagicText.TrimEnd('\n')} header)");
 

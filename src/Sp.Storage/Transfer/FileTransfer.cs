@@ -17,7 +17,9 @@ public sealed class FileTransfer
     private const string HashAlgorithm = "sha256";
     private const string PartialSuffix = ".sp-partial";
     private const string ExtractSuffix = ".sp-extract";
-    private const int BufferSize = 1 << 16;
+    /// <summary>Reads and writes move 1 MiB at a time (the stream pipeline's block); files are opened unbuffered.</summary>
+    private const int IoBlockSize = 1 << 20;
+    private const int Unbuffered = 0;
 
     private readonly IBlobStore _store;
 
@@ -100,7 +102,14 @@ public sealed class FileTransfer
         var extractDir = Path.Combine(destination, $".{name}.{unique}{ExtractSuffix}");
         try
         {
-            var output = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
+            var output = new FileStream(partial, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                Share = FileShare.None,
+                BufferSize = Unbuffered,
+                PreallocationSize = resource.Size > 0 ? resource.Size : 0,
+            });
             await using (output.ConfigureAwait(false))
             {
                 var (sha256, size) = await DecryptAsync(resource, output, PhaseProgress.For(progress, TransferPhases.Download, resource.Size), ct).ConfigureAwait(false);
@@ -155,14 +164,61 @@ public sealed class FileTransfer
             }
             else
             {
-                var input = OpenRead(fullPath);
-                await using (input.ConfigureAwait(false))
-                    await input.CopyToAsync(sink, BufferSize, ct).ConfigureAwait(false);
+                return await HashFileAsync(fullPath, ct).ConfigureAwait(false);
             }
             var (sha256, size) = sink.Finish();
             return (Convert.ToHexStringLower(sha256), size);
         }
     }
+
+    /// <summary>
+    /// SHA-256 of a file at the speed of the hash: 1 MiB positional reads run on a pool thread one block ahead of
+    /// the hashing, so the disk (or page cache) and the SHA instructions work at the same time.
+    /// </summary>
+    private static async Task<(string Sha256Hex, long Size)> HashFileAsync(string path, CancellationToken ct)
+    {
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
+        using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var pool = System.Buffers.ArrayPool<byte>.Shared;
+        byte[][] buffers = [pool.Rent(IoBlockSize), pool.Rent(IoBlockSize)];
+        Task<int>? read = null;
+        try
+        {
+            long offset = 0;
+            var index = 0;
+            read = ReadBlockAsync(handle, buffers[index], offset, ct);
+            while (true)
+            {
+                var n = await read.ConfigureAwait(false);
+                read = null;
+                if (n == 0) break;
+                offset += n;
+                read = ReadBlockAsync(handle, buffers[index ^ 1], offset, ct);
+                sha256.AppendData(buffers[index], 0, n);
+                index ^= 1;
+            }
+            return (Convert.ToHexStringLower(sha256.GetHashAndReset()), offset);
+        }
+        finally
+        {
+            if (read is not null)
+            {
+                try { await read.ConfigureAwait(false); }
+                catch (Exception) { /* already failing */ }
+            }
+            foreach (var b in buffers) pool.Return(b);
+        }
+    }
+
+    private static Task<int> ReadBlockAsync(Microsoft.Win32.SafeHandles.SafeFileHandle handle, byte[] buffer, long offset, CancellationToken ct) =>
+        Task.Run(() =>
+        {
+            var total = 0;
+            int n;
+            while (total < IoBlockSize && (n = RandomAccess.Read(handle, buffer.AsSpan(total, IoBlockSize - total), offset + total)) > 0)
+                total += n;
+            return total;
+        }, ct);
 
     private async Task<(byte[] Sha256, long Size)> DecryptAsync(ResourceFile resource, Stream plaintextOut, IProgress<long>? progress, CancellationToken ct)
     {
@@ -176,11 +232,19 @@ public sealed class FileTransfer
                 return (result.PlaintextSha256, result.PlaintextSize);
             }
         }
+        catch (AeadStreamException e)
+        {
+            throw new AeadStreamException($"{Describe(resource)}: {e.Message}", e);
+        }
         finally
         {
             CryptographicOperations.ZeroMemory(key);
         }
     }
+
+    /// <summary>"'name' (S3 object 'key')": which resource an error is about.</summary>
+    private static string Describe(ResourceFile resource) =>
+        $"'{resource.Filename ?? Path.GetFileName(resource.Resource.Filepath)}' ({resource.Resource.StorageType} object '{resource.Resource.Filepath}')";
 
     private static byte[] KeyOf(ResourceFile resource)
     {
@@ -230,7 +294,7 @@ public sealed class FileTransfer
     }
 
     private static FileStream OpenRead(string path) =>
-        new(path, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        new(path, FileMode.Open, FileAccess.Read, FileShare.Read, Unbuffered, FileOptions.SequentialScan);
 
     private static void TryDelete(string file, string directory)
     {

@@ -46,9 +46,11 @@ public sealed record BlockchainSection
 
 public sealed record StorageSection
 {
-    /// <summary>SP_NODE (the node's embedded storage) or LOCAL (a folder given in <see cref="Path"/>).</summary>
+    /// <summary>SP_NODE (the node's embedded storage), S3 (an S3-compatible service, <see cref="S3"/>) or LOCAL
+    /// (a folder given in <see cref="Path"/>). See docs/storage.md.</summary>
     public string Type { get; init; } = "SP_NODE";
     public string? Path { get; init; }
+    public Sp.Storage.Blobs.S3StorageOptions? S3 { get; init; }
 }
 
 public sealed record WorkflowSection

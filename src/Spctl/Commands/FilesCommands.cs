@@ -35,7 +35,7 @@ public static class FilesCommands
         if (!Directory.Exists(dir)) throw new UserError($"{dir}: no such directory");
         using var ctx = new ClientContext(configPath);
         var progress = new ConsoleProgress();
-        var saved = await new FileTransfer(ctx.StoreFor(resource.Resource.StorageType)).DownloadAsync(resource, dir, progress);
+        var saved = await new FileTransfer(ctx.StoreFor(resource.Resource)).DownloadAsync(resource, dir, progress);
         progress.Finish();
         Console.WriteLine(saved);
         return 0;
@@ -57,7 +57,7 @@ public static class FilesCommands
         cl.RejectUnknown();
         var resource = ReadResourceFile(resourcePath);
         using var ctx = new ClientContext(configPath);
-        await ctx.StoreFor(resource.Resource.StorageType).DeleteAsync(resource.Resource, CancellationToken.None);
+        await ctx.StoreFor(resource.Resource).DeleteAsync(resource.Resource, CancellationToken.None);
         Console.WriteLine($"Resource {resource.Resource.Filepath} was deleted");
         return 0;
     }

@@ -127,7 +127,7 @@ public static class OrderCommands
         {
             await using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write))
             {
-                var (sha, size) = await new FileTransfer(ctx.StoreFor(resource.Resource.StorageType)).DownloadToStreamAsync(resource, fs);
+                var (sha, size) = await new FileTransfer(ctx.StoreFor(resource.Resource)).DownloadToStreamAsync(resource, fs);
                 if (!string.Equals(Convert.ToHexStringLower(sha), resource.Hash.Value, StringComparison.OrdinalIgnoreCase) || size != resource.Size)
                     throw new InvalidDataException($"result of order {id}: hash {Convert.ToHexStringLower(sha)} differs from the sealed {resource.Hash.Value}");
             }

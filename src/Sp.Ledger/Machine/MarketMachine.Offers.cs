@@ -96,10 +96,12 @@ public static partial class MarketMachine
         return null;
     }
 
-    internal static long? ParseId(string? s) =>
+    /// <summary>A positive decimal id, or null.</summary>
+    public static long? ParseId(string? s) =>
         long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0 ? id : null;
 
-    internal static OfferType? ParseOfferType(string? s) =>
+    /// <summary>An offer type written as in offer-info.json ("0".."3"), or null.</summary>
+    public static OfferType? ParseOfferType(string? s) =>
         s is { Length: 1 } && s[0] >= '0' && s[0] <= '0' + (int)OfferType.Data ? (OfferType)(s[0] - '0') : null;
 
     private static Step OfferSetEnabled(Ctx c, OfferSetEnabled p)

@@ -60,9 +60,9 @@ public static class SlotPricing
         return TokenAmount.FromUnits(rem.IsZero ? q : q + 1);
     }
 
-    /// <summary>"0.5 per hour (minimum 15000 min)" or "2 fixed".</summary>
+    /// <summary>"0.5 per hour, minimum 15000 min" or "2 fixed".</summary>
     public static string Describe(SlotUsage? usage) =>
         usage is null ? "free"
-        : IsPerHour(usage) ? $"{Price(usage)} per hour (minimum {usage.MinTimeMinutes} min)"
+        : IsPerHour(usage) ? $"{Price(usage)} per hour, minimum {usage.MinTimeMinutes} min"
         : $"{Price(usage)} fixed";
 }

@@ -38,7 +38,7 @@ public static class WorkflowCommands
         {
             var chosen = ChooseTeeSlot(tee, solution.Size + dataDisk);
             teeSlotId = chosen.Id;
-            Console.WriteLine($"TEE slot {chosen.Id} of offer {teeOfferId} was chosen: the cheapest that fits ({SlotPricing.Describe(chosen.Info.Usage)})");
+            Console.WriteLine($"TEE slot {chosen.Id} of offer {teeOfferId} was chosen (the cheapest that fits): {SlotPricing.Describe(chosen.Info.Usage)}");
         }
         // Seal the solution's location and key to the TEE, only after its chain and evidence validate.
         var validated = ctx.Trust.ValidateTee(tee.Offer.TeeCertificate, DateTimeOffset.UtcNow);

@@ -7,8 +7,9 @@ using Sp.Ledger.Transactions;
 namespace ProviderTools;
 
 /// <summary>
-/// `provider-tools register data --result dataset.resource.json`: the guide's dialog, each question waiting on
-/// its own line for a typed answer (terminal or piped stdin). First-time provider setup comes first.
+/// `provider-tools register data --result dataset.resource.json` and `register solution --result
+/// solution.resource.json`: the guide's dialog, each question waiting on its line for a typed answer (terminal or
+/// piped stdin). First-time provider setup comes first.
 /// </summary>
 public static class ProviderApp
 {
@@ -22,10 +23,11 @@ public static class ProviderApp
             cl.Positionals.RemoveRange(0, Math.Min(2, cl.Positionals.Count));
             return cmd switch
             {
-                "register data" => await RegisterDataAsync(cl, configPath),
-                "register tee" or "register solution" => throw new UserError($"`provider-tools {cmd}` is not available on this network yet",
-                    cmd == "register tee" ? "a TEE offer is registered by its loader (sp-tee) when it starts" : "pass the solution as a resource file to `spctl workflows create --solution`"),
-                _ => throw new UserError($"unknown command '{cmd}'", "usage: provider-tools register data --result <dataset.resource.json>"),
+                "register data" => await RegisterAsync(cl, configPath, OfferType.Data),
+                "register solution" => await RegisterAsync(cl, configPath, OfferType.Solution),
+                "register tee" => throw new UserError($"`provider-tools {cmd}` is not available on this network",
+                    "a TEE offer is registered by its loader (sp-tee) when it starts"),
+                _ => throw new UserError($"unknown command '{cmd}'", "usage: provider-tools register data|solution --result <resource.json>"),
             };
         }
         catch (UserError e)
@@ -47,9 +49,10 @@ public static class ProviderApp
         }
     }
 
-    private static async Task<int> RegisterDataAsync(CommandLine cl, string configPath)
+    private static async Task<int> RegisterAsync(CommandLine cl, string configPath, OfferType type)
     {
-        var resultPath = cl.Required("result", "dataset resource file");
+        var what = type == OfferType.Data ? "dataset" : "solution";
+        var resultPath = cl.Required("result", $"{what} resource file");
         cl.RejectUnknown();
         if (!File.Exists(resultPath)) throw new UserError($"{resultPath}: no such resource file");
         var resource = SpJson.Deserialize<ResourceFile>(File.ReadAllText(resultPath));
@@ -59,17 +62,18 @@ public static class ProviderApp
         if (await ctx.Node.GetProviderAsync(me) is null) await SetupProviderAsync(ctx);
 
         long offerId;
-        if (AskYesNo("Have you already created a DATA offer? (y/n): "))
+        if (AskYesNo($"Have you already created a {type.ToString().ToUpperInvariant()} offer? (y/n): "))
         {
             var answer = Ask("Please specify the offer id: ");
             if (!long.TryParse(answer, out offerId)) throw new UserError($"'{answer}' is not an offer id");
             var existing = await ctx.Node.GetOfferAsync(offerId) ?? throw new UserError($"offer {offerId} does not exist");
             if (!string.Equals(existing.Offer.Owner, me.Lower, StringComparison.OrdinalIgnoreCase)) throw new UserError($"offer {offerId} belongs to {existing.Offer.Owner}, not to you ({me})");
+            if (existing.Offer.Type != type) throw new UserError($"offer {offerId} is a {existing.Offer.Type} offer, expected a {type} offer");
         }
         else
         {
             var offerInfo = StrictJson.ParseFile<OfferInfo>(AskPath("Please specify a path to the offer info json file: "));
-            var created = await ctx.Node.SendAsync(ctx.Account, ctx.Network, TxTypes.OfferCreate, new OfferCreate(OfferType.Data, offerInfo));
+            var created = await ctx.Node.SendAsync(ctx.Account, ctx.Network, TxTypes.OfferCreate, new OfferCreate(type, offerInfo));
             offerId = created.Ids["offerId"];
             Console.WriteLine($"Offer {offerId} has been created");
         }
@@ -78,12 +82,15 @@ public static class ProviderApp
             var slotPath = AskPath("Please specify a path to the slot info json file: ");
             var slot = StrictJson.ParseFile<SlotInfo>(slotPath);
             if (slot.Info.DiskUsage < resource.Size)
-                throw new UserError($"{slotPath}: info.diskUsage {slot.Info.DiskUsage} is smaller than the dataset ({resource.Size} bytes)", "set diskUsage larger than the dataset's size in bytes");
+                throw new UserError($"{slotPath}: info.diskUsage {slot.Info.DiskUsage} is smaller than the {what} ({resource.Size} bytes)", $"set diskUsage larger than the {what}'s size in bytes");
             var added = await ctx.Node.SendAsync(ctx.Account, ctx.Network, TxTypes.SlotAdd, new SlotAdd(offerId, slot));
             Console.WriteLine($"Slot {added.Ids["slotId"]} for offer {offerId} has been created successfully");
         }
         while (AskYesNo("Do you want to add another slot? (y/n): "));
-        Console.WriteLine($"Share the offer and slot ids with the consumer. Complete its data sub-orders with `spctl orders complete`.");
+        if (type == OfferType.Data)
+            Console.WriteLine($"Share the offer and slot ids with the consumer. Complete its data sub-orders with `spctl orders complete`.");
+        else
+            Console.WriteLine($"Share the offer and slot ids and the solution's hash sha256:{resource.Hash.Value.ToLowerInvariant()} with data owners: they approve that hash with `spctl orders complete --solution-hash`.");
         return 0;
     }
 

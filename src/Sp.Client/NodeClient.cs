@@ -29,11 +29,18 @@ public sealed class NodeClient : IDisposable
     public async Task<long> GetNonceAsync(Address address, CancellationToken ct = default) =>
         (await GetAsync<NonceResponse>($"api/accounts/{address.Lower}/nonce", ct)).Nonce;
 
+    public Task<BalanceResponse> GetBalanceAsync(Address address, CancellationToken ct = default) =>
+        GetAsync<BalanceResponse>($"api/accounts/{address.Lower}/balance", ct);
+
     public async Task<Provider?> GetProviderAsync(Address address, CancellationToken ct = default) =>
         await GetOrNullAsync<Provider>($"api/providers/{address.Lower}", ct);
 
     public Task<List<OfferView>> ListOffersAsync(string type, CancellationToken ct = default) =>
         GetAsync<List<OfferView>>($"api/offers?type={Uri.EscapeDataString(type)}", ct);
+
+    /// <summary>One page of offers: ids above <paramref name="cursor"/>, at most <paramref name="limit"/>, in id order.</summary>
+    public Task<List<OfferView>> ListOffersAsync(string type, long? cursor, int? limit, CancellationToken ct = default) =>
+        GetAsync<List<OfferView>>($"api/offers?type={Uri.EscapeDataString(type)}{(cursor is { } c ? $"&cursor={c}" : "")}{(limit is { } l ? $"&limit={l}" : "")}", ct);
 
     public Task<OfferView?> GetOfferAsync(long id, CancellationToken ct = default) => GetOrNullAsync<OfferView>($"api/offers/{id}", ct);
 

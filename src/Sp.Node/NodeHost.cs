@@ -45,6 +45,11 @@ public static class NodeHost
                 ? Results.Ok(new NonceResponse(a.ToString(), ledger.Read(s => s.NextNonce(a.Lower))))
                 : Error(400, $"'{address}' is not an account address"));
 
+        app.MapGet("/api/accounts/{address}/balance", (string address) =>
+            Address.TryParse(address, out var a)
+                ? Query(s => new BalanceResponse(a.ToString(), s.Balance(a.Lower), s.LockedBy(a.Lower)))
+                : Error(400, $"'{address}' is not an account address"));
+
         app.MapPost("/api/transactions", (SignedTransaction tx) =>
         {
             var outcome = ledger.Submit(tx);
@@ -63,8 +68,10 @@ public static class NodeHost
         app.MapGet("/api/providers/{address}", (string address) =>
             Address.TryParse(address, out var a) ? Query(s => s.Providers.GetValueOrDefault(a.Lower)) : Results.NotFound());
 
-        app.MapGet("/api/offers", (string? type) => Query(s =>
-            s.Offers.Values.Where(o => MatchesType(o.Type, type)).Select(o => OfferView(s, o)).ToList()));
+        // Pages: offers with id > cursor, at most limit of them (all when absent), in id order.
+        app.MapGet("/api/offers", (string? type, long? cursor, int? limit) => Query(s =>
+            s.Offers.Values.Where(o => MatchesType(o.Type, type) && o.Id > (cursor ?? 0))
+                .Take(limit is > 0 ? limit.Value : int.MaxValue).Select(o => OfferView(s, o)).ToList()));
 
         app.MapGet("/api/offers/{id:long}", (long id) =>
             Query(s => s.Offers.TryGetValue(id, out var o) ? OfferView(s, o) : null));
@@ -72,13 +79,30 @@ public static class NodeHost
         app.MapGet("/api/orders/{id:long}", (long id) =>
             Query(s => s.Orders.TryGetValue(id, out var o) ? OrderView(s, o) : null));
 
-        app.MapGet("/api/orders", (string? consumer, string? status, string? type, long? offer) => Query(s =>
-            s.Orders.Values
+        // offers: comma-separated offer ids (any of them); status: a name or its number.
+        app.MapGet("/api/orders", (string? consumer, string? status, string? type, long? offer, string? offers) =>
+        {
+            var offerIds = new HashSet<long>();
+            foreach (var part in (offers ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (!long.TryParse(part, System.Globalization.NumberStyles.None, null, out var id)) return Error(400, $"offers: '{part}' is not an offer id");
+                offerIds.Add(id);
+            }
+            if (offer is { } single) offerIds.Add(single);
+            OrderStatus? wanted = null;
+            if (status is not null)
+            {
+                if (!Enum.TryParse<OrderStatus>(status, ignoreCase: true, out var st) || !Enum.IsDefined(st))
+                    return Error(400, $"status: '{status}' is not an order status (expected one of {string.Join(", ", Enum.GetNames<OrderStatus>())})");
+                wanted = st;
+            }
+            return Query(s => s.Orders.Values
                 .Where(o => consumer is null || string.Equals(o.Consumer, consumer, StringComparison.OrdinalIgnoreCase))
-                .Where(o => status is null || string.Equals(o.Status.ToString(), status, StringComparison.OrdinalIgnoreCase))
+                .Where(o => wanted is null || o.Status == wanted)
                 .Where(o => type is null || MatchesType(o.Type, type))
-                .Where(o => offer is null || o.OfferId == offer)
-                .ToList()));
+                .Where(o => offerIds.Count == 0 || offerIds.Contains(o.OfferId))
+                .ToList());
+        });
 
         app.MapGet("/api/orders/{id:long}/report", (long id) => Query(s =>
             s.Orders.TryGetValue(id, out var o) && o.Report is { } r ? new ReportView(id, r, o.ReportSeq ?? 0) : null));
@@ -161,11 +185,11 @@ public static class NodeHost
     private static bool MatchesType(OfferType t, string? type) => type?.ToLowerInvariant() switch
     {
         null or "" or "all" => true,
-        "tee" or "teeoffer" => t == OfferType.TeeOffer,
+        "tee" or "teeoffer" or "0" => t == OfferType.TeeOffer,
         "value" => t != OfferType.TeeOffer,
-        "data" => t == OfferType.Data,
-        "solution" => t == OfferType.Solution,
-        "storage" => t == OfferType.Storage,
+        "data" or "3" => t == OfferType.Data,
+        "solution" or "2" => t == OfferType.Solution,
+        "storage" or "1" => t == OfferType.Storage,
         _ => false,
     };
 

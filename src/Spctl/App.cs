@@ -12,18 +12,71 @@ public static class App
           files upload <file|dir> --output r.json [--filename NAME] [--use-addon]
           files download r.json <dir> [--use-addon]
           files calculate-hash <path>
-          workflows create --solution r.json --data OFFER,SLOT [--data ...] --tee OFFER[,SLOT]
+          files delete r.json
+          workflows create --solution r.json --data OFFER[,SLOT] [--data ...] --tee OFFER[,SLOT] [--deposit TOKENS]
           orders get ID [--suborders] [--suborders_fields id,type,status]
-          orders list [--my-account] [--status S] [--type tee|data]
+          orders list [--my-account] [--status S] [--type tee|data|solution|storage] [--offers ID,ID]
           orders complete SUB --result r.json --status done|error --solution-hash H
           orders download-result ID [--save-to FILE]
           orders get-report ID [--save-to report.json]
           orders validate-report --path report.json [--root-ca FILE]
-          orders cancel ID
-          offers list tee|value
-          offers get tee|value ID
+          orders cancel ID [ID ...]
+          orders replenish-deposit ID TOKENS
+          offers list tee|value [--fields F,F] [--limit N] [--cursor ID] [--save-to FILE]
+          offers get tee|value ID [--fields F,F] [--save-to FILE]
+          offers create tee|value --path offer-info.json [--tee-certificate chain.pem]
+          offers add-slot tee|value --offer ID --path slot-info.json
+          offers update-slot tee|value --offer ID --slot ID --path slot-info.json
+          offers delete-slot tee|value --offer ID --slot ID
+          offers enable|disable tee|value ID
+          providers get [ADDRESS]
+          providers create --name NAME [--description TEXT] | --path provider.json
+          providers update [--name NAME] [--description TEXT] | --path provider.json
+          tokens request [--amount TOKENS]        devnet faucet
+          tokens balance [ADDRESS]
           quotes validate FILE [--type tdx|sev-snp|sim] [--vcek FILE] [--at TIME] [--collateral DIR]
         """;
+
+    private delegate Task<int> Command(CommandLine cl, string configPath);
+
+    /// <summary>
+    /// Every command by its words ("orders get"; one word for "setup"). A command receives the command line with
+    /// its words removed and the config path. To add one: a line here and a line in <see cref="Usage"/>.
+    /// </summary>
+    private static readonly Dictionary<string, Command> Commands = new(StringComparer.Ordinal)
+    {
+        ["setup"] = SetupCommand.RunAsync,
+        ["files upload"] = FilesCommands.UploadAsync,
+        ["files download"] = FilesCommands.DownloadAsync,
+        ["files calculate-hash"] = (cl, _) => FilesCommands.CalculateHashAsync(cl),
+        ["files delete"] = FilesCommands.DeleteAsync,
+        ["workflows create"] = WorkflowCommands.CreateAsync,
+        ["orders get"] = OrderCommands.GetAsync,
+        ["orders list"] = OrderCommands.ListAsync,
+        ["orders complete"] = OrderCommands.CompleteAsync,
+        ["orders download-result"] = OrderCommands.DownloadResultAsync,
+        ["orders get-report"] = ReportCommands.GetReportAsync,
+        ["orders validate-report"] = (cl, config) => Task.FromResult(ReportCommands.ValidateReport(cl, config)),
+        ["orders cancel"] = OrderCommands.CancelAsync,
+        ["orders replenish-deposit"] = OrderCommands.ReplenishDepositAsync,
+        ["offers list"] = OfferCommands.ListAsync,
+        ["offers get"] = OfferCommands.GetAsync,
+        ["offers create"] = OfferCommands.CreateAsync,
+        ["offers add-slot"] = OfferCommands.AddSlotAsync,
+        ["offers update-slot"] = OfferCommands.UpdateSlotAsync,
+        ["offers delete-slot"] = OfferCommands.DeleteSlotAsync,
+        ["offers enable"] = (cl, config) => OfferCommands.SetEnabledAsync(cl, config, true),
+        ["offers disable"] = (cl, config) => OfferCommands.SetEnabledAsync(cl, config, false),
+        ["providers get"] = ProviderCommands.GetAsync,
+        ["providers create"] = ProviderCommands.CreateAsync,
+        ["providers update"] = ProviderCommands.UpdateAsync,
+        ["tokens request"] = TokenCommands.RequestAsync,
+        ["tokens balance"] = TokenCommands.BalanceAsync,
+        ["quotes validate"] = (cl, _) => Task.FromResult(QuoteCommands.Validate(cl)),
+    };
+
+    /// <summary>Flags that take no value (any command may read them; the others refuse them as unknown).</summary>
+    private static readonly string[] Switches = ["use-addon", "suborders", "my-account", "help", "generate-key", "json"];
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -32,34 +85,19 @@ public static class App
             Console.WriteLine(Usage);
             return args.Length == 0 ? 2 : 0;
         }
-        var switches = new[] { "use-addon", "suborders", "my-account", "help", "generate-key", "json" };
         string? configPath = null;
         try
         {
-            var cl = CommandLine.Parse(args, switches);
+            var cl = CommandLine.Parse(args, Switches);
             configPath = cl.Option("config") ?? "config.json";
-            var cmd = cl.Positionals.Count > 1 ? $"{cl.Positionals[0]} {cl.Positionals[1]}" : cl.Positionals[0];
-            var rest = new Func<int, CommandLine>(skip => { cl.Positionals.RemoveRange(0, Math.Min(skip, cl.Positionals.Count)); return cl; });
-            return cmd switch
-            {
-                "setup" or "setup " => await SetupCommand.RunAsync(rest(1), configPath),
-                "files upload" => await FilesCommands.UploadAsync(rest(2), configPath),
-                "files download" => await FilesCommands.DownloadAsync(rest(2), configPath),
-                "files calculate-hash" => await FilesCommands.CalculateHashAsync(rest(2)),
-                "files delete" => await FilesCommands.DeleteAsync(rest(2), configPath),
-                "workflows create" => await WorkflowCommands.CreateAsync(rest(2), configPath),
-                "orders get" => await OrderCommands.GetAsync(rest(2), configPath),
-                "orders list" => await OrderCommands.ListAsync(rest(2), configPath),
-                "orders complete" => await OrderCommands.CompleteAsync(rest(2), configPath),
-                "orders download-result" => await OrderCommands.DownloadResultAsync(rest(2), configPath),
-                "orders get-report" => await ReportCommands.GetReportAsync(rest(2), configPath),
-                "orders validate-report" => ReportCommands.ValidateReport(rest(2), configPath),
-                "orders cancel" => await OrderCommands.CancelAsync(rest(2), configPath),
-                "offers list" => await OfferCommands.ListAsync(rest(2), configPath),
-                "offers get" => await OfferCommands.GetAsync(rest(2), configPath),
-                "quotes validate" => QuoteCommands.Validate(rest(2)),
-                _ => throw new UserError($"unknown command '{string.Join(' ', cl.Positionals.Take(2))}'", "run `spctl --help` for the list of commands"),
-            };
+            var words = cl.Positionals.Count > 1 && Commands.ContainsKey($"{cl.Positionals[0]} {cl.Positionals[1]}") ? 2
+                : cl.Positionals.Count > 0 && Commands.ContainsKey(cl.Positionals[0]) ? 1
+                : 0;
+            if (words == 0)
+                throw new UserError($"unknown command '{string.Join(' ', cl.Positionals.Take(2))}'", "run `spctl --help` for the list of commands");
+            var command = Commands[string.Join(' ', cl.Positionals.Take(words))];
+            cl.Positionals.RemoveRange(0, words);
+            return await command(cl, configPath);
         }
         catch (UserError e)
         {

@@ -580,7 +580,7 @@ public sealed class MarketMachineTests
             using var sc = Scenario.OnMachine();
             var w = sc.UpToWorkflow();
             sc.Refused(sc.Tee, TxTypes.OrderCancel, new OrderCancel(w.Order),
-                $"order {w.Order} is Blocked: the owner of TEE offer {w.Tee} can cancel only a New order");
+                $"order {w.Order} is Blocked: the owner of TEE offer {w.Tee} can cancel only a New or Processing order");
             sc.Complete(w.Sub);
             sc.Ok(sc.Tee, TxTypes.OrderCancel, new OrderCancel(w.Order));
             Assert.Contains("the owner of TEE offer", sc.Order(w.Order).StatusMessage);

@@ -37,6 +37,8 @@ public sealed class MachineLedger(string network = TestKit.Network) : ILedgerUnd
     }.WithHash();
 
     public TxOutcome Submit(SignedTransaction tx) => MarketMachine.Apply(State, NextEntry(tx));
+    /// <summary>Moves the ledger's clock forward (each entry also adds one second).</summary>
+    public void Advance(long millis) => Time += millis;
     public string Digest() => LedgerService.ComputeDigest(State);
     public T Read<T>(Func<MarketState, T> query) => query(State);
 }

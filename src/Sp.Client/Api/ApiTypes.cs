@@ -9,6 +9,9 @@ public sealed record NodeInfo(string Network, string RootCa, string AttestationP
 
 public sealed record NonceResponse(string Address, long Nonce);
 
+/// <summary>An account's free balance and the deposits locked in its unsettled orders (JSON: base-unit strings).</summary>
+public sealed record BalanceResponse(string Address, TokenAmount Balance, TokenAmount Locked);
+
 public sealed record SubmitResponse(long Seq, string Hash, Dictionary<string, long> Ids, List<long>? SubOrderIds);
 
 public sealed record ErrorResponse(string Error);

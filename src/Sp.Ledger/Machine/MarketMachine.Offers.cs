@@ -84,8 +84,25 @@ public static partial class MarketMachine
         for (var i = 0; i < accounts.Count; i++)
             if (!Sp.Crypto.Accounts.Address.TryParse(accounts[i], out _))
                 return $"offer info: allowedAccounts[{i}] '{accounts[i]}' is not an account address (expected 0x followed by 40 hex digits)";
+        var restrictions = info.Restrictions ?? new OfferRestrictions();
+        var offers = restrictions.Offers ?? [];
+        for (var i = 0; i < offers.Count; i++)
+            if (ParseId(offers[i]) is null)
+                return $"offer info: restrictions.offers[{i}] '{offers[i]}' is not an offer id (a positive decimal integer)";
+        var types = restrictions.Types ?? [];
+        for (var i = 0; i < types.Count; i++)
+            if (ParseOfferType(types[i]) is null)
+                return $"offer info: restrictions.types[{i}] '{types[i]}' is not an offer type (\"0\" TeeOffer, \"1\" Storage, \"2\" Solution, \"3\" Data)";
         return null;
     }
+
+    /// <summary>A positive decimal id, or null.</summary>
+    public static long? ParseId(string? s) =>
+        long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0 ? id : null;
+
+    /// <summary>An offer type written as in offer-info.json ("0".."3"), or null.</summary>
+    public static OfferType? ParseOfferType(string? s) =>
+        s is { Length: 1 } && s[0] >= '0' && s[0] <= '0' + (int)OfferType.Data ? (OfferType)(s[0] - '0') : null;
 
     private static Step OfferSetEnabled(Ctx c, OfferSetEnabled p)
     {
@@ -101,8 +118,7 @@ public static partial class MarketMachine
         if (offer.Owner != c.From)
             return Refuse($"only the owner of offer {offer.Id} ({offer.Owner}) can add a slot to it; sender is {c.From}");
         if (p.Info is null) return Refuse("slot info: missing");
-        if (p.Info.Info is null || p.Info.Usage is null || p.Info.Option is null)
-            return Refuse("slot info: needs the objects info, usage and option");
+        if (ValidateSlotInfo(p.Info) is { } slotError) return Refuse(slotError);
 
         var id = c.State.NextSlotId;
         return Accept(TxOutcome.Ok(OutcomeIds.SlotId, id), () =>
@@ -110,6 +126,57 @@ public static partial class MarketMachine
             c.State.Slots[id] = new Slot { Id = id, OfferId = offer.Id, Info = p.Info };
             offer.SlotIds.Add(id);
             c.State.NextSlotId = id + 1;
+        });
+    }
+
+    private static string? ValidateSlotInfo(SlotInfo? info)
+    {
+        if (info is null) return "slot info: missing";
+        if (info.Info is null || info.Usage is null || info.Option is null)
+            return "slot info: needs the objects info, usage and option";
+        var r = info.Info;
+        if (r.CpuCores < 0 || r.GpuCores < 0 || r.DiskUsage < 0 || r.Ram < 0 || r.Vram < 0)
+            return $"slot info: info.cpuCores, gpuCores, diskUsage, ram and vram must be >= 0, got {r.CpuCores}, {r.GpuCores}, {r.DiskUsage}, {r.Ram}, {r.Vram}";
+        return SlotPricing.Validate(info.Usage);
+    }
+
+    /// <summary>Finds a slot of an offer owned by the sender.</summary>
+    private static bool TryOwnSlot(Ctx c, long offerId, long slotId, string action, out Offer offer, out Step refusal)
+    {
+        refusal = default;
+        if (!c.State.Offers.TryGetValue(offerId, out offer!))
+        {
+            refusal = Refuse($"offer {offerId} does not exist");
+            return false;
+        }
+        if (offer.Owner != c.From)
+        {
+            refusal = Refuse($"only the owner of offer {offer.Id} ({offer.Owner}) can {action} its slots; sender is {c.From}");
+            return false;
+        }
+        if (!offer.SlotIds.Contains(slotId))
+        {
+            refusal = Refuse($"slot {slotId} is not a slot of offer {offer.Id} (its slots: {(offer.SlotIds.Count == 0 ? "none" : string.Join(",", offer.SlotIds))})");
+            return false;
+        }
+        return true;
+    }
+
+    private static Step SlotUpdate(Ctx c, SlotUpdate p)
+    {
+        if (!TryOwnSlot(c, p.OfferId, p.SlotId, "update", out _, out var refusal)) return refusal;
+        if (ValidateSlotInfo(p.Info) is { } slotError) return Refuse(slotError);
+        return Accept(TxOutcome.Ok(OutcomeIds.SlotId, p.SlotId), () =>
+            c.State.Slots[p.SlotId] = c.State.Slots[p.SlotId] with { Info = p.Info });
+    }
+
+    private static Step SlotDelete(Ctx c, SlotDelete p)
+    {
+        if (!TryOwnSlot(c, p.OfferId, p.SlotId, "delete", out var offer, out var refusal)) return refusal;
+        return Accept(TxOutcome.Ok(OutcomeIds.SlotId, p.SlotId), () =>
+        {
+            offer.SlotIds.Remove(p.SlotId);
+            c.State.Slots.Remove(p.SlotId);
         });
     }
 

@@ -14,7 +14,9 @@ namespace Sp.Ledger.Machine;
 //   order.report     TEE owner: once, while Processing (or after it ended Done/Error)
 //   order.finish     TEE owner: parent Processing -> Done | Error
 //   order.cancel     consumer: New/Blocked -> Canceled; Processing -> Canceled unless an offer is not cancelable
-//                    TEE owner: New -> Canceled
+//                    TEE owner: New -> Canceled; Processing -> Canceled on the same condition
+//   order.replenish  consumer: adds to the deposit of an order that has not ended
+//   Settlement of the deposit (MarketMachine.Tokens.cs) when a parent order ends, whichever way
 public static partial class MarketMachine
 {
     /// <summary>Length of a SHA-256 digest in lowercase hex.</summary>
@@ -28,8 +30,18 @@ public static partial class MarketMachine
         if (!tee.Enabled) return Refuse($"TEE offer {tee.Id} is disabled");
         if (IsBlank(tee.TeeCertificate)) return Refuse($"TEE offer {tee.Id} has no TEE certificate yet (its TEE has not started)");
         if (NotAllowed(tee, c.From) is { } teeDenied) return Refuse(teeDenied);
-        if (p.TeeSlotId is { } teeSlotId && (!s.Slots.TryGetValue(teeSlotId, out var teeSlot) || teeSlot.OfferId != tee.Id))
-            return Refuse($"slot {teeSlotId} is not a slot of TEE offer {tee.Id}");
+        Slot? teeSlot = null;
+        if (p.TeeSlotId is { } teeSlotId)
+        {
+            if (!s.Slots.TryGetValue(teeSlotId, out teeSlot) || teeSlot.OfferId != tee.Id)
+                return Refuse($"slot {teeSlotId} is not a slot of TEE offer {tee.Id}");
+        }
+        else
+        {
+            // No slot named: the cheapest one (then the lowest id).
+            teeSlot = tee.SlotIds.Select(id => s.Slots[id])
+                .OrderBy(sl => SlotPricing.MinimumCost(sl.Info.Usage)).ThenBy(sl => sl.Id).FirstOrDefault();
+        }
 
         var solution = p.Solution;
         if (solution is null) return Refuse("solution: missing");
@@ -40,6 +52,8 @@ public static partial class MarketMachine
         if (IsBlank(p.ResultPublicKey)) return Refuse("resultPublicKey: must not be empty");
 
         var inputs = p.Data ?? [];
+        var dataSlots = new List<Slot>();
+        var combined = new List<Offer> { tee };
         for (var i = 0; i < inputs.Count; i++)
         {
             var d = inputs[i];
@@ -50,7 +64,26 @@ public static partial class MarketMachine
             if (!s.Slots.TryGetValue(d.SlotId, out var slot) || slot.OfferId != offer.Id)
                 return Refuse($"slot {d.SlotId} is not a slot of data offer {offer.Id}");
             if (NotAllowed(offer, c.From) is { } denied) return Refuse(denied);
+            dataSlots.Add(slot);
+            combined.Add(offer);
         }
+        if (RestrictionViolation(combined) is { } restricted) return Refuse(restricted);
+
+        // The deposit: at least the minimum cost of every slot (fixed price, or hourly price x minimum rent).
+        var lines = new List<(string What, TokenAmount Cost)>
+        {
+            ($"TEE offer {tee.Id} slot {teeSlot?.Id.ToString(CultureInfo.InvariantCulture) ?? "none"}", SlotPricing.MinimumCost(teeSlot?.Info.Usage)),
+        };
+        for (var i = 0; i < inputs.Count; i++)
+            lines.Add(($"data offer {inputs[i].OfferId} slot {inputs[i].SlotId}", SlotPricing.MinimumCost(dataSlots[i].Info.Usage)));
+        var required = TokenAmount.Sum(lines.Select(l => l.Cost));
+        var breakdown = string.Join("; ", lines.Select(l => $"{l.What}: {l.Cost}"));
+        var deposit = p.Deposit ?? required;
+        if (deposit < required)
+            return Refuse($"deposit {deposit} is below the {required} tokens this workflow requires ({breakdown})");
+        var balance = s.Balance(c.From);
+        if (balance < deposit)
+            return Refuse($"insufficient balance: account {c.From} has {balance} tokens, the workflow needs a deposit of {deposit} tokens ({breakdown}); get tokens with `spctl tokens request` on a devnet");
 
         var parentId = s.NextOrderId;
         var subIds = Enumerable.Range(1, inputs.Count).Select(i => parentId + i).ToList();
@@ -62,7 +95,9 @@ public static partial class MarketMachine
                 Id = parentId,
                 Type = OfferType.TeeOffer,
                 OfferId = tee.Id,
-                SlotId = p.TeeSlotId,
+                SlotId = teeSlot?.Id,
+                Usage = teeSlot?.Info.Usage,
+                Deposit = deposit,
                 Consumer = c.From,
                 Status = inputs.Count > 0 ? OrderStatus.Blocked : OrderStatus.New,
                 Created = c.Time,
@@ -80,6 +115,7 @@ public static partial class MarketMachine
                     Type = OfferType.Data,
                     OfferId = inputs[i].OfferId,
                     SlotId = inputs[i].SlotId,
+                    Usage = dataSlots[i].Info.Usage,
                     Consumer = c.From,
                     // Manual approval: a data offer holds no resource on the ledger, so its owner must release it.
                     Status = OrderStatus.Blocked,
@@ -88,7 +124,31 @@ public static partial class MarketMachine
                 };
             }
             s.NextOrderId = parentId + inputs.Count + 1;
+            Debit(s, c.From, deposit);
         });
+    }
+
+    /// <summary>
+    /// restrictions of offer-info.json, for every offer X of a workflow and every other offer Y in it:
+    /// X.restrictions.types non-empty: Y's type must be listed; X.restrictions.offers non-empty: Y's id must be listed.
+    /// </summary>
+    private static string? RestrictionViolation(IReadOnlyList<Offer> offers)
+    {
+        foreach (var x in offers)
+        {
+            var r = x.Info.Restrictions ?? new OfferRestrictions();
+            var types = (r.Types ?? []).Select(ParseOfferType).OfType<OfferType>().ToHashSet();
+            var ids = (r.Offers ?? []).Select(ParseId).OfType<long>().ToHashSet();
+            foreach (var y in offers)
+            {
+                if (y.Id == x.Id) continue;
+                if (types.Count > 0 && !types.Contains(y.Type))
+                    return $"offer {x.Id} may be combined only with offers of type {string.Join(", ", types.Order())} (its restrictions.types): offer {y.Id} is a {y.Type} offer";
+                if (ids.Count > 0 && !ids.Contains(y.Id))
+                    return $"offer {x.Id} may be combined only with offers {string.Join(", ", ids.Order())} (its restrictions.offers): offer {y.Id} is not one of them";
+            }
+        }
+        return null;
     }
 
     private static string? NotAllowed(Offer offer, string consumer)
@@ -156,6 +216,7 @@ public static partial class MarketMachine
                         other.Status = OrderStatus.Canceled;
                         other.Modified = c.Time;
                     }
+                    Settle(s, parent, c.Time); // never started: the whole deposit goes back
                 });
             default:
                 return Refuse($"sub-order {sub.Id}: completion status must be Done or Error, got {p.Status}");
@@ -195,6 +256,7 @@ public static partial class MarketMachine
         return Accept(TxOutcome.Ok(), () =>
         {
             order.Status = OrderStatus.Processing;
+            order.Started = c.Time;
             order.Modified = c.Time;
         });
     }
@@ -202,7 +264,10 @@ public static partial class MarketMachine
     private static Step OrderReport(Ctx c, OrderReportPublish p)
     {
         if (!TryTeeOrder(c, p.OrderId, "publish the report of", out var order, out var refusal)) return refusal;
-        if (order.Status is not (OrderStatus.Processing or OrderStatus.Done or OrderStatus.Error))
+        // A canceled order that had been taken keeps its record: the TEE may still publish what it loaded.
+        var taken = order.Status is OrderStatus.Processing or OrderStatus.Done or OrderStatus.Error
+                    || (order.Status == OrderStatus.Canceled && order.Started is not null);
+        if (!taken)
             return Refuse($"order {order.Id} is {order.Status}: a report is published only once the TEE has taken the order (Processing)");
         if (order.Report is not null)
             return Refuse($"order {order.Id} already has a report (published in entry {order.ReportSeq}); a report is published once");
@@ -223,6 +288,16 @@ public static partial class MarketMachine
     private static Step OrderFinish(Ctx c, OrderFinish p)
     {
         if (!TryTeeOrder(c, p.OrderId, "finish", out var order, out var refusal)) return refusal;
+        if (order.Status == OrderStatus.Canceled && order.Started is not null)
+        {
+            // Canceled while it ran: the TEE's late finish is accepted as a no-op for the status (it stays Canceled,
+            // the deposit was settled at cancellation); its sealed result (the log so far) is kept for the consumer.
+            return Accept(TxOutcome.Ok(), () =>
+            {
+                order.SealedResult ??= p.SealedResult;
+                order.Modified = c.Time;
+            });
+        }
         if (order.Status != OrderStatus.Processing)
             return Refuse($"order {order.Id} is {order.Status}: expected Processing to finish it");
         if (p.Status is not (OrderStatus.Done or OrderStatus.Error))
@@ -235,6 +310,7 @@ public static partial class MarketMachine
             order.SealedResult = p.SealedResult;
             order.StatusMessage = p.Message ?? "";
             order.Modified = c.Time;
+            Settle(c.State, order, c.Time);
         });
     }
 
@@ -251,23 +327,22 @@ public static partial class MarketMachine
             return Refuse($"only the consumer ({order.Consumer}) or the owner of TEE offer {tee.Id} ({tee.Owner}) can cancel order {order.Id}; sender is {c.From}");
         if (order.Status.IsFinal()) return Refuse($"order {order.Id} is already {order.Status}");
 
-        if (isConsumer)
+        if (order.Status == OrderStatus.Processing)
         {
-            if (order.Status == OrderStatus.Processing)
-            {
-                var offerIds = new[] { order.OfferId }.Concat(order.SubOrderIds.Select(id => s.Orders[id].OfferId));
-                foreach (var offerId in offerIds)
-                    if (!s.Offers[offerId].Info.Cancelable)
-                        return Refuse($"offer {offerId} is not cancelable: order {order.Id} is Processing and can no longer be canceled");
-            }
-            else if (order.Status is not (OrderStatus.New or OrderStatus.Blocked))
-            {
+            // A running order: only when every offer in it (TEE and data) is cancelable, for either party.
+            var offerIds = new[] { order.OfferId }.Concat(order.SubOrderIds.Select(id => s.Orders[id].OfferId));
+            foreach (var offerId in offerIds)
+                if (!s.Offers[offerId].Info.Cancelable)
+                    return Refuse($"offer {offerId} is not cancelable: order {order.Id} is Processing and can no longer be canceled");
+        }
+        else if (isConsumer)
+        {
+            if (order.Status is not (OrderStatus.New or OrderStatus.Blocked))
                 return Refuse($"order {order.Id} is {order.Status}: it cannot be canceled");
-            }
         }
         else if (order.Status != OrderStatus.New)
         {
-            return Refuse($"order {order.Id} is {order.Status}: the owner of TEE offer {tee.Id} can cancel only a New order");
+            return Refuse($"order {order.Id} is {order.Status}: the owner of TEE offer {tee.Id} can cancel only a New or Processing order");
         }
 
         var by = isConsumer ? "the consumer" : $"the owner of TEE offer {tee.Id}";
@@ -283,6 +358,7 @@ public static partial class MarketMachine
                 sub.Status = OrderStatus.Canceled;
                 sub.Modified = c.Time;
             }
+            Settle(s, order, c.Time);
         });
     }
 }

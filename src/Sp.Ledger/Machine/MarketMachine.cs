@@ -68,6 +68,10 @@ public static partial class MarketMachine
             TxTypes.OrderReport => With<OrderReportPublish>(tx, p => OrderReport(ctx, p)),
             TxTypes.OrderFinish => With<OrderFinish>(tx, p => OrderFinish(ctx, p)),
             TxTypes.OrderCancel => With<OrderCancel>(tx, p => OrderCancel(ctx, p)),
+            TxTypes.SlotUpdate => With<SlotUpdate>(tx, p => SlotUpdate(ctx, p)),
+            TxTypes.SlotDelete => With<SlotDelete>(tx, p => SlotDelete(ctx, p)),
+            TxTypes.TokensRequest => With<TokensRequest>(tx, p => TokensRequest(ctx, p)),
+            TxTypes.OrderReplenish => With<OrderReplenish>(tx, p => OrderReplenish(ctx, p)),
             _ => Refuse($"unknown transaction type '{tx.Type}' (expected one of: {string.Join(", ", AllTypes)})"),
         };
     }
@@ -78,6 +82,7 @@ public static partial class MarketMachine
         TxTypes.ProviderCreate, TxTypes.ProviderUpdate, TxTypes.OfferCreate, TxTypes.OfferSetEnabled,
         TxTypes.SlotAdd, TxTypes.TeeCertificateUpdate, TxTypes.WorkflowCreate, TxTypes.OrderComplete,
         TxTypes.OrderStart, TxTypes.OrderReport, TxTypes.OrderFinish, TxTypes.OrderCancel,
+        TxTypes.SlotUpdate, TxTypes.SlotDelete, TxTypes.TokensRequest, TxTypes.OrderReplenish,
     ];
 
     private static Step With<T>(Transaction tx, Func<T, Step> rule) where T : class

@@ -21,6 +21,28 @@ public sealed class MarketState
     public string LastHash { get; set; } = Transactions.LedgerEntry.GenesisPrevHash;
 
     public long NextNonce(string address) => Nonces.TryGetValue(address.ToLowerInvariant(), out var n) ? n : 0;
+
+    /// <summary>Token balances (lowercase address -> amount); an account absent here holds nothing.</summary>
+    public SortedDictionary<string, TokenAmount> Balances { get; } = new(StringComparer.Ordinal);
+    /// <summary>Every token ever created (only the devnet faucet creates tokens). Invariant: the sum of all
+    /// balances plus the deposits locked in unsettled orders equals <see cref="Minted"/>.</summary>
+    public TokenAmount Minted { get; set; }
+
+    public TokenAmount Balance(string address) =>
+        Balances.TryGetValue(address.ToLowerInvariant(), out var b) ? b : TokenAmount.Zero;
+
+    /// <summary>Deposits locked in parent orders not yet settled, in total.</summary>
+    public TokenAmount Locked() => TokenAmount.Sum(Orders.Values.Select(o => o.LockedDeposit));
+
+    /// <summary>Deposits locked in the unsettled orders of one consumer.</summary>
+    public TokenAmount LockedBy(string address) =>
+        TokenAmount.Sum(Orders.Values.Where(o => o.Consumer == address.ToLowerInvariant()).Select(o => o.LockedDeposit));
+
+    /// <summary>Whether the faucet (tokens.request) exists: on a network named "devnet" or "devnet-*".</summary>
+    public static bool IsDevnet(string network) =>
+        network == DevnetName || network.StartsWith(DevnetName + "-", StringComparison.Ordinal);
+
+    public const string DevnetName = "devnet";
 }
 
 public sealed record Provider
@@ -73,7 +95,32 @@ public sealed record Order
     /// <summary>Ledger sequence number of the entry that published the report.</summary>
     public long? ReportSeq { get; set; }
 
+    /// <summary>The slot's price terms when the order was placed (later slot changes do not apply to it).</summary>
+    public SlotUsage? Usage { get; init; }
+    /// <summary>Parent order: tokens locked by the consumer (at creation plus replenishments).</summary>
+    public TokenAmount? Deposit { get; set; }
+    /// <summary>Parent order: ledger time when the TEE took it (order.start); null if it never ran.</summary>
+    public long? Started { get; set; }
+    /// <summary>Parent order: how the deposit was paid out when the order ended; null while it is locked.</summary>
+    public Settlement? Settlement { get; set; }
+
+    /// <summary>What this order still holds locked: its deposit until settlement, then nothing.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public TokenAmount LockedDeposit => Settlement is null ? Deposit ?? TokenAmount.Zero : TokenAmount.Zero;
+
     // Data sub-order only: what its owner released, and for which solution.
     public string? SealedResource { get; set; }
     public string? ApprovedSolutionHash { get; set; }
 }
+
+/// <summary>The end of an order's deposit: each provider's payment for what was used, and the consumer's refund.</summary>
+public sealed record Settlement
+{
+    public required long Time { get; init; }
+    /// <summary>Milliseconds between order.start and the end; 0 when the order never ran.</summary>
+    public required long UsedMillis { get; init; }
+    public required List<Payment> Payments { get; init; }
+    public required TokenAmount Refund { get; init; }
+}
+
+public sealed record Payment(string To, long OfferId, TokenAmount Amount);

@@ -1,4 +1,5 @@
 using Sp.Core.Model;
+using Sp.Ledger.State;
 
 namespace Sp.Ledger.Transactions;
 
@@ -16,6 +17,18 @@ public sealed record OfferSetEnabled(long OfferId, bool Enabled);
 
 public sealed record SlotAdd(long OfferId, SlotInfo Info);
 
+/// <summary>Replaces a slot's info; orders already placed keep the terms they were placed with.</summary>
+public sealed record SlotUpdate(long OfferId, long SlotId, SlotInfo Info);
+
+/// <summary>Removes a slot from its offer; orders already placed keep their terms.</summary>
+public sealed record SlotDelete(long OfferId, long SlotId);
+
+/// <summary>The devnet faucet: credits the sender with <paramref name="Amount"/> new tokens.</summary>
+public sealed record TokensRequest(TokenAmount Amount);
+
+/// <summary>The consumer adds tokens to the deposit of a parent order that has not ended.</summary>
+public sealed record OrderReplenish(long OrderId, TokenAmount Amount);
+
 /// <summary>A TEE offer's owner publishes the chain of its loader's current keys (after every restart).</summary>
 public sealed record TeeCertificateUpdate(long OfferId, string TeeCertificate);
 
@@ -25,13 +38,16 @@ public sealed record SolutionInput(string Hash, long Size, string SealedResource
 
 public sealed record DataInput(long OfferId, long SlotId);
 
-/// <summary>Creates a parent TEE order and one Data sub-order per data input.</summary>
+/// <summary>Creates a parent TEE order and one Data sub-order per data input, in the order given. Locks
+/// <paramref name="Deposit"/> (null: exactly the required minimum, see SlotPricing) from the consumer's balance.
+/// With no <paramref name="TeeSlotId"/> the TEE offer's cheapest slot is used.</summary>
 public sealed record WorkflowCreate(
     long TeeOfferId,
     long? TeeSlotId,
     SolutionInput Solution,
     List<DataInput> Data,
-    string ResultPublicKey);
+    string ResultPublicKey,
+    TokenAmount? Deposit = null);
 
 /// <summary>The data offer's owner completes a Data sub-order: releases the dataset (sealed to the TEE,
 /// together with the approved solution hash) for that solution hash only.</summary>

@@ -101,4 +101,8 @@ public static class TxTypes
     public const string OrderReport = "order.report";
     public const string OrderFinish = "order.finish";
     public const string OrderCancel = "order.cancel";
+    public const string SlotUpdate = "slot.update";
+    public const string SlotDelete = "slot.delete";
+    public const string TokensRequest = "tokens.request";
+    public const string OrderReplenish = "order.replenish";
 }

@@ -36,6 +36,16 @@ public static class OrderCommands
             ("status_message", o.StatusMessage),
             ("report", o.Report is null ? "not published" : "published"),
         ]));
+        if (o.ParentId is null)
+        {
+            // Tokens: what is locked and, once the order ended, where it went.
+            Console.Write(Output.KeyValues([("deposit", (o.Deposit ?? TokenAmount.Zero).ToString())]));
+            if (o.Settlement is { } st)
+                Console.Write(Output.KeyValues([
+                    ("paid", TokenAmount.Sum(st.Payments.Select(p => p.Amount)).ToString()),
+                    ("refunded", st.Refund.ToString()),
+                ]));
+        }
         if (withSubs)
         {
             if (view.SubOrders.Count == 0) Console.WriteLine("No sub-orders found");
@@ -61,12 +71,22 @@ public static class OrderCommands
         var mine = cl.Flag("my-account");
         var status = cl.Option("status");
         var type = cl.Option("type");
+        var offers = cl.Option("offers");
         cl.RejectUnknown();
+        if (status is not null && !(Enum.TryParse<OrderStatus>(status, ignoreCase: true, out var st) && Enum.IsDefined(st)))
+            throw new UserError($"--status '{status}': expected one of {string.Join(", ", Enum.GetNames<OrderStatus>())}");
+        if (type is not null && type.ToLowerInvariant() is not ("tee" or "data" or "solution" or "storage"))
+            throw new UserError($"--type '{type}': expected tee, data, solution or storage");
+        var offerIds = (offers ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var o in offerIds)
+            if (!long.TryParse(o, System.Globalization.NumberStyles.None, null, out var n) || n <= 0)
+                throw new UserError($"--offers: '{o}' is not an offer id (a positive decimal integer)");
         using var ctx = new ClientContext(configPath);
         var q = new List<string>();
         if (mine) q.Add("consumer=" + ctx.Account.Address.Lower);
         if (status is not null) q.Add("status=" + Uri.EscapeDataString(status));
         if (type is not null) q.Add("type=" + Uri.EscapeDataString(type));
+        if (offerIds.Length > 0) q.Add("offers=" + string.Join(',', offerIds));
         var orders = await ctx.Node.ListOrdersAsync(string.Join('&', q));
         if (orders.Count == 0) { Console.WriteLine("No orders found"); return 0; }
         Console.Write(Output.Table(["id", "type", "status", "offer_id", "parent_order_id", "modified"],
@@ -135,6 +155,18 @@ public static class OrderCommands
         }
         finally { if (File.Exists(tmp)) File.Delete(tmp); }
         Console.WriteLine($"Order result was saved to {saveTo}");
+        return 0;
+    }
+
+    public static async Task<int> ReplenishDepositAsync(CommandLine cl, string configPath)
+    {
+        var id = cl.PositionalId(0, "order id");
+        var amount = TokenCommands.ParseAmount(cl.Positional(1, "amount of tokens"), "amount");
+        cl.RejectUnknown();
+        using var ctx = new ClientContext(configPath);
+        await ctx.Node.SendAsync(ctx.Account, ctx.Network, TxTypes.OrderReplenish, new OrderReplenish(id, amount));
+        var order = (await ctx.Node.GetOrderAsync(id))!.Order;
+        Console.WriteLine($"Deposit of order {id} was replenished by {amount}: deposit={order.Deposit ?? TokenAmount.Zero}");
         return 0;
     }
 

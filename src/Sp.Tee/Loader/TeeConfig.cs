@@ -38,7 +38,8 @@ public sealed record TeeConfig
     public long PidsLimit { get; init; } = 256;
     /// <summary>Orders run at once; 0 derives it from the cores and the memory (see <see cref="Capacity"/>).</summary>
     public int MaxConcurrentOrders { get; init; }
-    public double PollSeconds { get; init; } = 0.5;
+    /// <summary>How often the queue is asked for new orders (a poll is one small HTTP request).</summary>
+    public double PollSeconds { get; init; } = 0.25;
 
     /// <summary>Capacity derived when <see cref="MaxConcurrentOrders"/> is 0 and nothing else is known.</summary>
     public const int DefaultCapacity = 2;

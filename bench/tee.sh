@@ -62,6 +62,8 @@ measure() {
   local size=$1 label=$2
   head -c "$size" /dev/urandom > "$B/data-$label.bin"
   (cd "$B" && "$S" files upload "data-$label.bin" --output "data-$label.resource.json" >/dev/null 2>&1)
+  # Flush the disk writes of the upload itself (a GiB of dirty pages slows Docker's own fsyncs for seconds).
+  sync
   local out order sub
   out=$(cd "$A" && "$S" workflows create --solution ./noop.resource.json --data "$DATA" --tee "$TEE")
   order=$(echo "$out" | sed -nE 's/.*\["([0-9]+)"\].*/\1/p')

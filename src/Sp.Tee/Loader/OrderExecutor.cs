@@ -186,13 +186,13 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
         await File.WriteAllTextAsync(Path.Combine(certs, "order-certificate.pem"), report.Certificate, ct);
         MakeReadable(certs);
 
-        // 5. Run.
+        // 5. Run. Another loader on the same engine may remove an identical image (same id) between our load and
+        // our container's creation: the archive stays in the order's scratch, and is loaded again once if so.
         var image = await _images.AcquireAsync(imagePath, ct);
-        File.Delete(imagePath);
         try
         {
             Note($"image {image.ImageId} loaded; container starting");
-            var outcome = await runtime.RunAsync(image, new ContainerSpec
+            var spec = new ContainerSpec
             {
                 InputDirectories = inputs,
                 OutputDirectory = work.Output,
@@ -205,7 +205,16 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
                 LogLimitBytes = config.LogLimitBytes,
                 Labels = containerLabels,
                 Name = $"sp-order-{order.Id}",
-            }, ct);
+            };
+            ContainerOutcome outcome;
+            try { outcome = await runtime.RunAsync(image, spec, ct); }
+            catch (Docker.DotNet.DockerImageNotFoundException)
+            {
+                Note($"image {image.ImageId} was removed from the engine before the container started; loading it again");
+                await _images.ReleaseAsync(image);
+                image = await _images.AcquireAsync(imagePath, ct);
+                outcome = await runtime.RunAsync(image, spec, ct);
+            }
             if (outcome.StartedAt is { } started && outcome.FinishedAt is { } finished)
                 Note($"container ran from {started.UtcDateTime:yyyy-MM-ddTHH:mm:ss.fffffffZ} to {finished.UtcDateTime:yyyy-MM-ddTHH:mm:ss.fffffffZ} (exit code {outcome.ExitCode})");
             var failure = outcome.FailureReason;

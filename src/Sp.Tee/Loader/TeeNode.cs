@@ -179,6 +179,8 @@ public sealed class TeeNode : IDisposable
         {
             // On shutdown, let running orders see the cancellation and clean their scratch folders.
             try { await Task.WhenAll(running.Values); } catch (Exception) when (ct.IsCancellationRequested) { }
+            // A clean stop leaves no empty scratch folder behind either (a non-empty one is kept for the next start).
+            try { Directory.Delete(_scratch!.Root); } catch (IOException) { }
         }
     }
 

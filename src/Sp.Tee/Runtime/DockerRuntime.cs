@@ -234,7 +234,7 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
 
     internal const string ProcessLimitReason = "process limit";
     internal const string LogLimitReason = "log limit";
-    private static readonly TimeSpan LimitPollInterval = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan LimitPollInterval = TimeSpan.FromMilliseconds(50);
 
     private static DateTimeOffset? ParseEngineTime(object? value) =>
         value switch

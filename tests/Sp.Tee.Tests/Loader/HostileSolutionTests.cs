@@ -96,7 +96,7 @@ public sealed class HostileSolutionTests(LoaderFixture f)
     [Fact]
     public async Task A_memory_hog_ends_with_out_of_memory()
     {
-        // busybox tail keeps a newline-free stream in memory: far more than the 64 MiB the order may use.
+        // busybox tail keeps a newline-free stream in memory: far more than the 128 MiB the order may use.
         var (order, _) = await RunHostileAsync("echo allocating\nhead -c 400m /dev/zero | tail -c 300m > /dev/null\necho survived\n");
 
         Assert.Equal("out of memory", order.StatusMessage);
@@ -196,11 +196,11 @@ public sealed class HostileSolutionTests(LoaderFixture f)
         for (var i = 0; i < 200 && input is null; i++)
         {
             input = Directory.GetDirectories(f.Loader.Node.ScratchRoot, $"order-{id}-*")
-                .Select(d => Path.Combine(d, "inputs", "input-0001", "scenario.sh")).FirstOrDefault(File.Exists);
+                .Select(d => Path.Combine(d, "inputs", "input-0001", "scenario.sh"))
+                .FirstOrDefault(p => File.Exists(p) && File.ReadAllText(p).Contains(marker)); // once fully written
             if (input is null) await Task.Delay(25);
         }
         Assert.NotNull(input);
-        Assert.Contains(marker, await File.ReadAllTextAsync(input));
         Assert.Equal("tmpfs", ScratchSpace.FileSystemOf(input));
         var output = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(input)))!, "output");
         var mount = File.ReadAllLines("/proc/self/mountinfo").Single(l => l.Split(' ')[4] == output);

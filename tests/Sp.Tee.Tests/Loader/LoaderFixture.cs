@@ -23,7 +23,9 @@ internal static class SolutionImages
         await File.WriteAllTextAsync(entryPath, entry);
         File.SetUnixFileMode(entryPath, (UnixFileMode)0x1ED);
         await File.WriteAllTextAsync(Path.Combine(context, "Dockerfile"),
-            "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nCOPY entry.sh /entry.sh\nENTRYPOINT [\"/entry.sh\"]\n");
+            "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nCOPY entry.sh /entry.sh\nENTRYPOINT [\"/entry.sh\"]\n"
+            // Its own image id: fixtures running side by side must not load, share and remove one image.
+            + $"LABEL sp.test.build={Guid.NewGuid():N}\n");
         var tag = $"sp-tee-loader-test-{name}:{Guid.NewGuid().ToString("N")[..8]}";
         var archive = Path.Combine(workDir, name + ".tar.gz");
         var r = await ProcessRunner.BashAsync(
@@ -106,7 +108,7 @@ public sealed class LoaderFixture : IAsyncLifetime
     internal ResourceFile Digest { get; private set; } = null!;
 
     public const int TimeLimitSeconds = 5;
-    public const long MemoryBytes = 64L << 20;
+    public const long MemoryBytes = 128L << 20;
     public const long OutputLimitBytes = 1L << 20;
     public const long LogCapBytes = 64L << 10;
     public const long LogLimitBytes = 4L << 20;

@@ -17,35 +17,78 @@ using Sp.Tee.Runtime;
 
 namespace Sp.Tee.Loader;
 
+/// <summary>What one order's solution may use: from the order's TEE slot where it says, else the loader's configuration.</summary>
+public sealed record OrderLimits(TimeSpan TimeLimit, long MemoryBytes, long? NanoCpus, long OutputLimitBytes)
+{
+    private const long NanoPerCore = 1_000_000_000;
+
+    public static OrderLimits For(TeeConfig config, SlotInfo? slot)
+    {
+        var time = TimeSpan.FromSeconds(config.OrderTimeLimitSeconds);
+        if (slot?.Usage.MaxTimeMinutes is > 0 and var minutes && TimeSpan.FromMinutes(minutes) < time) time = TimeSpan.FromMinutes(minutes);
+        var memory = slot?.Info.Ram is > 0 and var ram ? ram : config.MemoryBytes;
+        long? cpus = slot?.Info.CpuCores is > 0 and var cores ? cores * NanoPerCore : null;
+        var output = slot?.Info.DiskUsage is > 0 and var disk ? Math.Min(disk, config.OutputLimitBytes) : config.OutputLimitBytes;
+        return new OrderLimits(time, memory, cpus, output);
+    }
+}
+
 /// <summary>
 /// Executes one order: opens the sealed inputs, verifies every hash (the image against the hash the data owner
-/// approved, before any data is fetched), publishes the report, runs the container with the /sp layout, and
-/// returns the result (output/ + log.txt) sealed to the consumer. Whatever happens the order ends Done or Error
-/// with its reason in log.txt, and decrypted inputs are deleted.
+/// approved, before any data is fetched), publishes the report, runs the container with the /sp layout and the
+/// order's limits, and returns the result (output/ + log.txt) sealed to the consumer. Whatever happens the order
+/// ends Done or Error with its reason in log.txt and in the ledger's status message, and its scratch folder
+/// (decrypted inputs included) is unmounted and deleted. Calls to the node survive a node restart (see NodeCalls).
 /// </summary>
-public sealed class OrderExecutor(NodeClient node, AccountKey account, TeeConfig config, TeeIdentity identity, HpkeKeyPair encryption, IContainerRuntime runtime)
+public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity identity, HpkeKeyPair encryption,
+    IContainerRuntime runtime, ScratchSpace scratch, IReadOnlyDictionary<string, string> containerLabels)
 {
-    private const long LogCap = 1 << 20;
+    /// <summary>The status message of an order this loader had taken before it restarted.</summary>
+    public const string RestartedMessage =
+        "the loader restarted while executing this order: its inputs were sealed to keys that existed only in the previous loader's memory; start a new workflow";
+
+    private readonly ImageLeases _images = new(runtime, m => Console.Error.WriteLine($"sp-tee: {m}"));
+    private NodeClient Node => calls.Node;
 
     private sealed class OrderFailure(string message) : Exception(message);
 
-    public async Task ExecuteAsync(OrderView view, CancellationToken ct)
+    private static void Print(long orderId, string m) =>
+        Console.WriteLine($"{DateTimeOffset.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} sp-tee: order {orderId}: {m}");
+
+    /// <summary>
+    /// Ends an order that is Processing but is not being run by this process (taken before a restart, or whose
+    /// run failed inside the loader): Error with <paramref name="reason"/>; its report is published if it had none.
+    /// </summary>
+    public async Task AbandonAsync(Order order, string reason, CancellationToken ct)
+    {
+        Print(order.Id, $"ending with Error: {reason}");
+        try
+        {
+            if (order.Report is null) await TryPublishReport(order, [], OrderLimits.For(config, null), m => Print(order.Id, m), ct);
+            await Finish(order, OrderStatus.Error, reason, null, ct);
+        }
+        catch (Sp.Client.Config.UserError e) { Print(order.Id, $"could not be ended: {e.Message}"); }
+    }
+
+    public async Task ExecuteAsync(OrderView view, SlotInfo? slot, CancellationToken ct)
     {
         var order = view.Order;
         var loaderLog = new StringBuilder();
-        void Note(string m) { loaderLog.Append($"[{DateTimeOffset.UtcNow:HH:mm:ss.fff}] {m}\n"); Console.WriteLine($"sp-tee: order {order.Id}: {m}"); }
-
-        if (order.Status == OrderStatus.Processing)
+        void Note(string m)
         {
-            // Taken before a restart: its inputs were sealed to keys that died with the previous process.
-            if (order.Report is null) await TryPublishReport(order, [], Note, ct);
-            await Finish(order, OrderStatus.Error, "the loader restarted while executing this order; start a new workflow", null, ct);
-            return;
+            lock (loaderLog) loaderLog.Append($"[{DateTimeOffset.UtcNow:HH:mm:ss.fff}] {m}\n");
+            Print(order.Id, m);
         }
 
-        await node.SendAsync(account, config.Network, TxTypes.OrderStart, new OrderStart(order.Id), ct);
+        try { await calls.SendAsync(TxTypes.OrderStart, new OrderStart(order.Id), order.Id, o => o.Status == OrderStatus.Processing, ct); }
+        catch (Sp.Client.Config.UserError e)
+        {
+            Print(order.Id, $"not taken: {e.Message}"); // e.g. canceled by its consumer meanwhile
+            return;
+        }
         Note("order taken");
-        var work = CreateWorkDir(order.Id);
+        var limits = OrderLimits.For(config, slot);
+        var work = scratch.Create(order.Id, limits.OutputLimitBytes);
         var runtimeInfo = new List<RuntimeInfoEntry>();
         var reportPublished = false;
         var status = OrderStatus.Error;
@@ -53,112 +96,144 @@ public sealed class OrderExecutor(NodeClient node, AccountKey account, TeeConfig
         var message = "";
         try
         {
-            var store = new NodeBlobStore(node);
-            var transfer = new FileTransfer(store);
-            // 1. The solution: open, download, decrypt, and check its hash against the order's declared one.
-            var solution = Sealed.Open<ResourceFile>(encryption.PrivateKey, Sealed.SolutionInfo, Sealed.SolutionAad(order.OfferId, order.Consumer), order.Solution!.SealedResource)
-                ?? throw new OrderFailure("the solution is not sealed to this TEE's current key (was the loader restarted after the order was placed?)");
-            var imagePath = Path.Combine(work, "solution.tar.gz");
-            var (imageSha, imageSize) = await DownloadToFile(transfer, solution, imagePath, verify: false, ct);
-            var imageHash = Convert.ToHexStringLower(imageSha);
-            runtimeInfo.Add(new RuntimeInfoEntry { Type = "Image", Size = imageSize, Hash = HashInfo.Sha256(imageSha) });
-            Note($"solution image loaded: sha256 {imageHash}, {imageSize} bytes");
-            if (imageHash != order.Solution.Hash)
-                throw new OrderFailure($"solution hash mismatch: the order declares {order.Solution.Hash}, the downloaded image is {imageHash}; the dataset is not released");
-
-            // 2. Every data release must name this exact image before any dataset is downloaded.
-            var releases = new List<(Order Sub, DataRelease Release)>();
-            foreach (var sub in view.SubOrders.Where(s => s.Type == OfferType.Data).OrderBy(s => s.Id))
-            {
-                var release = sub.SealedResource is { } sealedData
-                    ? Sealed.Open<DataRelease>(encryption.PrivateKey, Sealed.DataInfo, Sealed.DataAad(sub.Id), sealedData)
-                    : null;
-                if (release is null) throw new OrderFailure($"the data of sub-order {sub.Id} is not sealed to this TEE's current key");
-                if (!string.Equals(release.SolutionHash, imageHash, StringComparison.OrdinalIgnoreCase))
-                    throw new OrderFailure($"sub-order {sub.Id}: the data owner approved solution {release.SolutionHash}, but the image is {imageHash}; the dataset is not released");
-                releases.Add((sub, release));
-            }
-
-            // 3. Datasets, each into its own /sp/inputs/input-000N.
-            var inputs = new List<string>();
-            for (var i = 0; i < releases.Count; i++)
-            {
-                var dir = Path.Combine(work, "inputs", $"input-{i + 1:0000}");
-                Directory.CreateDirectory(dir);
-                var (sha, size) = await DownloadInput(transfer, releases[i].Release.Resource, dir, work, ct);
-                runtimeInfo.Add(new RuntimeInfoEntry { Type = "Data", Size = size, Hash = HashInfo.Sha256(sha) });
-                MakeReadable(dir);
-                inputs.Add(dir);
-                Note($"dataset of sub-order {releases[i].Sub.Id} loaded: sha256 {Convert.ToHexStringLower(sha)}, {size} bytes");
-            }
-
-            // 4. The report goes on the ledger before the solution runs; its order certificate goes to /sp/certs.
-            var report = await PublishReport(order, runtimeInfo, ct);
-            reportPublished = true;
-            Note("order report published");
-            var certs = Path.Combine(work, "certs");
-            Directory.CreateDirectory(certs);
-            await File.WriteAllTextAsync(Path.Combine(certs, "order-certificate.pem"), report.Certificate, ct);
-            MakeReadable(certs);
-            var output = Path.Combine(work, "output");
-            Directory.CreateDirectory(output);
-
-            // 5. Run.
-            var image = await runtime.LoadImageAsync(imagePath, ct);
-            File.Delete(imagePath);
-            Note($"image {image.ImageId} loaded; container starting");
             try
             {
-                var outcome = await runtime.RunAsync(image, new ContainerSpec
-                {
-                    InputDirectories = inputs,
-                    OutputDirectory = output,
-                    CertsDirectory = certs,
-                    TimeLimit = TimeSpan.FromSeconds(config.OrderTimeLimitSeconds),
-                    MemoryBytes = config.MemoryBytes,
-                    LogCapBytes = LogCap,
-                    Name = $"sp-order-{order.Id}",
-                }, ct);
-                containerLog = outcome.Log;
-                if (outcome.FailureReason is null && outcome.ExitCode == 0)
-                {
-                    status = OrderStatus.Done;
-                    message = "solution finished";
-                }
-                else message = outcome.FailureReason ?? $"solution exited with code {outcome.ExitCode}";
+                (status, containerLog, message, reportPublished) = await RunOrderAsync(view, limits, work, runtimeInfo, Note, ct);
+            }
+            catch (OrderFailure f)
+            {
+                message = f.Message;
+                Note($"error: {f.Message}");
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                message = $"loader error: {e.Message}";
                 Note(message);
             }
-            finally
-            {
-                await runtime.RemoveImageAsync(image, CancellationToken.None);
-            }
-        }
-        catch (OrderFailure f)
-        {
-            message = f.Message;
-            Note($"error: {f.Message}");
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException or System.Security.Cryptography.CryptographicException
-                                      or Sp.Client.Config.UserError or HttpRequestException or Docker.DotNet.DockerApiException)
-        {
-            message = $"loader error: {e.Message}";
-            Note(message);
-        }
 
-        try
-        {
-            if (!reportPublished) await TryPublishReport(order, runtimeInfo, Note, ct);
-            var sealedResult = await UploadResult(order, work, containerLog, loaderLog.ToString(), ct);
+            if (!reportPublished) await TryPublishReport(order, runtimeInfo, limits, Note, ct);
+            string? sealedResult = null;
+            try { sealedResult = await UploadResult(order, work, containerLog, () => { lock (loaderLog) return loaderLog.ToString(); }, ct); }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                status = OrderStatus.Error;
+                message = $"{message}; the result could not be uploaded: {e.Message}";
+                Print(order.Id, message);
+            }
             await Finish(order, status, message, sealedResult, ct);
+            Print(order.Id, $"finished: {status}: {message}");
+        }
+        catch (Sp.Client.Config.UserError e)
+        {
+            // The ledger refused to end it (e.g. its consumer canceled it while it ran).
+            Print(order.Id, $"could not be finished: {e.Message}");
         }
         finally
         {
             // Decrypted inputs never outlive the order.
-            try { Directory.Delete(work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            scratch.Release(work);
         }
     }
 
-    private async Task<OrderReport> PublishReport(Order order, List<RuntimeInfoEntry> runtimeInfo, CancellationToken ct)
+    private async Task<(OrderStatus Status, string ContainerLog, string Message, bool ReportPublished)> RunOrderAsync(
+        OrderView view, OrderLimits limits, OrderScratch work, List<RuntimeInfoEntry> runtimeInfo, Action<string> Note, CancellationToken ct)
+    {
+        var order = view.Order;
+        var store = new NodeBlobStore(Node);
+        var transfer = new FileTransfer(store);
+        // 1. The solution: open, download, decrypt, and check its hash against the order's declared one.
+        var solution = Sealed.Open<ResourceFile>(encryption.PrivateKey, Sealed.SolutionInfo, Sealed.SolutionAad(order.OfferId, order.Consumer), order.Solution!.SealedResource)
+            ?? throw new OrderFailure("the solution is not sealed to this TEE's current key (was the loader restarted after the order was placed?)");
+        var imagePath = Path.Combine(work.Path, "solution.tar.gz");
+        var (imageSha, imageSize) = await DownloadToFile(transfer, solution, imagePath, verify: false, "solution", ct);
+        var imageHash = Convert.ToHexStringLower(imageSha);
+        runtimeInfo.Add(new RuntimeInfoEntry { Type = "Image", Size = imageSize, Hash = HashInfo.Sha256(imageSha) });
+        Note($"solution image loaded: sha256 {imageHash}, {imageSize} bytes");
+        if (imageHash != order.Solution.Hash)
+            throw new OrderFailure($"solution hash mismatch: the order declares {order.Solution.Hash}, the downloaded image is {imageHash}; the dataset is not released");
+
+        // 2. Every data release must name this exact image before any dataset is downloaded.
+        var releases = new List<(Order Sub, DataRelease Release)>();
+        foreach (var sub in view.SubOrders.Where(s => s.Type == OfferType.Data).OrderBy(s => s.Id))
+        {
+            var release = sub.SealedResource is { } sealedData
+                ? Sealed.Open<DataRelease>(encryption.PrivateKey, Sealed.DataInfo, Sealed.DataAad(sub.Id), sealedData)
+                : null;
+            if (release is null) throw new OrderFailure($"the data of sub-order {sub.Id} is not sealed to this TEE's current key");
+            if (!string.Equals(release.SolutionHash, imageHash, StringComparison.OrdinalIgnoreCase))
+                throw new OrderFailure($"sub-order {sub.Id}: the data owner approved solution {release.SolutionHash}, but the image is {imageHash}; the dataset is not released");
+            releases.Add((sub, release));
+        }
+
+        // 3. Datasets, each into its own /sp/inputs/input-000N.
+        var inputs = new List<string>();
+        for (var i = 0; i < releases.Count; i++)
+        {
+            var dir = Path.Combine(work.Path, "inputs", $"input-{i + 1:0000}");
+            Directory.CreateDirectory(dir);
+            var (sha, size) = await DownloadInput(transfer, releases[i].Release.Resource, dir, work.Path, ct);
+            runtimeInfo.Add(new RuntimeInfoEntry { Type = "Data", Size = size, Hash = HashInfo.Sha256(sha) });
+            MakeReadable(dir);
+            inputs.Add(dir);
+            Note($"dataset of sub-order {releases[i].Sub.Id} loaded: sha256 {Convert.ToHexStringLower(sha)}, {size} bytes");
+        }
+
+        // 4. The report goes on the ledger before the solution runs; its order certificate goes to /sp/certs.
+        var report = await PublishReport(order, runtimeInfo, limits, ct);
+        Note("order report published");
+        var certs = Path.Combine(work.Path, "certs");
+        Directory.CreateDirectory(certs);
+        await File.WriteAllTextAsync(Path.Combine(certs, "order-certificate.pem"), report.Certificate, ct);
+        MakeReadable(certs);
+
+        // 5. Run. Another loader on the same engine may remove an identical image (same id) between our load and
+        // our container's creation: the archive stays in the order's scratch, and is loaded again once if so.
+        var image = await _images.AcquireAsync(imagePath, ct);
+        try
+        {
+            Note($"image {image.ImageId} loaded; container starting");
+            var spec = new ContainerSpec
+            {
+                InputDirectories = inputs,
+                OutputDirectory = work.Output,
+                CertsDirectory = certs,
+                TimeLimit = limits.TimeLimit,
+                MemoryBytes = limits.MemoryBytes,
+                NanoCpus = limits.NanoCpus,
+                PidsLimit = config.PidsLimit,
+                LogCapBytes = config.LogCapBytes,
+                LogLimitBytes = config.LogLimitBytes,
+                Labels = containerLabels,
+                Name = $"sp-order-{order.Id}",
+            };
+            ContainerOutcome outcome;
+            try { outcome = await runtime.RunAsync(image, spec, ct); }
+            catch (Docker.DotNet.DockerImageNotFoundException)
+            {
+                Note($"image {image.ImageId} was removed from the engine before the container started; loading it again");
+                await _images.ReleaseAsync(image);
+                image = await _images.AcquireAsync(imagePath, ct);
+                outcome = await runtime.RunAsync(image, spec, ct);
+            }
+            if (outcome.StartedAt is { } started && outcome.FinishedAt is { } finished)
+                Note($"container ran from {started.UtcDateTime:yyyy-MM-ddTHH:mm:ss.fffffffZ} to {finished.UtcDateTime:yyyy-MM-ddTHH:mm:ss.fffffffZ} (exit code {outcome.ExitCode})");
+            var failure = outcome.FailureReason;
+            // A full /sp/output explains a failed write (non-zero exit) and fails an order that exited 0 as well.
+            if ((failure is null || (!outcome.TimedOut && !outcome.OutOfMemory && !outcome.ProcessLimitReached && !outcome.LogLimitExceeded))
+                && work.OutputLimitReached())
+                failure = $"output limit of {work.OutputLimitBytes} bytes reached" + (failure is null ? "" : $" ({failure})");
+            if (outcome.LogTruncated) Note($"the solution's log was cut at {config.LogCapBytes} bytes (see the note at its end)");
+            var message = failure ?? "solution finished";
+            Note(message);
+            return (failure is null ? OrderStatus.Done : OrderStatus.Error, outcome.Log, message, true);
+        }
+        finally
+        {
+            await _images.ReleaseAsync(image);
+        }
+    }
+
+    private async Task<OrderReport> PublishReport(Order order, List<RuntimeInfoEntry> runtimeInfo, OrderLimits limits, CancellationToken ct)
     {
         var workload = new WorkloadInfo
         {
@@ -166,66 +241,75 @@ public sealed class OrderExecutor(NodeClient node, AccountKey account, TeeConfig
             Created = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
             OrderId = order.Id.ToString(),
             AttestationType = config.Attestation,
-            OrderCapacity = new Dictionary<string, long> { ["ram"] = config.MemoryBytes, ["timeLimitSeconds"] = config.OrderTimeLimitSeconds },
+            OrderCapacity = new Dictionary<string, long>
+            {
+                ["ram"] = limits.MemoryBytes,
+                ["timeLimitSeconds"] = (long)limits.TimeLimit.TotalSeconds,
+                ["diskUsage"] = limits.OutputLimitBytes,
+            },
         };
         var report = identity.BuildReport(workload, DateTimeOffset.UtcNow);
-        await node.SendAsync(account, config.Network, TxTypes.OrderReport, new OrderReportPublish(order.Id, report), ct);
+        await calls.SendAsync(TxTypes.OrderReport, new OrderReportPublish(order.Id, report), order.Id, o => o.Report is not null, ct);
         return report;
     }
 
-    private async Task TryPublishReport(Order order, List<RuntimeInfoEntry> runtimeInfo, Action<string> note, CancellationToken ct)
+    private async Task TryPublishReport(Order order, List<RuntimeInfoEntry> runtimeInfo, OrderLimits limits, Action<string> note, CancellationToken ct)
     {
-        try { await PublishReport(order, runtimeInfo, ct); note("order report published"); }
+        try { await PublishReport(order, runtimeInfo, limits, ct); note("order report published"); }
         catch (Sp.Client.Config.UserError e) { note($"report not published: {e.Message}"); }
     }
 
     private async Task Finish(Order order, OrderStatus status, string message, string? sealedResult, CancellationToken ct) =>
-        await node.SendAsync(account, config.Network, TxTypes.OrderFinish, new OrderFinish(order.Id, status, sealedResult, message), ct);
+        await calls.SendAsync(TxTypes.OrderFinish, new OrderFinish(order.Id, status, sealedResult, message), order.Id,
+            o => o.Status is OrderStatus.Done or OrderStatus.Error, ct);
 
     /// <summary>output/ and log.txt in one gzip tar, encrypted with a fresh key, uploaded, location sealed to the consumer.</summary>
-    private async Task<string?> UploadResult(Order order, string work, string containerLog, string loaderLog, CancellationToken ct)
+    private async Task<string?> UploadResult(Order order, OrderScratch work, string containerLog, Func<string> loaderLog, CancellationToken ct)
     {
-        var archive = Path.Combine(work, "result.tar.gz");
+        var archive = Path.Combine(work.Path, "result.tar.gz");
         await using (var fs = File.Create(archive))
         await using (var gz = new GZipStream(fs, CompressionLevel.Fastest))
         await using (var tar = new TarWriter(gz, TarEntryFormat.Pax, leaveOpen: true))
         {
-            var output = Path.Combine(work, "output");
             var outDir = new PaxTarEntry(TarEntryType.Directory, ResultLayout.OutputDir) { ModificationTime = DateTimeOffset.UnixEpoch, Mode = (UnixFileMode)0x1ED };
             await tar.WriteEntryAsync(outDir, ct);
-            if (Directory.Exists(output)) await DeterministicArchive.AppendDirectoryAsync(tar, output, ResultLayout.OutputDir, ct);
-            var log = Encoding.UTF8.GetBytes(containerLog + (containerLog.EndsWith('\n') || containerLog.Length == 0 ? "" : "\n") + "--- loader ---\n" + loaderLog);
+            if (Directory.Exists(work.Output)) await DeterministicArchive.AppendDirectoryAsync(tar, work.Output, ResultLayout.OutputDir, ct);
+            var log = Encoding.UTF8.GetBytes(containerLog + (containerLog.EndsWith('\n') || containerLog.Length == 0 ? "" : "\n") + "--- loader ---\n" + loaderLog());
             var entry = new PaxTarEntry(TarEntryType.RegularFile, ResultLayout.LogFile)
             {
                 DataStream = new MemoryStream(log), ModificationTime = DateTimeOffset.UnixEpoch, Mode = (UnixFileMode)0x1A4,
             };
             await tar.WriteEntryAsync(entry, ct);
         }
-        var resource = await new FileTransfer(new NodeBlobStore(node)).UploadAsync(archive, "result.tar.gz", null, ct);
+        var resource = await calls.TransferAsync(c => new FileTransfer(new NodeBlobStore(Node)).UploadAsync(archive, "result.tar.gz", null, c),
+            () => { }, $"order {order.Id}: result upload", ct);
         if (order.ResultPublicKey is null) return null;
         return Sealed.Seal(Convert.FromBase64String(order.ResultPublicKey), Sealed.ResultInfo, Sealed.ResultAad(order.Id), resource);
     }
 
-    /// <summary>Downloads and decrypts; with <paramref name="verify"/>, the plaintext must be the resource file's hash and size.
-    /// (The solution is checked by the caller against the order's declared hash instead.)</summary>
-    private static async Task<(byte[] Sha, long Size)> DownloadToFile(FileTransfer transfer, ResourceFile resource, string path, bool verify, CancellationToken ct)
+    /// <summary>Downloads and decrypts (again from the start after a broken connection); with <paramref name="verify"/>,
+    /// the plaintext must be the resource file's hash and size. (The solution is checked by the caller against the order's declared hash instead.)</summary>
+    private async Task<(byte[] Sha, long Size)> DownloadToFile(FileTransfer transfer, ResourceFile resource, string path, bool verify, string what, CancellationToken ct)
     {
-        await using var fs = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
-        var (sha, size) = await transfer.DownloadToStreamAsync(resource, fs, ct);
+        var (sha, size) = await calls.TransferAsync(async c =>
+        {
+            await using var fs = new FileStream(path, FileMode.Create, FileAccess.Write);
+            return await transfer.DownloadToStreamAsync(resource, fs, c);
+        }, () => File.Delete(path), $"download of {what}", ct);
         if (verify && (size != resource.Size || !string.Equals(Convert.ToHexStringLower(sha), resource.Hash.Value, StringComparison.OrdinalIgnoreCase)))
             throw new OrderFailure($"downloaded content (sha256 {Convert.ToHexStringLower(sha)}, {size} bytes) differs from its resource file (sha256 {resource.Hash.Value}, {resource.Size} bytes)");
         return (sha, size);
     }
 
     /// <summary>A directory dataset is unpacked so its entries sit directly in the input folder; a file keeps its name.</summary>
-    private static async Task<(byte[] Sha, long Size)> DownloadInput(FileTransfer transfer, ResourceFile resource, string dir, string work, CancellationToken ct)
+    private async Task<(byte[] Sha, long Size)> DownloadInput(FileTransfer transfer, ResourceFile resource, string dir, string work, CancellationToken ct)
     {
         if (resource.Kind == ResourceKinds.Directory)
         {
             var tarPath = Path.Combine(work, $"dataset-{Guid.NewGuid():N}.tar");
             try
             {
-                var result = await DownloadToFile(transfer, resource, tarPath, verify: true, ct);
+                var result = await DownloadToFile(transfer, resource, tarPath, verify: true, "dataset", ct);
                 await using var tarStream = File.OpenRead(tarPath);
                 await DeterministicArchive.ExtractTarAsync(tarStream, dir, ct);
                 return result;
@@ -234,18 +318,7 @@ public sealed class OrderExecutor(NodeClient node, AccountKey account, TeeConfig
         }
         var name = Path.GetFileName(resource.Filename ?? "data");
         if (string.IsNullOrEmpty(name) || name is "." or "..") name = "data";
-        return await DownloadToFile(transfer, resource, Path.Combine(dir, name), verify: true, ct);
-    }
-
-    private string CreateWorkDir(long orderId)
-    {
-        var root = config.WorkDir ?? (Directory.Exists("/dev/shm") ? "/dev/shm/sp-tee" : Path.Combine(Path.GetTempPath(), "sp-tee"));
-        Directory.CreateDirectory(root);
-        File.SetUnixFileMode(root, (UnixFileMode)0x1C0 | UnixFileMode.OtherExecute | UnixFileMode.GroupExecute);
-        var dir = Path.Combine(root, $"order-{orderId}-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(dir);
-        File.SetUnixFileMode(dir, (UnixFileMode)0x1ED);
-        return dir;
+        return await DownloadToFile(transfer, resource, Path.Combine(dir, name), verify: true, "dataset", ct);
     }
 
     /// <summary>The container runs as an unprivileged user: inputs and certs must be readable by it (never writable).</summary>

@@ -16,15 +16,66 @@ public sealed record TeeConfig
     public string OfferName { get; init; } = "Devnet TEE";
     public string OfferDescription { get; init; } = "Docker-based TEE loader";
     public string ProviderName { get; init; } = "Devnet compute provider";
-    /// <summary>Where decrypted inputs and outputs live while an order runs (memory-backed when possible).</summary>
+    /// <summary>
+    /// Parent of this loader's scratch folder, where decrypted inputs and outputs live while an order runs.
+    /// Default /dev/shm/sp-tee (memory-backed). The loader owns a sub-folder named after its account and offer,
+    /// and empties it at start-up (what a killed loader left behind).
+    /// </summary>
     public string? WorkDir { get; init; }
     /// <summary>File that remembers this loader's offer id across restarts.</summary>
     public string StateFile { get; init; } = "tee-state.json";
+    /// <summary>Wall-clock limit of one solution run (lowered by the order's slot maxTimeMinutes when that is set).</summary>
     public int OrderTimeLimitSeconds { get; init; } = 600;
+    /// <summary>Memory of one solution container (the order's slot ram, when set, is used instead).</summary>
     public long MemoryBytes { get; init; } = 1L << 30;
-    public double PollSeconds { get; init; } = 0.5;
+    /// <summary>Size limit of /sp/output (the order's slot diskUsage, when set, is used instead, up to this value).</summary>
+    public long OutputLimitBytes { get; init; } = 1L << 30;
+    /// <summary>How much of the solution's log goes into the result; the rest is counted and noted.</summary>
+    public long LogCapBytes { get; init; } = 1L << 20;
+    /// <summary>Total log volume after which the solution is stopped (Error "log limit").</summary>
+    public long LogLimitBytes { get; init; } = 64L << 20;
+    /// <summary>Processes a solution may have at once (a fork bomb ends its order with Error "process limit").</summary>
+    public long PidsLimit { get; init; } = 256;
+    /// <summary>Orders run at once; 0 derives it from the cores and the memory (see <see cref="Capacity"/>).</summary>
+    public int MaxConcurrentOrders { get; init; }
+    /// <summary>How often the queue is asked for new orders (a poll is one small HTTP request).</summary>
+    public double PollSeconds { get; init; } = 0.25;
 
-    public static TeeConfig Load(string path) => StrictJson.ParseFile<TeeConfig>(path);
+    /// <summary>Capacity derived when <see cref="MaxConcurrentOrders"/> is 0 and nothing else is known.</summary>
+    public const int DefaultCapacity = 2;
+
+    /// <summary>
+    /// Orders run at once: <see cref="MaxConcurrentOrders"/> when set; otherwise one per core, as many as the
+    /// machine's memory holds at <see cref="MemoryBytes"/> each, at least one (2 on the 2-core devnet machine).
+    /// </summary>
+    public int Capacity(int cores, long totalMemoryBytes)
+    {
+        if (MaxConcurrentOrders < 0) throw new InvalidDataException($"tee.json: maxConcurrentOrders: expected >= 0, got {MaxConcurrentOrders}");
+        if (MaxConcurrentOrders > 0) return MaxConcurrentOrders;
+        if (cores <= 0 || totalMemoryBytes <= 0) return DefaultCapacity;
+        var byMemory = MemoryBytes > 0 ? totalMemoryBytes / MemoryBytes : cores;
+        return (int)Math.Max(1, Math.Min(cores, byMemory));
+    }
+
+    public void Validate()
+    {
+        void Positive(long v, string name) { if (v <= 0) throw new InvalidDataException($"tee.json: {name}: expected > 0, got {v}"); }
+        Positive(OrderTimeLimitSeconds, "orderTimeLimitSeconds");
+        Positive(MemoryBytes, "memoryBytes");
+        Positive(OutputLimitBytes, "outputLimitBytes");
+        Positive(LogLimitBytes, "logLimitBytes");
+        Positive(PidsLimit, "pidsLimit");
+        if (LogCapBytes < 0) throw new InvalidDataException($"tee.json: logCapBytes: expected >= 0, got {LogCapBytes}");
+        if (MaxConcurrentOrders < 0) throw new InvalidDataException($"tee.json: maxConcurrentOrders: expected >= 0, got {MaxConcurrentOrders}");
+        if (PollSeconds <= 0) throw new InvalidDataException($"tee.json: pollSeconds: expected > 0, got {PollSeconds}");
+    }
+
+    public static TeeConfig Load(string path)
+    {
+        var config = StrictJson.ParseFile<TeeConfig>(path);
+        config.Validate();
+        return config;
+    }
 }
 
 public sealed record TeeState(long OfferId, long SlotId);

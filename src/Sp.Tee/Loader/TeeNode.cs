@@ -13,7 +13,8 @@ namespace Sp.Tee.Loader;
 
 /// <summary>
 /// The trusted loader's life: create keys in memory, attest them, obtain the TEE certificate, register or update
-/// the TEE offer, then take and execute the orders of that offer one after another.
+/// the TEE offer, clean what a previous (killed) loader of this offer left behind, then take the orders of that
+/// offer first come first served, running up to <see cref="Capacity"/> of them at once.
 /// </summary>
 public sealed class TeeNode : IDisposable
 {
@@ -25,6 +26,11 @@ public sealed class TeeNode : IDisposable
     private readonly HpkeKeyPair _encryption = HpkeKeyPair.Generate();
     private readonly IContainerRuntime _runtime;
     private TeeState? _state;
+    private readonly Dictionary<long, SlotInfo> _slots = new();
+    private ScratchSpace? _scratch;
+
+    /// <summary>Docker label naming the loader (account and offer) that started a solution container.</summary>
+    public const string LoaderLabel = "sp.tee.loader";
 
     public TeeNode(TeeConfig config, string configDir, IContainerRuntime runtime)
     {
@@ -33,9 +39,24 @@ public sealed class TeeNode : IDisposable
         _node = new NodeClient(config.NodeUrl);
         _account = AccountKey.FromHex(config.AccountPrivateKey);
         _runtime = runtime;
+        Capacity = config.Capacity(Environment.ProcessorCount, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
     }
 
     public long OfferId => _state?.OfferId ?? 0;
+
+    /// <summary>Orders run at once.</summary>
+    public int Capacity { get; } 
+
+    /// <summary>The most orders that ran at once so far (for tests and figures).</summary>
+    public int PeakConcurrency => Volatile.Read(ref _peak);
+    private int _peak;
+    private int _running;
+
+    /// <summary>This loader's scratch folder (decrypted inputs live only below it); known after <see cref="StartAsync"/>.</summary>
+    public string ScratchRoot => _scratch?.Root ?? throw new InvalidOperationException("the loader has not started");
+
+    /// <summary>Names this loader (account and offer) in its scratch folder and container labels.</summary>
+    public string LoaderId => $"{_account.Address.Lower[2..14]}-offer-{OfferId}";
 
     public async Task StartAsync(CancellationToken ct)
     {
@@ -45,7 +66,8 @@ public sealed class TeeNode : IDisposable
             Convert.ToBase64String(csr), Convert.ToBase64String(_encryption.PublicKey), evidence.Type, Convert.ToBase64String(evidence.Data)), ct), ct);
         _identity.AttachCertificateChain(cert.CertificateChain);
         await RegisterOfferAsync(ct);
-        Console.WriteLine($"sp-tee: serving TEE offer {_state!.OfferId} (attestation {evidence.Type})");
+        await CleanUpAfterPreviousRunAsync(ct);
+        Console.WriteLine($"sp-tee: serving TEE offer {_state!.OfferId} (attestation {evidence.Type}, {Capacity} orders at once, scratch {_scratch!.Root})");
     }
 
     private IEvidenceProvider CreateEvidenceProvider()
@@ -82,7 +104,10 @@ public sealed class TeeNode : IDisposable
         var offerId = offer.Ids["offerId"];
         var slotInfo = new SlotInfo
         {
-            Info = new SlotResources { CpuCores = Environment.ProcessorCount, Ram = _config.MemoryBytes, DiskUsage = 10L << 30 },
+            Info = new SlotResources
+            {
+                CpuCores = Math.Max(1, Environment.ProcessorCount / Capacity), Ram = _config.MemoryBytes, DiskUsage = _config.OutputLimitBytes,
+            },
             Usage = new SlotUsage { MaxTimeMinutes = _config.OrderTimeLimitSeconds / 60, MinTimeMinutes = 1, Price = "0", PriceType = "0" },
             Option = new SlotOption(),
         };
@@ -91,26 +116,93 @@ public sealed class TeeNode : IDisposable
         File.WriteAllText(statePath, SpJson.Serialize(_state, indented: true));
     }
 
+    /// <summary>
+    /// A killed loader leaves its scratch folders (decrypted inputs, mounts) and its solution containers behind:
+    /// both are removed before any order is taken. Orders it had taken are ended by <see cref="RunAsync"/>.
+    /// </summary>
+    private async Task CleanUpAfterPreviousRunAsync(CancellationToken ct)
+    {
+        _scratch = new ScratchSpace(Path.Combine(_config.WorkDir is { } w ? Path.Combine(_configDir, w) : ScratchSpace.DefaultParent, LoaderId));
+        var folders = _scratch.Clean();
+        var containers = await _runtime.RemoveContainersAsync(ContainerLabels, ct);
+        if (folders + containers > 0)
+            Console.WriteLine($"sp-tee: removed what a previous run left behind: {folders} scratch folder(s), {containers} container(s)");
+        if (!_scratch.RootIsMemoryBacked)
+            Console.WriteLine($"sp-tee: note: {_scratch.Root} is not memory-backed; each order's folder is mounted as a tmpfs where possible");
+    }
+
+    private IReadOnlyDictionary<string, string> ContainerLabels => new Dictionary<string, string> { [LoaderLabel] = LoaderId };
+
     public async Task RunAsync(CancellationToken ct)
     {
-        var executor = new OrderExecutor(_node, _account, _config, _identity, _encryption, _runtime);
-        while (!ct.IsCancellationRequested)
+        var calls = new NodeCalls(_node, _account, _config.Network, m => Console.Error.WriteLine($"sp-tee: {m}"));
+        var executor = new OrderExecutor(calls, _config, _identity, _encryption, _runtime, _scratch!, ContainerLabels);
+        var running = new Dictionary<long, Task>();
+        // Orders this process has run to their end: a poll answered before their finish may still list them.
+        var ended = new HashSet<long>();
+        var failures = new Dictionary<long, string>();
+        try
         {
-            List<OrderView> queue;
-            try { queue = await _node.GetTeeQueueAsync(_state!.OfferId, ct); }
-            catch (Exception e) when (e is Sp.Client.Config.UserError or HttpRequestException && !ct.IsCancellationRequested)
+            while (!ct.IsCancellationRequested)
             {
-                Console.Error.WriteLine($"sp-tee: node unreachable, retrying: {e.Message}");
-                await Task.Delay(TimeSpan.FromSeconds(2), ct);
-                continue;
+                var queue = await calls.ReadAsync(c => _node.GetTeeQueueAsync(_state!.OfferId, c), "polling the order queue", ct);
+                foreach (var view in queue.OrderBy(v => v.Order.Id))
+                {
+                    var id = view.Order.Id;
+                    if (running.ContainsKey(id) || ended.Contains(id)) continue;
+                    if (view.Order.Status == OrderStatus.Processing)
+                    {
+                        // Taken by a previous run of this loader (or by this one, whose run then failed): end it.
+                        var reason = failures.Remove(id, out var failure) ? $"the loader failed while executing this order: {failure}" : OrderExecutor.RestartedMessage;
+                        running[id] = Task.Run(() => executor.AbandonAsync(view.Order, reason, ct), ct);
+                        continue;
+                    }
+                    if (running.Count >= Capacity) continue; // first come, first served: it waits for a free place
+                    var slot = await SlotOfAsync(view.Order.SlotId, calls, ct);
+                    running[id] = Task.Run(() => RunCountedAsync(executor, view, slot, ct), ct);
+                }
+
+                var delay = Task.Delay(TimeSpan.FromSeconds(_config.PollSeconds), ct);
+                await Task.WhenAny(running.Values.Append(delay));
+                foreach (var (id, task) in running.Where(r => r.Value.IsCompleted).ToList())
+                {
+                    running.Remove(id);
+                    if (task.IsCompletedSuccessfully) ended.Add(id);
+                    else if (task.Exception is { } e)
+                    {
+                        failures[id] = e.GetBaseException().Message;
+                        Console.Error.WriteLine($"sp-tee: order {id}: loader failure: {failures[id]}");
+                    }
+                }
+                ct.ThrowIfCancellationRequested();
             }
-            foreach (var view in queue.OrderBy(v => v.Order.Id))
-            {
-                if (ct.IsCancellationRequested) break;
-                await executor.ExecuteAsync(view, ct);
-            }
-            if (queue.Count == 0) await Task.Delay(TimeSpan.FromSeconds(_config.PollSeconds), ct);
         }
+        finally
+        {
+            // On shutdown, let running orders see the cancellation and clean their scratch folders.
+            try { await Task.WhenAll(running.Values); } catch (Exception) when (ct.IsCancellationRequested) { }
+            // A clean stop leaves no empty scratch folder behind either (a non-empty one is kept for the next start).
+            try { Directory.Delete(_scratch!.Root); } catch (IOException) { }
+        }
+    }
+
+    private async Task RunCountedAsync(OrderExecutor executor, OrderView view, SlotInfo? slot, CancellationToken ct)
+    {
+        var now = Interlocked.Increment(ref _running);
+        for (var peak = Volatile.Read(ref _peak); now > peak; peak = Volatile.Read(ref _peak))
+            if (Interlocked.CompareExchange(ref _peak, now, peak) == peak) break;
+        try { await executor.ExecuteAsync(view, slot, ct); }
+        finally { Interlocked.Decrement(ref _running); }
+    }
+
+    /// <summary>The order's TEE slot (its resources set the order's limits); null when the order names none.</summary>
+    private async Task<SlotInfo?> SlotOfAsync(long? slotId, NodeCalls calls, CancellationToken ct)
+    {
+        if (slotId is not { } id) return null;
+        if (_slots.TryGetValue(id, out var known)) return known;
+        var offer = await calls.ReadAsync(c => _node.GetOfferAsync(_state!.OfferId, c), "reading the TEE offer", ct);
+        foreach (var s in offer?.Slots ?? []) _slots[s.Id] = s.Info;
+        return _slots.GetValueOrDefault(id);
     }
 
     private static async Task<T> Retry<T>(Func<Task<T>> action, CancellationToken ct)

@@ -30,15 +30,32 @@ public sealed record ContainerSpec
     public long PidsLimit { get; init; } = 256;
     public long LogCapBytes { get; init; } = 1 << 20;
 
+    /// <summary>Total log volume (kept or not) after which the container is killed; null: no ceiling.</summary>
+    public long? LogLimitBytes { get; init; }
+
+    /// <summary>Extra container labels (e.g. which loader started it, so a restarted loader can remove leftovers).</summary>
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Container name prefix, e.g. "sp-order-42"; a random suffix is appended.</summary>
     public string Name { get; init; } = "";
 }
 
 /// <summary>
 /// Result of one container run. <see cref="FailureReason"/> is null on success (exit code 0, no limit hit);
-/// otherwise it names the first of: time limit, out of memory, non-zero exit code.
+/// otherwise it names the first of: time limit, process limit, log limit, out of memory, non-zero exit code.
 /// </summary>
-public sealed record ContainerOutcome(long ExitCode, bool TimedOut, bool OutOfMemory, string Log, bool LogTruncated, string? FailureReason);
+public sealed record ContainerOutcome(long ExitCode, bool TimedOut, bool OutOfMemory, string Log, bool LogTruncated, string? FailureReason)
+{
+    /// <summary>The container tried to create more processes than its pids limit allows (it was killed for it).</summary>
+    public bool ProcessLimitReached { get; init; }
+
+    /// <summary>The container printed more than <see cref="ContainerSpec.LogLimitBytes"/> (it was killed for it).</summary>
+    public bool LogLimitExceeded { get; init; }
+
+    /// <summary>When the container's process started and ended, as the engine recorded them (null if unknown).</summary>
+    public DateTimeOffset? StartedAt { get; init; }
+    public DateTimeOffset? FinishedAt { get; init; }
+}
 
 public interface IContainerRuntime
 {
@@ -50,4 +67,7 @@ public interface IContainerRuntime
 
     /// <summary>Removes the image by id (forced); succeeds when it is already gone.</summary>
     Task RemoveImageAsync(LoadedImage image, CancellationToken ct);
+
+    /// <summary>Kills and removes every container (running or not) carrying all these labels; returns how many.</summary>
+    Task<int> RemoveContainersAsync(IReadOnlyDictionary<string, string> labels, CancellationToken ct);
 }

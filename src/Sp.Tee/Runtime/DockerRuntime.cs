@@ -113,6 +113,20 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
         }
     }
 
+    public async Task<int> RemoveContainersAsync(IReadOnlyDictionary<string, string> labels, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        if (labels.Count == 0) throw new ArgumentException("labels: expected at least one label to select containers by, got none", nameof(labels));
+        var filter = labels.ToDictionary(l => $"{l.Key}={l.Value}", _ => true);
+        var containers = await _client.Containers.ListContainersAsync(new ContainersListParameters
+        {
+            All = true,
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = filter },
+        }, ct).ConfigureAwait(false);
+        foreach (var c in containers) await RemoveContainerQuietlyAsync(c.ID).ConfigureAwait(false);
+        return containers.Count;
+    }
+
     public async Task<ContainerOutcome> RunAsync(LoadedImage image, ContainerSpec spec, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(image);
@@ -146,26 +160,38 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
         using var stream = await _client.Containers.AttachContainerAsync(containerId, tty: false,
             new ContainerAttachParameters { Stream = true, Stdout = true, Stderr = true }, ct).ConfigureAwait(false);
 
+        // A limit hit while running (log volume, process count) stops the wait below and names the reason.
+        using var stopCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        string? limitReason = null;
+        void Stop(string reason)
+        {
+            if (Interlocked.CompareExchange(ref limitReason, reason, null) is null) stopCts.Cancel();
+        }
+
         using var drainCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var drain = DrainAsync(stream, log, drainCts.Token);
+        var drain = DrainAsync(stream, log, spec.LogLimitBytes, Stop, drainCts.Token);
 
         await _client.Containers.StartContainerAsync(containerId, new ContainerStartParameters(), ct).ConfigureAwait(false);
 
-        var timedOut = false;
-        using (var limitCts = CancellationTokenSource.CreateLinkedTokenSource(ct))
-        {
-            limitCts.CancelAfter(spec.TimeLimit);
-            try
-            {
-                await _client.Containers.WaitContainerAsync(containerId, limitCts.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-            {
-                timedOut = true;
-            }
-        }
+        using var monitorCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var monitor = MonitorProcessLimitAsync(containerId, spec.PidsLimit, Stop, monitorCts.Token);
 
-        if (timedOut)
+        var stopped = false;
+        stopCts.CancelAfter(spec.TimeLimit);
+        try
+        {
+            await _client.Containers.WaitContainerAsync(containerId, stopCts.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            stopped = true;
+        }
+        await monitorCts.CancelAsync().ConfigureAwait(false);
+        try { await monitor.ConfigureAwait(false); }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested) { /* stopped with the container */ }
+
+        var timedOut = stopped && Volatile.Read(ref limitReason) is null;
+        if (stopped)
         {
             await KillQuietlyAsync(containerId).ConfigureAwait(false);
             using var graceCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -177,7 +203,7 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
             catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
             {
                 throw new TimeoutException(
-                    $"container {containerId} did not stop within {ExitGracePeriod.TotalSeconds} s after being killed at its time limit", e);
+                    $"container {containerId} did not stop within {ExitGracePeriod.TotalSeconds} s after being killed ({limitReason ?? "time limit"})", e);
             }
         }
 
@@ -189,15 +215,89 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
         var state = (await _client.Containers.InspectContainerAsync(containerId, ct).ConfigureAwait(false)).State;
         var exitCode = state?.ExitCode ?? -1;
         var outOfMemory = state?.OOMKilled ?? false;
+        var reason = Volatile.Read(ref limitReason);
         string? failure = timedOut
             ? $"time limit of {spec.TimeLimit.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s exceeded"
-            : outOfMemory
-                ? "out of memory"
-                : exitCode != 0 ? $"solution exited with code {exitCode}" : null;
-        return new ContainerOutcome(exitCode, timedOut, outOfMemory, log.Render(), log.Truncated, failure);
+            : reason is not null
+                ? reason
+                : outOfMemory
+                    ? "out of memory"
+                    : exitCode != 0 ? $"solution exited with code {exitCode}" : null;
+        return new ContainerOutcome(exitCode, timedOut, outOfMemory, log.Render(), log.Truncated, failure)
+        {
+            ProcessLimitReached = reason is not null && reason.StartsWith(ProcessLimitReason, StringComparison.Ordinal),
+            LogLimitExceeded = reason is not null && reason.StartsWith(LogLimitReason, StringComparison.Ordinal),
+            StartedAt = ParseEngineTime(state?.StartedAt),
+            FinishedAt = ParseEngineTime(state?.FinishedAt),
+        };
     }
 
-    private static async Task DrainAsync(MultiplexedStream stream, BoundedLog log, CancellationToken ct)
+    internal const string ProcessLimitReason = "process limit";
+    internal const string LogLimitReason = "log limit";
+    private static readonly TimeSpan LimitPollInterval = TimeSpan.FromMilliseconds(50);
+
+    private static DateTimeOffset? ParseEngineTime(object? value) =>
+        value switch
+        {
+            DateTime d when d.Year > 1 => new DateTimeOffset(DateTime.SpecifyKind(d, DateTimeKind.Utc)),
+            string s when DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) && t.Year > 1 => t,
+            _ => null,
+        };
+
+    /// <summary>
+    /// Watches the container's pids cgroup: once the kernel has refused a fork for the pids limit, the container
+    /// is stopped (a fork bomb ends the order at once instead of at its time limit). Where the cgroup cannot be
+    /// found (another pid namespace than the engine's), the pids limit still holds and the time limit ends it.
+    /// </summary>
+    private async Task MonitorProcessLimitAsync(string containerId, long pidsLimit, Action<string> stop, CancellationToken ct)
+    {
+        var pid = (await _client.Containers.InspectContainerAsync(containerId, ct).ConfigureAwait(false)).State?.Pid ?? 0;
+        if (pid <= 0 || PidsEventsPath(pid) is not { } events) return;
+        while (true)
+        {
+            await Task.Delay(LimitPollInterval, ct).ConfigureAwait(false);
+            long refused;
+            try { refused = ReadPidsMaxEvents(await File.ReadAllTextAsync(events, ct).ConfigureAwait(false)); }
+            catch (IOException) { return; } // the cgroup went away with the container
+            if (refused > 0)
+            {
+                stop($"{ProcessLimitReason} of {pidsLimit} processes reached ({refused} process creations refused)");
+                return;
+            }
+        }
+    }
+
+    /// <summary>pids.events of the cgroup of <paramref name="pid"/> (cgroup v1 "pids" hierarchy or the v2 unified one).</summary>
+    internal static string? PidsEventsPath(long pid)
+    {
+        string[] lines;
+        try { lines = File.ReadAllLines($"/proc/{pid}/cgroup"); }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+        foreach (var line in lines)
+        {
+            var parts = line.Split(':', 3);
+            if (parts.Length != 3) continue;
+            var candidate = parts[1].Split(',').Contains("pids") ? $"/sys/fs/cgroup/pids{parts[2]}/pids.events"
+                : parts[0] == "0" && parts[1].Length == 0 ? $"/sys/fs/cgroup{parts[2]}/pids.events"
+                : null;
+            if (candidate is not null && File.Exists(candidate)) return candidate;
+        }
+        return null;
+    }
+
+    /// <summary>The "max N" line of pids.events: how many forks the pids limit refused.</summary>
+    internal static long ReadPidsMaxEvents(string text)
+    {
+        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (parts is ["max", var n] && long.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out var v)) return v;
+        }
+        return 0;
+    }
+
+    private static async Task DrainAsync(MultiplexedStream stream, BoundedLog log, long? logLimit, Action<string> stop, CancellationToken ct)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(LogReadBufferBytes);
         try
@@ -207,7 +307,11 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
                 var read = await stream.ReadOutputAsync(buffer, 0, buffer.Length, ct).ConfigureAwait(false);
                 if (read.EOF || read.Count == 0) return;
                 if (read.Target is MultiplexedStream.TargetStream.StandardOut or MultiplexedStream.TargetStream.StandardError)
+                {
                     log.Append(buffer.AsSpan(0, read.Count));
+                    if (log.TotalBytes > logLimit)
+                        stop($"{LogLimitReason} of {logLimit} bytes exceeded (the solution printed more; it was stopped)");
+                }
             }
         }
         finally
@@ -275,7 +379,7 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
             AttachStderr = true,
             OpenStdin = false,
             NetworkDisabled = true,
-            Labels = new Dictionary<string, string> { [RoleLabel] = "solution" },
+            Labels = new Dictionary<string, string>(spec.Labels) { [RoleLabel] = "solution" },
             HostConfig = hostConfig,
         };
     }
@@ -313,6 +417,8 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
             throw new ArgumentOutOfRangeException(nameof(ContainerSpec), $"{nameof(ContainerSpec.TimeLimit)}: expected > 0, got {spec.TimeLimit}");
         if (spec.PidsLimit <= 0)
             throw new ArgumentOutOfRangeException(nameof(ContainerSpec), $"{nameof(ContainerSpec.PidsLimit)}: expected > 0, got {spec.PidsLimit}");
+        if (spec.LogLimitBytes is <= 0)
+            throw new ArgumentOutOfRangeException(nameof(ContainerSpec), $"{nameof(ContainerSpec.LogLimitBytes)}: expected > 0 when set, got {spec.LogLimitBytes}");
         if (spec.LogCapBytes is < 0 or > MaxLogCapBytes)
             throw new ArgumentOutOfRangeException(nameof(ContainerSpec), $"{nameof(ContainerSpec.LogCapBytes)}: expected 0..{MaxLogCapBytes}, got {spec.LogCapBytes}");
         if (spec.MemoryBytes is <= 0)

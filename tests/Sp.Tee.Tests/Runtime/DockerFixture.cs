@@ -136,7 +136,7 @@ public sealed class DockerFixture : IAsyncLifetime
         Assert.True(result.ExitCode == 0, result.Describe(what));
     }
 
-    private static async Task EnsureDockerAsync()
+    internal static async Task EnsureDockerAsync()
     {
         var info = await ProcessRunner.RunAsync("docker", ["info"], CommandTimeout);
         if (info.ExitCode == 0) return;

@@ -1,0 +1,180 @@
+using System.Diagnostics;
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Text;
+using Sp.Client;
+using Sp.Client.Api;
+using Sp.Client.Config;
+using Sp.Client.Sealing;
+using Sp.Client.Storage;
+using Sp.Core.Model;
+using Sp.Crypto.Accounts;
+using Sp.Crypto.Hpke;
+using Sp.Ledger.State;
+using Sp.Ledger.Transactions;
+using Sp.Storage.Transfer;
+
+namespace Sp.Tee.Tests.Loader;
+
+/// <summary>
+/// A real sp-node process (its own data folder and port, restartable on the same port) and the two parties of
+/// the guide as API calls: Bob owns a data offer, Alice places orders, Bob releases his data to the TEE.
+/// </summary>
+internal sealed class TestNetwork : IAsyncDisposable
+{
+    public const string Network = "tee-tests";
+    private BackgroundProcess? _node;
+
+    private TestNetwork(string dir, int port)
+    {
+        Dir = dir;
+        Port = port;
+        Url = $"http://127.0.0.1:{port}";
+        Client = new NodeClient(Url, TimeSpan.FromSeconds(30));
+    }
+
+    public string Dir { get; }
+    public int Port { get; }
+    public string Url { get; }
+    public NodeClient Client { get; }
+    public string NodeDir => Path.Combine(Dir, "node");
+    public string SimPlatformKey => Path.Combine(NodeDir, "sim-platform.key.pem");
+    public AccountKey Alice { get; } = AccountKey.Generate();
+    public AccountKey Bob { get; } = AccountKey.Generate();
+    public HpkeKeyPair AliceResultKey { get; } = HpkeKeyPair.Generate();
+    public long DataOfferId { get; private set; }
+    public long DataSlotId { get; private set; }
+    public string NodeLog => _node?.Log ?? "";
+    private Trust? _trust;
+
+    public static async Task<TestNetwork> StartAsync(string dir)
+    {
+        var net = new TestNetwork(dir, Programs.FreePort());
+        var init = Process.Start("dotnet", [Programs.Dll("Sp.Node", "sp-node"), "init", net.NodeDir, "--network", Network])!;
+        await init.WaitForExitAsync();
+        Assert.Equal(0, init.ExitCode);
+        await net.StartNodeAsync();
+        var info = await net.Client.GetInfoAsync();
+        File.WriteAllText(Path.Combine(dir, "root-ca.pem"), info.RootCa);
+        File.WriteAllText(Path.Combine(dir, "policy.json"), info.AttestationPolicy);
+        net._trust = Trust.Load(Path.Combine(dir, "root-ca.pem"), Path.Combine(dir, "policy.json"));
+
+        await net.Client.SendAsync(net.Bob, Network, TxTypes.ProviderCreate, new ProviderCreate("Bob Data Inc", "data"));
+        var offer = await net.Client.SendAsync(net.Bob, Network, TxTypes.OfferCreate,
+            new OfferCreate(OfferType.Data, new OfferInfo { Name = "Bob's data", Group = "0", OfferType = "3" }));
+        net.DataOfferId = offer.Ids["offerId"];
+        var slot = await net.Client.SendAsync(net.Bob, Network, TxTypes.SlotAdd, new SlotAdd(net.DataOfferId, new SlotInfo
+        {
+            Info = new SlotResources { DiskUsage = 10 << 20 },
+            Usage = new SlotUsage { MinTimeMinutes = 1 },
+            Option = new SlotOption(),
+        }));
+        net.DataSlotId = slot.Ids["slotId"];
+        return net;
+    }
+
+    public async Task StartNodeAsync()
+    {
+        _node?.Dispose();
+        _node = BackgroundProcess.Start(Programs.Dll("Sp.Node", "sp-node"), ["run", NodeDir, "--urls", Url], Path.Combine(Dir, "node.log"));
+        var sw = Stopwatch.StartNew();
+        while (true)
+        {
+            try { await Client.GetInfoAsync(); return; }
+            catch (UserError) when (sw.Elapsed < TimeSpan.FromSeconds(60) && !_node.HasExited) { await Task.Delay(100); }
+        }
+    }
+
+    /// <summary>SIGKILL to sp-node.</summary>
+    public void KillNode() => _node?.Kill();
+
+    public async Task<ResourceFile> UploadAsync(string path, string? filename = null) =>
+        await new FileTransfer(new NodeBlobStore(Client)).UploadAsync(path, filename ?? Path.GetFileName(path));
+
+    public async Task<ResourceFile> UploadTextAsync(string name, string content)
+    {
+        var dir = Directory.CreateDirectory(Path.Combine(Dir, "uploads", Guid.NewGuid().ToString("N"))).FullName;
+        var path = Path.Combine(dir, name);
+        await File.WriteAllTextAsync(path, content);
+        return await UploadAsync(path);
+    }
+
+    /// <summary>Alice's workflow: the solution sealed to the TEE, one data sub-order per dataset; returns (order, sub-orders).</summary>
+    public async Task<(long Order, List<long> Subs)> PlaceOrderAsync(long teeOfferId, ResourceFile solution, int datasets = 1, long? teeSlotId = null)
+    {
+        var tee = await Client.GetOfferAsync(teeOfferId) ?? throw new InvalidOperationException($"no TEE offer {teeOfferId}");
+        var validated = _trust!.ValidateTee(tee.Offer.TeeCertificate!, DateTimeOffset.UtcNow);
+        var consumer = Alice.Address.Lower;
+        var sealedSolution = Sealed.Seal(validated.EncryptionPublicKey, Sealed.SolutionInfo, Sealed.SolutionAad(teeOfferId, consumer), solution);
+        var inputs = Enumerable.Range(0, datasets).Select(_ => new DataInput(DataOfferId, DataSlotId)).ToList();
+        var created = await Client.SendAsync(Alice, Network, TxTypes.WorkflowCreate, new WorkflowCreate(teeOfferId, teeSlotId,
+            new SolutionInput(solution.Hash.Value.ToLowerInvariant(), solution.Size, sealedSolution), inputs, Convert.ToBase64String(AliceResultKey.PublicKey)));
+        return (created.Ids["orderId"], (created.SubOrderIds ?? []).ToList());
+    }
+
+    /// <summary>Bob releases his dataset for the order's solution hash, sealed to the TEE (as `spctl orders complete`).</summary>
+    public async Task ReleaseDataAsync(long subOrderId, ResourceFile dataset, string solutionHash)
+    {
+        var sub = (await Client.GetOrderAsync(subOrderId))!.Order;
+        var parent = (await Client.GetOrderAsync(sub.ParentId!.Value))!.Order;
+        var tee = (await Client.GetOfferAsync(parent.OfferId))!;
+        var validated = _trust!.ValidateTee(tee.Offer.TeeCertificate!, DateTimeOffset.UtcNow);
+        var sealedRelease = Sealed.Seal(validated.EncryptionPublicKey, Sealed.DataInfo, Sealed.DataAad(subOrderId), new DataRelease(dataset, solutionHash));
+        await Client.SendAsync(Bob, Network, TxTypes.OrderComplete, new OrderComplete(subOrderId, OrderStatus.Done, solutionHash, sealedRelease));
+    }
+
+    /// <summary>One order with one dataset, released at once; returns the order id.</summary>
+    public async Task<long> RunOrderAsync(long teeOfferId, ResourceFile solution, ResourceFile dataset)
+    {
+        var (order, subs) = await PlaceOrderAsync(teeOfferId, solution);
+        await ReleaseDataAsync(subs[0], dataset, solution.Hash.Value.ToLowerInvariant());
+        return order;
+    }
+
+    public async Task<Order> WaitForEndAsync(long orderId, TimeSpan? timeout = null)
+    {
+        var sw = Stopwatch.StartNew();
+        var limit = timeout ?? TimeSpan.FromSeconds(90);
+        while (true)
+        {
+            Order? order = null;
+            try { order = (await Client.GetOrderAsync(orderId))!.Order; }
+            catch (UserError) when (sw.Elapsed < limit) { } // the node may be restarting
+            if (order is not null && order.Status is OrderStatus.Done or OrderStatus.Error or OrderStatus.Canceled) return order;
+            Assert.True(sw.Elapsed < limit, $"order {orderId} did not end within {limit}: {order?.Status} {order?.StatusMessage}");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>The order's result (output/… and log.txt), opened with Alice's result key.</summary>
+    public async Task<Dictionary<string, byte[]>> ResultAsync(Order order)
+    {
+        Assert.NotNull(order.SealedResult);
+        var resource = Sealed.Open<ResourceFile>(AliceResultKey.PrivateKey, Sealed.ResultInfo, Sealed.ResultAad(order.Id), order.SealedResult!)!;
+        using var ms = new MemoryStream();
+        await new FileTransfer(new NodeBlobStore(Client)).DownloadToStreamAsync(resource, ms);
+        ms.Position = 0;
+        var entries = new Dictionary<string, byte[]>();
+        using var gz = new GZipStream(ms, CompressionMode.Decompress);
+        using var tar = new TarReader(gz);
+        while (tar.GetNextEntry() is { } e)
+        {
+            using var data = new MemoryStream();
+            e.DataStream?.CopyTo(data);
+            entries[e.Name] = data.ToArray();
+        }
+        return entries;
+    }
+
+    public static string Text(Dictionary<string, byte[]> result, string name) =>
+        result.TryGetValue(name, out var b) ? Encoding.UTF8.GetString(b) : throw new KeyNotFoundException($"{name} not in the result: {string.Join(", ", result.Keys)}");
+
+    public async ValueTask DisposeAsync()
+    {
+        _node?.Dispose();
+        Client.Dispose();
+        Alice.Dispose();
+        Bob.Dispose();
+        await Task.CompletedTask;
+    }
+}

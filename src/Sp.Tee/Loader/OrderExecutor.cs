@@ -139,13 +139,11 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
         OrderView view, OrderLimits limits, OrderScratch work, List<RuntimeInfoEntry> runtimeInfo, Action<string> Note, CancellationToken ct)
     {
         var order = view.Order;
-        var store = new NodeBlobStore(Node);
-        var transfer = new FileTransfer(store);
         // 1. The solution: open, download, decrypt, and check its hash against the order's declared one.
         var solution = Sealed.Open<ResourceFile>(encryption.PrivateKey, Sealed.SolutionInfo, Sealed.SolutionAad(order.OfferId, order.Consumer), order.Solution!.SealedResource)
             ?? throw new OrderFailure("the solution is not sealed to this TEE's current key (was the loader restarted after the order was placed?)");
         var imagePath = Path.Combine(work.Path, "solution.tar.gz");
-        var (imageSha, imageSize) = await DownloadToFile(transfer, solution, imagePath, verify: false, "solution", ct);
+        var (imageSha, imageSize) = await DownloadToFile(TransferFor(solution), solution, imagePath, verify: false, "solution", ct);
         var imageHash = Convert.ToHexStringLower(imageSha);
         runtimeInfo.Add(new RuntimeInfoEntry { Type = "Image", Size = imageSize, Hash = HashInfo.Sha256(imageSha) });
         Note($"solution image loaded: sha256 {imageHash}, {imageSize} bytes");
@@ -171,7 +169,7 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
         {
             var dir = Path.Combine(work.Path, "inputs", $"input-{i + 1:0000}");
             Directory.CreateDirectory(dir);
-            var (sha, size) = await DownloadInput(transfer, releases[i].Release.Resource, dir, work.Path, ct);
+            var (sha, size) = await DownloadInput(TransferFor(releases[i].Release.Resource), releases[i].Release.Resource, dir, work.Path, ct);
             runtimeInfo.Add(new RuntimeInfoEntry { Type = "Data", Size = size, Hash = HashInfo.Sha256(sha) });
             MakeReadable(dir);
             inputs.Add(dir);
@@ -289,6 +287,9 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
 
     /// <summary>Downloads and decrypts (again from the start after a broken connection); with <paramref name="verify"/>,
     /// the plaintext must be the resource file's hash and size. (The solution is checked by the caller against the order's declared hash instead.)</summary>
+    /// <summary>Inputs are read from the store their resource file names (the node's storage or S3).</summary>
+    private FileTransfer TransferFor(ResourceFile resource) => new(BlobStores.ForResource(resource.Resource, Node));
+
     private async Task<(byte[] Sha, long Size)> DownloadToFile(FileTransfer transfer, ResourceFile resource, string path, bool verify, string what, CancellationToken ct)
     {
         var (sha, size) = await calls.TransferAsync(async c =>

@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using Sp.Storage.Blobs;
+
+namespace Sp.EndToEnd.Tests;
+
+/// <summary>
+/// Bob keeps his dataset on S3 (a real s3rver on loopback): spctl uploads it there, and the TEE reads it from
+/// there through the credentials sealed to it, so the order runs exactly as with the node's storage.
+/// </summary>
+[Collection("devnet")]
+public sealed class S3DatasetTests(DevnetFixture net) : IAsyncLifetime
+{
+    private const string Bucket = "bob-data";
+    private Process? _s3;
+    private int _port;
+
+    public async Task InitializeAsync()
+    {
+        _port = FreePort();
+        var data = Directory.CreateTempSubdirectory("sp-s3-").FullName;
+        var psi = new ProcessStartInfo("bash") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { Path.Combine(Cli.RepoRoot, "scripts", "ensure-s3rver.sh"), "start", _port.ToString(), data }) psi.ArgumentList.Add(a);
+        _s3 = Process.Start(psi)!;
+        _s3.BeginOutputReadLine();
+        _s3.BeginErrorReadLine();
+        var sw = Stopwatch.StartNew();
+        while (!await Accepts(_port))
+        {
+            if (_s3.HasExited || sw.Elapsed > TimeSpan.FromSeconds(120)) throw new InvalidOperationException("s3rver did not start (scripts/ensure-s3rver.sh)");
+            await Task.Delay(100);
+        }
+        using var store = new S3BlobStore(Options());
+        await store.EnsureBucketAsync();
+    }
+
+    public Task DisposeAsync()
+    {
+        if (_s3 is { HasExited: false }) _s3.Kill(entireProcessTree: true);
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task A_dataset_uploaded_to_S3_reaches_the_TEE_and_the_report()
+    {
+        // Bob's second folder: the same account, storage on S3.
+        var bobS3 = Path.Combine(net.Net, "bob-s3");
+        Directory.CreateDirectory(bobS3);
+        foreach (var f in new[] { "root-ca.pem", "attestation-policy.json" }) File.Copy(Path.Combine(net.Bob, f), Path.Combine(bobS3, f), overwrite: true);
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(net.Bob, "config.json")))!;
+        config["storage"] = new JsonObject
+        {
+            ["type"] = "S3",
+            ["s3"] = new JsonObject { ["endpoint"] = $"http://127.0.0.1:{_port}", ["bucket"] = Bucket, ["accessKey"] = "S3RVER", ["secretKey"] = "S3RVER", ["prefix"] = "datasets/" },
+        };
+        File.WriteAllText(Path.Combine(bobS3, "config.json"), config.ToJsonString());
+        Directory.CreateDirectory(Path.Combine(bobS3, "dataset"));
+        File.WriteAllText(Path.Combine(bobS3, "dataset", "data.csv"), "name,value\nx,10\ny,20\n");
+        await Cli.MustAsync(bobS3, net.Spctl, "files", "upload", "dataset", "--output", "dataset.resource.json");
+        Assert.Equal("S3", JsonNode.Parse(File.ReadAllText(Path.Combine(bobS3, "dataset.resource.json")))!["resource"]!["storageType"]!.GetValue<string>());
+
+        File.Copy(net.SolutionArchive, Path.Combine(net.Alice, "s3sol.tar.gz"), overwrite: true);
+        await Cli.MustAsync(net.Alice, net.Spctl, "files", "upload", "s3sol.tar.gz", "--output", "s3sol.resource.json");
+        var h = DevnetFixture.HashOf(Path.Combine(net.Alice, "s3sol.resource.json"));
+        var (order, sub) = await net.PlaceOrderAsync("./s3sol.resource.json");
+        await Cli.MustAsync(bobS3, net.Spctl, "orders", "complete", sub.ToString(), "--result", "./dataset.resource.json", "--status", "done", "--solution-hash", h);
+        Assert.Equal("Done", await net.WaitForEndAsync(order));
+
+        var saveTo = Path.Combine(net.Work, $"s3-result-{order}.tar.gz");
+        await Cli.MustAsync(net.Alice, net.Spctl, "orders", "download-result", order.ToString(), "--save-to", saveTo);
+        var extract = Directory.CreateTempSubdirectory("sp-s3res-").FullName;
+        await Cli.MustAsync(extract, "/bin/tar", "-xzf", saveTo);
+        Assert.Contains("data.csv rows=2 sum=30", File.ReadAllText(Path.Combine(extract, "output", "summary.txt")));
+        var rep = await Cli.MustAsync(net.Alice, net.Spctl, "orders", "get-report", order.ToString(), "--save-to", $"s3-report-{order}.json");
+        Assert.Contains($"Data sha256:{DevnetFixture.HashOf(Path.Combine(bobS3, "dataset.resource.json"))}", rep.Stdout);
+    }
+
+    private S3StorageOptions Options() => new() { Endpoint = $"http://127.0.0.1:{_port}", Bucket = Bucket, AccessKey = "S3RVER", SecretKey = "S3RVER" };
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    private static async Task<bool> Accepts(int port)
+    {
+        try { using var c = new TcpClient(); await c.ConnectAsync(IPAddress.Loopback, port); return true; }
+        catch (SocketException) { return false; }
+    }
+}

@@ -133,3 +133,44 @@ public sealed class LoaderUnitTests
         }
     }
 }
+
+/// <summary>Another loader of the same engine removes the (identical) image just before our container is created.</summary>
+internal sealed class ImageRemovedBeforeFirstRun(Sp.Tee.Runtime.IContainerRuntime inner) : Sp.Tee.Runtime.IContainerRuntime
+{
+    private int _runs;
+
+    public int Runs => _runs;
+
+    public Task<Sp.Tee.Runtime.LoadedImage> LoadImageAsync(string imageArchivePath, CancellationToken ct) => inner.LoadImageAsync(imageArchivePath, ct);
+
+    public async Task<Sp.Tee.Runtime.ContainerOutcome> RunAsync(Sp.Tee.Runtime.LoadedImage image, Sp.Tee.Runtime.ContainerSpec spec, CancellationToken ct)
+    {
+        if (Interlocked.Increment(ref _runs) == 1) await inner.RemoveImageAsync(image, ct);
+        return await inner.RunAsync(image, spec, ct);
+    }
+
+    public Task RemoveImageAsync(Sp.Tee.Runtime.LoadedImage image, CancellationToken ct) => inner.RemoveImageAsync(image, ct);
+
+    public Task<int> RemoveContainersAsync(IReadOnlyDictionary<string, string> labels, CancellationToken ct) => inner.RemoveContainersAsync(labels, ct);
+}
+
+[Collection(LoaderCollection.Name)]
+public sealed class SharedEngineTests(LoaderFixture f)
+{
+    [Fact]
+    public async Task An_image_removed_by_another_loader_before_the_container_starts_is_loaded_again()
+    {
+        ImageRemovedBeforeFirstRun? runtime = null;
+        await using var loader = await InProcessLoader.StartAsync(f.Net, Path.Combine(f.Work, "tee-shared-engine"),
+            wrap: inner => runtime = new ImageRemovedBeforeFirstRun(inner));
+        var data = await f.Net.UploadTextAsync("data.txt", "shared engine\n");
+
+        var order = await f.Net.WaitForEndAsync(await f.Net.RunOrderAsync(loader.OfferId, f.Digest, data));
+
+        Assert.True(order.Status == OrderStatus.Done, $"{order.Status} {order.StatusMessage}");
+        Assert.Equal(2, runtime!.Runs);
+        var result = await f.Net.ResultAsync(order);
+        Assert.Contains("was removed from the engine before the container started; loading it again", TestNetwork.Text(result, "log.txt"));
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData("shared engine\n"u8)) + "\n", TestNetwork.Text(result, "output/digest.txt"));
+    }
+}

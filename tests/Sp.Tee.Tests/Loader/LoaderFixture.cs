@@ -42,11 +42,11 @@ internal sealed class InProcessLoader : IAsyncDisposable
     private readonly CancellationTokenSource _cts = new();
     private readonly DockerRuntime _runtime;
 
-    private InProcessLoader(TeeConfig config, string dir)
+    private InProcessLoader(TeeConfig config, string dir, Func<IContainerRuntime, IContainerRuntime>? wrap)
     {
         Config = config;
         _runtime = new DockerRuntime();
-        Node = new TeeNode(config, dir, _runtime);
+        Node = new TeeNode(config, dir, wrap?.Invoke(_runtime) ?? _runtime);
     }
 
     public TeeConfig Config { get; }
@@ -55,7 +55,8 @@ internal sealed class InProcessLoader : IAsyncDisposable
     public long OfferId => Node.OfferId;
     public string WorkDir => Config.WorkDir!;
 
-    public static async Task<InProcessLoader> StartAsync(TestNetwork net, string dir, Func<TeeConfig, TeeConfig>? tune = null)
+    public static async Task<InProcessLoader> StartAsync(TestNetwork net, string dir, Func<TeeConfig, TeeConfig>? tune = null,
+        Func<IContainerRuntime, IContainerRuntime>? wrap = null)
     {
         Directory.CreateDirectory(dir);
         using var key = AccountKey.Generate();
@@ -69,7 +70,7 @@ internal sealed class InProcessLoader : IAsyncDisposable
             PollSeconds = 0.1,
         };
         config = tune?.Invoke(config) ?? config;
-        var loader = new InProcessLoader(config, dir);
+        var loader = new InProcessLoader(config, dir, wrap);
         await loader.Node.StartAsync(loader._cts.Token);
         loader.Running = Task.Run(() => loader.Node.RunAsync(loader._cts.Token));
         return loader;

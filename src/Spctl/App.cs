@@ -22,6 +22,8 @@ public static class App
           orders cancel ID
           offers list tee|value
           offers get tee|value ID
+          ledger info [--log-url URL|DIR]        the newest verified checkpoint of the ledger's log
+          ledger verify [--log-url URL|DIR]      audit the whole log, replay it, compare with the node's state
         """;
 
     public static async Task<int> RunAsync(string[] args)
@@ -56,6 +58,8 @@ public static class App
                 "orders cancel" => await OrderCommands.CancelAsync(rest(2), configPath),
                 "offers list" => await OfferCommands.ListAsync(rest(2), configPath),
                 "offers get" => await OfferCommands.GetAsync(rest(2), configPath),
+                "ledger info" => await LedgerCommands.InfoAsync(rest(2), configPath),
+                "ledger verify" => await LedgerCommands.VerifyAsync(rest(2), configPath),
                 _ => throw new UserError($"unknown command '{string.Join(' ', cl.Positionals.Take(2))}'", "run `spctl --help` for the list of commands"),
             };
         }

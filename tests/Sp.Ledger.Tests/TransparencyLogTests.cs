@@ -197,6 +197,21 @@ public sealed class TransparencyLogTests : IDisposable
     }
 
     [Fact]
+    public async Task While_the_tree_grows_a_checkpoint_is_signed_and_persisted_every_interval()
+    {
+        var (service, log) = Start();
+        using (service)
+        using (log)
+        {
+            log.StartSigning(TimeSpan.FromMilliseconds(50));
+            Send(service, _alice, 4);
+            for (var i = 0; i < 100 && log.LatestSigned?.Checkpoint.TreeSize != 4; i++) await Task.Delay(20);
+            Assert.Equal(4, log.LatestSigned?.Checkpoint.TreeSize);
+            Assert.Contains("\n4\n", File.ReadAllText(CheckpointPath));
+        }
+    }
+
+    [Fact]
     public void After_a_restart_the_tree_is_rebuilt_and_continues_from_the_signed_checkpoint()
     {
         NodeHash root5;

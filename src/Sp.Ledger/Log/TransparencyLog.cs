@@ -70,10 +70,16 @@ public sealed class TransparencyLog : IDisposable
     /// rebuilt tree and have the same root at its size. Otherwise the store lost or changed entries that a signed
     /// checkpoint covered, and signing anything new could fork the log: <see cref="LogConsistencyException"/>.
     /// </summary>
-    public void CheckAgainstLatest()
+    public void CheckAgainstLatest() => CheckAgainstLatest(aheadIsError: true);
+
+    /// <summary>
+    /// <see cref="CheckAgainstLatest()"/> for a reader beside a running node: a persisted checkpoint bigger than the tree
+    /// read so far is not an error (the node went on) and is not taken; returns whether the latest was taken.
+    /// </summary>
+    public bool CheckAgainstLatest(bool aheadIsError)
     {
         var note = _checkpointFile.Read();
-        if (note is null) return;
+        if (note is null) return false;
         SignedCheckpoint signed;
         try
         {
@@ -85,12 +91,14 @@ public sealed class TransparencyLog : IDisposable
         }
         var c = signed.Checkpoint;
         var size = Tree.Size;
+        if (c.TreeSize > size && !aheadIsError) return false;
         if (c.TreeSize > size)
             throw new LogConsistencyException($"the store holds {size} entries but checkpoint {c.TreeSize} was signed ({_checkpointFile.Path}): entries {size + 1}..{c.TreeSize} are missing");
         var root = Tree.RootAt(c.TreeSize);
         if (root != c.RootHash)
             throw new LogConsistencyException($"the store's first {c.TreeSize} entries have root {root}, but checkpoint {c.TreeSize} signed root {c.RootHash} ({_checkpointFile.Path}): entries were changed");
         lock (_signLock) _latest = signed;
+        return true;
     }
 
     /// <summary>

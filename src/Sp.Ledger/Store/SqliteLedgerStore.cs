@@ -105,7 +105,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
             cmd.Parameters.AddWithValue("$first", firstSeq);
             cmd.Parameters.AddWithValue("$limit", count);
             using var r = cmd.ExecuteReader();
-            rows = new List<Row>(count);
+            rows = new List<Row>(Math.Min(count, ReadPageSize));
             while (r.Read()) rows.Add(ReadRow(r));
         }
         return rows.Select(Parse);

@@ -6,7 +6,6 @@ using Sp.Core.Model;
 using Sp.Crypto.Accounts;
 using Sp.Ledger.Service;
 using Sp.Ledger.State;
-using Sp.Ledger.Store;
 using Sp.Ledger.Transactions;
 
 namespace Sp.Node;
@@ -19,7 +18,8 @@ public static class NodeHost
         if (!File.Exists(paths.Settings)) throw new InvalidOperationException($"{paths.Root} is not a node folder: run `sp-node init {dir}` first");
         var settings = SpJson.Deserialize<NodeSettings>(File.ReadAllText(paths.Settings));
 
-        using var ledger = new LedgerService(new SqliteLedgerStore(paths.Ledger), settings.Network, () => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        using var hosting = LedgerHosting.Open(paths.Root, settings.Network); // store from node.json + transparency log
+        var ledger = hosting.Service;
         using var ca = RootCa.FromPem(File.ReadAllText(paths.RootCaCert), File.ReadAllText(paths.RootCaKey));
         var policy = AttestationPolicy.Load(paths.Policy);
         var policyJson = File.ReadAllText(paths.Policy);
@@ -37,6 +37,7 @@ public static class NodeHost
             o.SerializerOptions.Encoder = SpJson.Options.Encoder;
         });
         var app = builder.Build();
+        app.MapTransparencyLog(hosting);
 
         app.MapGet("/api/info", () => Query(s => new NodeInfo(settings.Network, ca.CertificatePem, policyJson, s.Height, s.LastHash)));
 
@@ -50,9 +51,9 @@ public static class NodeHost
                 ? Query(s => new BalanceResponse(a.ToString(), s.Balance(a.Lower), s.LockedBy(a.Lower)))
                 : Error(400, $"'{address}' is not an account address"));
 
-        app.MapPost("/api/transactions", (SignedTransaction tx) =>
+        app.MapPost("/api/transactions", async (SignedTransaction tx) =>
         {
-            var outcome = ledger.Submit(tx);
+            var outcome = await ledger.SubmitAsync(tx); // group commit: concurrent requests share one durable write
             return outcome.Accepted
                 ? Results.Ok(new SubmitResponse(outcome.Seq ?? 0, outcome.Hash ?? "", new Dictionary<string, long>(outcome.Ids), outcome.SubOrderIds.ToList()))
                 : Error(400, $"transaction refused: {outcome.Error}");

@@ -7,7 +7,7 @@ namespace Sp.Node;
 /// <summary>Creates a node's data folder: the Root CA, the sim platform key, the policy and an empty ledger.</summary>
 public static class NodeInit
 {
-    public static int Run(string dir, string network)
+    public static int Run(string dir, string network, LogInit? log = null)
     {
         var paths = new NodePaths(Path.GetFullPath(dir));
         if (File.Exists(paths.Settings))
@@ -28,6 +28,7 @@ public static class NodeInit
             AttestationPolicy.Devnet(platform.PublicKeyId).Save(paths.Policy);
         }
         File.WriteAllText(paths.Settings, SpJson.Serialize(new NodeSettings(network, now.ToUnixTimeMilliseconds()), indented: true));
+        (log ?? new LogInit()).Apply(paths.Root, network); // log key (and the ledger store if not SQLite)
         Console.WriteLine($"Node initialised in {paths.Root} (network {network})");
         return 0;
     }

@@ -71,8 +71,10 @@ public static partial class Devnet
                                               && !oldCerts.Contains(o.Offer.TeeCertificate));
         });
 
-        WriteClient(Path.Combine(dir, "alice"), url, info, alice);
-        WriteClient(Path.Combine(dir, "bob"), url, info, bob);
+        // The log's verifier key is read from the node's own folder (not over the network) and pinned for both.
+        var logKey = File.ReadAllText(Path.Combine(nodeDir, "log-key.pub")).Trim();
+        WriteClient(Path.Combine(dir, "alice"), url, info, alice, logKey);
+        WriteClient(Path.Combine(dir, "bob"), url, info, bob, logKey);
         var aliceTokens = await FundAsync(client, info.Network, alice);
         var bobTokens = await FundAsync(client, info.Network, bob);
         Console.WriteLine($"Devnet is up in {dir}");
@@ -116,17 +118,21 @@ public static partial class Devnet
         return Task.FromResult(0);
     }
 
-    private static void WriteClient(string dir, string url, Sp.Client.Api.NodeInfo info, AccountKey account)
+    private static void WriteClient(string dir, string url, Sp.Client.Api.NodeInfo info, AccountKey account, string logKey)
     {
         var configPath = Path.Combine(dir, "config.json");
         if (File.Exists(configPath))
         {
-            // Keep the folder's keys; only the node's address may have changed.
+            // Keep the folder's keys; only the node's address may have changed (and a config from before the log gets its key).
             var existing = ClientConfig.Load(configPath);
-            (existing with { Backend = new BackendSection { Url = url, Network = info.Network } }).Save(configPath);
+            (existing with
+            {
+                Backend = new BackendSection { Url = url, Network = info.Network },
+                Trust = existing.Trust with { LogKey = existing.Trust.LogKey ?? logKey },
+            }).Save(configPath);
             return;
         }
-        ClientSetup.Write(dir, url, info.Network, account, info.RootCa, info.AttestationPolicy);
+        ClientSetup.Write(dir, url, info.Network, account, info.RootCa, info.AttestationPolicy, logKey);
     }
 
     private static AccountKey LoadOrCreateKey(string path)

@@ -35,6 +35,8 @@ public static class App
           tokens request [--amount TOKENS]        devnet faucet
           tokens balance [ADDRESS]
           quotes validate FILE [--type tdx|sev-snp|sim] [--vcek FILE] [--at TIME] [--collateral DIR]
+          ledger info [--log-url URL|DIR]        the newest verified checkpoint of the ledger's log
+          ledger verify [--log-url URL|DIR]      audit the whole log, replay it, compare with the node's state
         """;
 
     private delegate Task<int> Command(CommandLine cl, string configPath);
@@ -73,6 +75,8 @@ public static class App
         ["tokens request"] = TokenCommands.RequestAsync,
         ["tokens balance"] = TokenCommands.BalanceAsync,
         ["quotes validate"] = (cl, _) => Task.FromResult(QuoteCommands.Validate(cl)),
+        ["ledger info"] = LedgerCommands.InfoAsync,
+        ["ledger verify"] = LedgerCommands.VerifyAsync,
     };
 
     /// <summary>Flags that take no value (any command may read them; the others refuse them as unknown).</summary>

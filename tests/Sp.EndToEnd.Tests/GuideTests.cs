@@ -57,6 +57,7 @@ public sealed class GuideTests(DevnetFixture net)
         {
             var rep = await Cli.MustAsync(who, net.Spctl, "orders", "get-report", order.ToString(), "--save-to", "report.json");
             Assert.Contains("Order report validation successful!", rep.Stdout);
+            Assert.Matches(@"(?m)^report_inclusion: entry \d+ of tree size \d+ verified$", rep.Stdout); // proved on the ledger's log
             Assert.Contains("sim", rep.Stdout); // the sim provider says so plainly
             var ri = JsonNode.Parse(File.ReadAllText(Path.Combine(who, "report.json")))!["workloadInfo"]!["runtimeInfo"]!.AsArray();
             Assert.Contains(ri, e => e!["type"]!.GetValue<string>() == "Image" && e["hash"]!["hash"]!.GetValue<string>() == h);

@@ -72,6 +72,9 @@ public sealed record TrustSection
     public required string RootCa { get; init; }
     /// <summary>Attestation policy file applied to TEE certificates and reports.</summary>
     public required string AttestationPolicy { get; init; }
+    /// <summary>The node's transparency log verifier key (note format <c>name+hash+base64</c>), pinned when the
+    /// config was created; optional, so configs from before the log still load.</summary>
+    public string? LogKey { get; init; }
 }
 
 /// <summary>A failure caused by the user's input or environment: printed as one line plus a hint.</summary>

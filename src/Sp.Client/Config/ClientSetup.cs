@@ -9,7 +9,7 @@ public static class ClientSetup
     public const string RootCaFile = "root-ca.pem";
     public const string PolicyFile = "attestation-policy.json";
 
-    public static ClientConfig Write(string dir, string backendUrl, string network, AccountKey account, string rootCaPem, string policyJson)
+    public static ClientConfig Write(string dir, string backendUrl, string network, AccountKey account, string rootCaPem, string policyJson, string? logKey = null)
     {
         Directory.CreateDirectory(dir);
         File.WriteAllText(Path.Combine(dir, RootCaFile), rootCaPem);
@@ -20,7 +20,7 @@ public static class ClientSetup
             Backend = new BackendSection { Url = backendUrl, Network = network },
             Blockchain = new BlockchainSection { AccountPrivateKey = account.ExportHex() },
             Workflow = new WorkflowSection { ResultEncryption = new ResultEncryption { Key = Convert.ToBase64String(resultKey.PrivateKey) } },
-            Trust = new TrustSection { RootCa = RootCaFile, AttestationPolicy = PolicyFile },
+            Trust = new TrustSection { RootCa = RootCaFile, AttestationPolicy = PolicyFile, LogKey = logKey },
         };
         config.Save(Path.Combine(dir, "config.json"));
         return config;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Sp.Core;
 using Sp.Core.Json;
 using Sp.Crypto.Accounts;
+using Sp.Ledger.Log;
 using Sp.Ledger.Machine;
 using Sp.Ledger.State;
 using Sp.Ledger.Store;
@@ -17,28 +18,55 @@ namespace Sp.Ledger.Service;
 ///
 /// Start-up replays the whole store: each entry's hash, the prev-hash chain, the signature and the state
 /// machine's acceptance are checked again; the first entry that fails throws <see cref="LedgerCorruptedException"/>.
+///
+/// Group commit: concurrent submissions are sequenced in batches. Signatures are checked by each submitter's
+/// thread in parallel; one sequencer thread then numbers and applies a batch under the lock, appends it to the
+/// store with one durable write (<see cref="ILedgerStore.AppendBatch"/>, one fsync), and only then answers the
+/// submitters and raises <see cref="Committed"/>. The lock is held until the batch is on disk, so no query ever sees
+/// an entry that is not durable; if the write fails, the state is rebuilt from the store and every transaction of
+/// the batch fails with <see cref="LedgerStorageException"/>.
 /// </summary>
 public sealed class LedgerService : IDisposable
 {
+    /// <summary>Most transactions sequenced and written together.</summary>
+    public const int MaxBatch = 1024;
+
     private readonly ILedgerStore _store;
     private readonly Func<long> _clockMillis;
+    private readonly Action<LedgerEntry>? _replayed;
     private readonly Lock _lock = new();
-    private readonly MarketState _state;
+    private readonly Lock _queueLock = new();
+    private readonly SemaphoreSlim _pending = new(0);
+    private readonly Queue<Submission> _queue = new();
+    private readonly Thread _sequencer;
+    private MarketState _state;
     private long _lastTime;
     private bool _disposed;
+    private bool _stopping;
 
     /// <param name="store">The entries; the service owns it and disposes it.</param>
     /// <param name="network">Network name; transactions for another network are refused.</param>
     /// <param name="clockMillis">Unix time in milliseconds, read once per accepted transaction.</param>
-    public LedgerService(ILedgerStore store, string network, Func<long> clockMillis)
+    /// <param name="replayed">Sees each stored entry as the start-up replay accepts it (e.g. to rebuild the
+    /// transparency log's tree); its exceptions abort the start.</param>
+    public LedgerService(ILedgerStore store, string network, Func<long> clockMillis, Action<LedgerEntry>? replayed = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentException.ThrowIfNullOrWhiteSpace(network);
         ArgumentNullException.ThrowIfNull(clockMillis);
         _store = store;
         _clockMillis = clockMillis;
+        _replayed = replayed;
         _state = new MarketState { Network = network };
         Replay();
+        _sequencer = new Thread(SequencerLoop) { IsBackground = true, Name = "ledger sequencer" };
+        _sequencer.Start();
+    }
+
+    private sealed class Submission(SignedTransaction tx)
+    {
+        public SignedTransaction Tx { get; } = tx;
+        public TaskCompletionSource<TxOutcome> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     /// <summary>Raised after an entry is on disk and applied, under the service's lock, in Seq order.
@@ -75,41 +103,128 @@ public sealed class LedgerService : IDisposable
     /// state (accepted; Seq and Hash set), or with the reason it was refused (nothing stored, nothing changed).
     /// Throws <see cref="LedgerStorageException"/> if the store fails: the state is then unchanged.
     /// </summary>
-    public TxOutcome Submit(SignedTransaction tx)
+    public TxOutcome Submit(SignedTransaction tx) => SubmitAsync(tx).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// <see cref="Submit"/> without blocking the caller's thread: the task completes once the entry is durable and
+    /// applied (or refused). Concurrent submissions share one durable write.
+    /// </summary>
+    public Task<TxOutcome> SubmitAsync(SignedTransaction tx)
     {
         ArgumentNullException.ThrowIfNull(tx);
-        if (tx.Tx is null) return TxOutcome.Refused("the signed transaction has no transaction body");
-        // Signature recovery is the costly part and needs no state: do it outside the lock.
-        if (CheckSignature(tx) is { } sigError) return TxOutcome.Refused(sigError);
-
-        lock (_lock)
+        if (tx.Tx is null) return Task.FromResult(TxOutcome.Refused("the signed transaction has no transaction body"));
+        // Signature recovery is the costly part and needs no state: the submitter's thread does it, in parallel.
+        if (CheckSignature(tx) is { } sigError) return Task.FromResult(TxOutcome.Refused(sigError));
+        var submission = new Submission(tx);
+        lock (_queueLock)
         {
-            ThrowIfDisposed();
-            // The clock never goes backwards on the ledger, whatever the host's clock does.
-            var time = Math.Max(_clockMillis(), _lastTime);
-            var entry = new LedgerEntry
-            {
-                Seq = _state.Height + 1,
-                Time = time,
-                PrevHash = _state.LastHash,
-                Signed = tx,
-            }.WithHash();
+            ObjectDisposedException.ThrowIf(_stopping, this);
+            _queue.Enqueue(submission);
+        }
+        _pending.Release();
+        return submission.Done.Task;
+    }
 
-            var prepared = MarketMachine.Prepare(_state, entry);
-            if (!prepared.Accepted) return prepared.Outcome;
+    private void SequencerLoop()
+    {
+        var batch = new List<Submission>(MaxBatch);
+        while (true)
+        {
+            _pending.Wait();
+            lock (_queueLock)
+            {
+                if (_queue.Count == 0 && _stopping) return;
+                while (_queue.Count > 0 && batch.Count < MaxBatch) batch.Add(_queue.Dequeue());
+            }
+            // Each Release stands for one submission; take the permits of those drained here beyond the first.
+            for (var i = 1; i < batch.Count; i++) _pending.Wait();
             try
             {
-                _store.Append(entry);
+                if (batch.Count > 0) Sequence(batch);
+            }
+            catch (Exception e)
+            {
+                // A store that cannot even be replayed, or a failing Committed handler: every waiting submitter hears it.
+                foreach (var sub in batch) sub.Done.TrySetException(e);
+            }
+            batch.Clear();
+        }
+    }
+
+    private void Sequence(List<Submission> batch)
+    {
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                foreach (var s in batch) s.Done.TrySetException(new ObjectDisposedException(nameof(LedgerService)));
+                return;
+            }
+            var accepted = new List<(Submission Sub, LedgerEntry Entry, TxOutcome Outcome)>(batch.Count);
+            var refused = new List<(Submission Sub, TxOutcome Outcome)>();
+            var heightBefore = _state.Height;
+            var timeBefore = _lastTime;
+            try
+            {
+                foreach (var sub in batch)
+                {
+                    // The clock never goes backwards on the ledger, whatever the host's clock does.
+                    var time = Math.Max(_clockMillis(), _lastTime);
+                    var entry = new LedgerEntry
+                    {
+                        Seq = _state.Height + 1,
+                        Time = time,
+                        PrevHash = _state.LastHash,
+                        Signed = sub.Tx,
+                    };
+                    var leaf = LogEntryCodec.Encode(entry);
+                    if (leaf.Length > LogEntryCodec.MaxEntrySize)
+                    {
+                        refused.Add((sub, TxOutcome.Refused($"transaction too large: its ledger entry is {leaf.Length} bytes, at most {LogEntryCodec.MaxEntrySize} (keep large payloads in storage and reference them by hash)")));
+                        continue;
+                    }
+                    entry = entry with { Hash = LogEntryCodec.HashOf(leaf) };
+                    var prepared = MarketMachine.Prepare(_state, entry);
+                    if (!prepared.Accepted)
+                    {
+                        refused.Add((sub, prepared.Outcome));
+                        continue;
+                    }
+                    var outcome = prepared.Commit() with { Seq = entry.Seq, Hash = entry.Hash };
+                    _lastTime = time;
+                    accepted.Add((sub, entry, outcome));
+                }
+                if (accepted.Count > 0) _store.AppendBatch(accepted.ConvertAll(a => a.Entry));
             }
             catch (Exception e) when (e is not ObjectDisposedException)
             {
-                throw new LedgerStorageException(entry.Seq, e);
+                // Entries of this batch may be in the state but are not on disk: rebuild the state from the store.
+                RestoreFromStore(heightBefore, timeBefore);
+                foreach (var sub in batch)
+                {
+                    var seq = accepted.FirstOrDefault(a => a.Sub == sub).Entry?.Seq ?? heightBefore + 1;
+                    sub.Done.TrySetException(new LedgerStorageException(seq, e));
+                }
+                return;
             }
-            var outcome = prepared.Commit() with { Seq = entry.Seq, Hash = entry.Hash };
-            _lastTime = time;
-            Committed?.Invoke(entry, outcome);
-            return outcome;
+            foreach (var (sub, entry, outcome) in accepted)
+            {
+                Committed?.Invoke(entry, outcome);
+                sub.Done.TrySetResult(outcome);
+            }
+            foreach (var (sub, outcome) in refused) sub.Done.TrySetResult(outcome);
         }
+    }
+
+    private void RestoreFromStore(long heightBefore, long timeBefore)
+    {
+        if (_state.Height == heightBefore) return;
+        _state = new MarketState { Network = _state.Network };
+        _lastTime = 0;
+        Replay(notify: false);
+        if (_state.Height != heightBefore)
+            throw new LedgerCorruptedException(_state.Height, $"after a failed write the store replays to height {_state.Height}, expected {heightBefore}");
+        _lastTime = timeBefore;
     }
 
     /// <summary>
@@ -156,7 +271,7 @@ public sealed class LedgerService : IDisposable
         return null;
     }
 
-    private void Replay()
+    private void Replay(bool notify = true)
     {
         long expectedSeq = 1;
         IEnumerator<LedgerEntry> rows;
@@ -183,6 +298,7 @@ public sealed class LedgerService : IDisposable
                     throw new LedgerCorruptedException(expectedSeq, e.Message, e);
                 }
                 ReplayOne(entry, expectedSeq);
+                if (notify) _replayed?.Invoke(entry);
                 expectedSeq++;
             }
         }
@@ -219,11 +335,19 @@ public sealed class LedgerService : IDisposable
 
     public void Dispose()
     {
+        lock (_queueLock)
+        {
+            if (_stopping) return;
+            _stopping = true;
+        }
+        // The sequencer finishes what was queued, then exits.
+        _pending.Release();
+        if (Thread.CurrentThread != _sequencer) _sequencer.Join();
         lock (_lock)
         {
-            if (_disposed) return;
             _disposed = true;
             _store.Dispose();
         }
+        _pending.Dispose();
     }
 }

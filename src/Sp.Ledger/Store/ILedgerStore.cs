@@ -20,6 +20,11 @@ public interface ILedgerStore : IDisposable
 
     void Append(LedgerEntry entry);
 
-    /// <summary>Appends consecutive entries atomically: all of them or none.</summary>
+    /// <summary>Appends consecutive entries atomically: all of them or none. Durable on return.</summary>
     void AppendBatch(IReadOnlyList<LedgerEntry> entries);
+
+    /// <summary>Entries <paramref name="firstSeq"/> .. <paramref name="firstSeq"/> + <paramref name="count"/> - 1
+    /// in Seq order (fewer if the store ends before). Stores override this with a range query.</summary>
+    IEnumerable<LedgerEntry> ReadRange(long firstSeq, int count) =>
+        ReadAll().SkipWhile(e => e.Seq < firstSeq).Take(count);
 }

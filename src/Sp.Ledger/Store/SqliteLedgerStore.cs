@@ -93,6 +93,24 @@ public sealed class SqliteLedgerStore : ILedgerStore
         }
     }
 
+    public IEnumerable<LedgerEntry> ReadRange(long firstSeq, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        List<Row> rows;
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "SELECT seq, hash, prev_hash, time, body FROM ledger WHERE seq >= $first ORDER BY seq LIMIT $limit;";
+            cmd.Parameters.AddWithValue("$first", firstSeq);
+            cmd.Parameters.AddWithValue("$limit", count);
+            using var r = cmd.ExecuteReader();
+            rows = new List<Row>(Math.Min(count, ReadPageSize));
+            while (r.Read()) rows.Add(ReadRow(r));
+        }
+        return rows.Select(Parse);
+    }
+
     public LedgerEntry? Last()
     {
         lock (_lock)

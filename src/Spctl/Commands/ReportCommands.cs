@@ -22,6 +22,7 @@ public static class ReportCommands
             ?? throw new UserError($"order {id} has no report on the ledger yet", "a report is published once the TEE has taken the order");
         Console.WriteLine($"Order report of order {id} (ledger entry {view.Seq})");
         var ok = Validate(view.Report, ctx.Trust);
+        ok &= await LedgerCommands.PrintReportInclusionAsync(ctx, view); // the report is the one on the ledger's log
         if (saveTo is not null)
         {
             File.WriteAllText(saveTo, SpJson.Serialize(view.Report, indented: true) + "\n");

@@ -34,11 +34,13 @@ public static class SetupCommand
         var info = await node.GetInfoAsync();
         var root = X509Certificate2.CreateFromPem(info.RootCa);
         var dir = Path.GetDirectoryName(Path.GetFullPath(configPath))!;
-        ClientSetup.Write(dir, backend, info.Network, account, info.RootCa, info.AttestationPolicy);
+        var log = await Sp.Client.Ledger.ClientLog.NodeLogInfoAsync(node); // pinned on first use, like the Root CA
+        ClientSetup.Write(dir, backend, info.Network, account, info.RootCa, info.AttestationPolicy, log?.VerifierKey);
         if (Path.GetFileName(configPath) != "config.json") File.Move(Path.Combine(dir, "config.json"), Path.GetFullPath(configPath));
         Console.WriteLine($"network: {info.Network}");
         Console.WriteLine($"account: {account.Address}");
         Console.WriteLine($"root_ca_sha256: {Convert.ToHexStringLower(SHA256.HashData(root.RawData))}");
+        if (log is not null) Console.WriteLine($"log_key: {log.VerifierKey}");
         Console.WriteLine($"Config was created in {configPath}");
         return 0;
     }

@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using System.Globalization;
+using Sp.Client;
+using Sp.Crypto.Accounts;
+using Sp.Ledger.Log;
+using Sp.Ledger.Service;
+using Sp.Ledger.Store;
+using Sp.Ledger.Tlog;
+using Sp.Ledger.Transactions;
+
+// Ledger figures for docs/benchmarks.md (bench/ledger.sh runs every mode):
+//   inproc sqlite|postgres N SUBMITTERS [CONNECTION]   signed transactions appended per second, in-process
+//   http URL NETWORK N SUBMITTERS                      the same through sp-node's HTTP API
+//   proofs LEAVES                                      proof computation and verification at LEAVES leaves
+//   load URL NETWORK N                                 submit N transactions (to prepare a ledger for `spctl ledger verify`)
+var inv = CultureInfo.InvariantCulture;
+switch (args)
+{
+    case ["inproc", var kind, var n, var subs, .. var rest]:
+        await InProc(kind, int.Parse(n, inv), int.Parse(subs, inv), rest.FirstOrDefault());
+        break;
+    case ["http", var url, var network, var n, var subs]:
+        await Http(url, network, int.Parse(n, inv), int.Parse(subs, inv));
+        break;
+    case ["proofs", var leaves]:
+        ProofsBench(long.Parse(leaves, inv));
+        break;
+    case ["load", var url, var network, var n]:
+        await Http(url, network, int.Parse(n, inv), 16);
+        break;
+    default:
+        Console.Error.WriteLine("usage: see the comment at the top of bench/LedgerBench/Program.cs");
+        return 2;
+}
+return 0;
+
+// Pre-signed transactions: one account per submitter (nonces are per account, so each submitter is sequential).
+static List<List<SignedTransaction>> Sign(string network, int n, int submitters)
+{
+    var sw = Stopwatch.StartNew();
+    var lists = new List<SignedTransaction>[submitters];
+    Parallel.For(0, submitters, s =>
+    {
+        using var key = AccountKey.Generate();
+        var count = n / submitters + (s < n % submitters ? 1 : 0);
+        lists[s] = Enumerable.Range(0, count).Select(i => SignedTransaction.Sign(i == 0
+            ? Transaction.Create(network, key.Address, 0, TxTypes.ProviderCreate, new ProviderCreate($"provider {s}", "benchmark"))
+            : Transaction.Create(network, key.Address, i, TxTypes.ProviderUpdate, new ProviderUpdate($"provider {s} v{i}", "benchmark")), key)).ToList();
+    });
+    Console.Error.WriteLine($"signed {n} transactions in {sw.Elapsed.TotalSeconds:0.0} s");
+    return [.. lists];
+}
+
+static async Task InProc(string kind, int n, int submitters, string? connection)
+{
+    const string network = "bench";
+    var txs = Sign(network, n, submitters);
+    var dir = Directory.CreateTempSubdirectory("sp-bench-").FullName;
+    ILedgerStore store = kind == "postgres" ? new NpgsqlLedgerStore(connection!) : new SqliteLedgerStore(Path.Combine(dir, "ledger.db"));
+    var log = new TransparencyLog(NoteSigner.Generate("bench.local/log"), Path.Combine(dir, "checkpoint"), store);
+    using var service = new LedgerService(store, network, () => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), log.Append);
+    log.Follow(service);
+    var sw = Stopwatch.StartNew();
+    await Task.WhenAll(txs.Select(list => Task.Run(async () =>
+    {
+        foreach (var tx in list)
+        {
+            var o = await service.SubmitAsync(tx);
+            if (!o.Accepted) throw new InvalidOperationException(o.Error);
+        }
+    })));
+    var secs = sw.Elapsed.TotalSeconds;
+    log.CurrentCheckpoint();
+    Console.WriteLine($"inproc {kind}: {n} signed transactions, {submitters} submitters: {secs:0.00} s, {n / secs:0} tx/s (signature checks, log leaves, durable group commit)");
+    Directory.Delete(dir, recursive: true);
+}
+
+static async Task Http(string url, string network, int n, int submitters)
+{
+    var txs = Sign(network, n, submitters);
+    using var client = new NodeClient(url);
+    var sw = Stopwatch.StartNew();
+    await Task.WhenAll(txs.Select(list => Task.Run(async () =>
+    {
+        foreach (var tx in list) await client.SubmitAsync(tx);
+    })));
+    var secs = sw.Elapsed.TotalSeconds;
+    Console.WriteLine($"http: {n} signed transactions, {submitters} concurrent submitters: {secs:0.00} s, {n / secs:0} tx/s");
+}
+
+static void ProofsBench(long leaves)
+{
+    var tree = new MerkleLog();
+    var sw = Stopwatch.StartNew();
+    Span<byte> entry = stackalloc byte[8];
+    for (long i = 0; i < leaves; i++)
+    {
+        BitConverter.TryWriteBytes(entry, i);
+        tree.AppendEntry(entry);
+    }
+    Console.WriteLine($"proofs: built a tree of {leaves} leaves in {sw.Elapsed.TotalSeconds:0.00} s ({GC.GetTotalMemory(true) / (1 << 20)} MiB managed)");
+    var root = tree.Root;
+    var rng = new Random(1);
+    const int rounds = 2000;
+    var inclusion = new (long Index, NodeHash[] Proof)[rounds];
+    sw.Restart();
+    for (var r = 0; r < rounds; r++)
+    {
+        var index = rng.NextInt64(leaves);
+        inclusion[r] = (index, tree.InclusionProof(index, leaves));
+    }
+    var incCompute = sw.Elapsed.TotalMicroseconds / rounds;
+    sw.Restart();
+    for (var r = 0; r < rounds; r++)
+    {
+        BitConverter.TryWriteBytes(entry, inclusion[r].Index);
+        ProofVerifier.VerifyInclusion(MerkleHash.Leaf(entry), inclusion[r].Index, leaves, inclusion[r].Proof, root);
+    }
+    var incVerify = sw.Elapsed.TotalMicroseconds / rounds;
+    var consistency = new (long Old, NodeHash[] Proof, NodeHash OldRoot)[rounds];
+    var oldRoots = new Dictionary<long, NodeHash>();
+    for (var r = 0; r < rounds; r++)
+    {
+        var old = rng.NextInt64(1, leaves);
+        consistency[r] = (old, [], tree.RootAt(old));
+    }
+    sw.Restart();
+    for (var r = 0; r < rounds; r++) consistency[r].Proof = tree.ConsistencyProof(consistency[r].Old, leaves);
+    var conCompute = sw.Elapsed.TotalMicroseconds / rounds;
+    sw.Restart();
+    for (var r = 0; r < rounds; r++) ProofVerifier.VerifyConsistency(consistency[r].Old, leaves, consistency[r].Proof, consistency[r].OldRoot, root);
+    var conVerify = sw.Elapsed.TotalMicroseconds / rounds;
+    Console.WriteLine($"proofs at {leaves} leaves (mean of {rounds}): inclusion compute {incCompute:0.0} us, verify {incVerify:0.0} us; consistency compute {conCompute:0.0} us, verify {conVerify:0.0} us");
+}

@@ -1,0 +1,125 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Sp.Client.Api;
+using Sp.Client.Cli;
+using Sp.Client.Config;
+using Sp.Core.Json;
+using Sp.Ledger.Log;
+using Sp.Ledger.Tlog;
+using Sp.Ledger.Transactions;
+
+namespace Sp.Client.Ledger;
+
+/// <summary>
+/// A client's view of its network's transparency log: the pinned verifier key (config.json <c>trust.logKey</c>),
+/// where the log is read (the node's <c>/log</c>, or <c>--log-url URL|DIR</c>), and the newest verified checkpoint
+/// kept in the config folder.
+/// </summary>
+public sealed class ClientLog : IDisposable
+{
+    private ClientLog(NoteVerifier key, string location, ITileSource source, CheckpointTracker tracker)
+    {
+        Key = key;
+        Location = location;
+        Source = source;
+        Reader = new TileReader(source);
+        Tracker = tracker;
+    }
+
+    public NoteVerifier Key { get; }
+    /// <summary>The log URL or folder read.</summary>
+    public string Location { get; }
+    public ITileSource Source { get; }
+    public TileReader Reader { get; }
+    public CheckpointTracker Tracker { get; }
+
+    /// <summary>True when config.json pins a log key.</summary>
+    public static bool IsPinned(ClientContext ctx) => !string.IsNullOrWhiteSpace(ctx.Config.Trust.LogKey);
+
+    public static ClientLog Open(ClientContext ctx, string? logUrl = null)
+    {
+        ArgumentNullException.ThrowIfNull(ctx);
+        var pinned = ctx.Config.Trust.LogKey;
+        if (string.IsNullOrWhiteSpace(pinned))
+            throw new UserError($"{ctx.ConfigPath}: trust.logKey is missing: no ledger log key is pinned",
+                "recreate the config with `spctl setup`, or add the node's verifier key (its log-key.pub) as trust.logKey");
+        NoteVerifier key;
+        try
+        {
+            key = NoteVerifier.Parse(pinned.Trim());
+        }
+        catch (TlogException e)
+        {
+            throw new UserError($"{ctx.ConfigPath}: trust.logKey is not a verifier key: {e.Message}");
+        }
+        var location = logUrl ?? LogLocation.OfNode(ctx.Config.Backend.Url);
+        return new ClientLog(key, location, LogLocation.Open(location), new CheckpointTracker(ctx.ConfigDir, ctx.Network, key));
+    }
+
+    /// <summary>Reads, verifies and keeps the log's newest checkpoint (see <see cref="CheckpointTracker.UpdateAsync"/>).</summary>
+    public Task<SignedCheckpoint> CheckpointAsync(CancellationToken ct = default) => Tracker.UpdateAsync(Reader, Source, ct);
+
+    /// <summary>
+    /// Proves that ledger entry <paramref name="seq"/> is included under a newly verified checkpoint, and returns
+    /// the entry and that checkpoint.
+    /// </summary>
+    public async Task<(LedgerEntry Entry, Checkpoint Checkpoint)> ProveEntryAsync(long seq, CancellationToken ct = default)
+    {
+        var checkpoint = (await CheckpointAsync(ct)).Checkpoint;
+        if (seq < 1 || seq > checkpoint.TreeSize)
+            throw new UserError($"ledger entry {seq} is not in the log's verified checkpoint of tree size {checkpoint.TreeSize}");
+        byte[] leaf;
+        try
+        {
+            leaf = await Reader.ReadProvedEntryAsync(seq - 1, checkpoint, ct);
+        }
+        catch (TlogException e)
+        {
+            throw new UserError($"ledger entry {seq} is not proved included in the checkpoint of tree size {checkpoint.TreeSize}: {e.Message}");
+        }
+        try
+        {
+            return (LogEntryCodec.Decode(leaf, seq - 1), checkpoint);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new UserError(e.Message);
+        }
+    }
+
+    /// <summary>The node's state digest (<c>GET /api/state/digest</c>).</summary>
+    public static async Task<StateDigest> NodeDigestAsync(NodeClient node, CancellationToken ct = default)
+    {
+        using var resp = await node.SendRawAsync(() => new HttpRequestMessage(HttpMethod.Get, "api/state/digest"), ct);
+        await NodeClient.EnsureOkAsync(resp, ct);
+        return await resp.Content.ReadFromJsonAsync<StateDigest>(SpJson.Options, ct)
+            ?? throw new UserError($"{node.BaseUrl}/api/state/digest: empty answer");
+    }
+
+    /// <summary>The node's log identity (<c>GET /api/log</c>), for pinning at setup.</summary>
+    public static async Task<LogInfo?> NodeLogInfoAsync(NodeClient node, CancellationToken ct = default)
+    {
+        using var resp = await node.SendRawAsync(() => new HttpRequestMessage(HttpMethod.Get, "api/log"), ct);
+        if (resp.StatusCode == System.Net.HttpStatusCode.NotFound) return null;
+        await NodeClient.EnsureOkAsync(resp, ct);
+        return await resp.Content.ReadFromJsonAsync<LogInfo>(SpJson.Options, ct);
+    }
+
+    /// <summary>True when <paramref name="entry"/> is the <c>order.report</c> transaction publishing exactly <paramref name="view"/>'s report.</summary>
+    public static bool IsReportEntry(LedgerEntry entry, ReportView view)
+    {
+        if (entry.Signed.Tx.Type != TxTypes.OrderReport) return false;
+        try
+        {
+            var payload = entry.Signed.Tx.PayloadAs<OrderReportPublish>();
+            return payload.OrderId == view.OrderId
+                   && Jcs.Canonicalize(payload.Report).AsSpan().SequenceEqual(Jcs.Canonicalize(view.Report));
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    public void Dispose() => (Source as IDisposable)?.Dispose();
+}

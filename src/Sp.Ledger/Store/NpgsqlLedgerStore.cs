@@ -1,0 +1,228 @@
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+using Sp.Core.Json;
+using Sp.Ledger.Transactions;
+
+namespace Sp.Ledger.Store;
+
+/// <summary>
+/// <see cref="ILedgerStore"/> in PostgreSQL: the same table as <see cref="SqliteLedgerStore"/>
+/// (<c>ledger(seq BIGINT PRIMARY KEY, hash, prev_hash, time, body)</c>), with triggers refusing UPDATE, DELETE and
+/// TRUNCATE. An append is one transaction committed with <c>synchronous_commit = on</c>, so it is in the server's
+/// write-ahead log on disk when <see cref="AppendBatch"/> returns. The store holds a session advisory lock on its
+/// table for as long as it is open: a second writer (another node on the same database) is refused.
+/// One connection, serialised by a lock: safe to share between threads.
+/// </summary>
+public sealed class NpgsqlLedgerStore : ILedgerStore
+{
+    private const int ReadPageSize = 1024;
+    private const int SchemaVersion = 1;
+    /// <summary>Key of the advisory lock that makes this store the ledger's only writer ("spledger" in ASCII).</summary>
+    private const long WriterLockKey = 0x7370_6c65_6467_6572;
+
+    private readonly NpgsqlConnection _db;
+    private readonly Lock _lock = new();
+    private long _count;
+    private bool _disposed;
+
+    /// <param name="connectionString">An Npgsql connection string, e.g. <c>Host=127.0.0.1;Port=5432;Username=sp;Database=ledger</c>.</param>
+    /// <param name="readOnly">Read only, beside a running writer: no writer lock, no schema changes, appends refused.</param>
+    public NpgsqlLedgerStore(string connectionString, bool readOnly = false)
+    {
+        ReadOnly = readOnly;
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        var builder = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false };
+        Description = $"postgresql://{builder.Host}:{builder.Port}/{builder.Database}";
+        _db = new NpgsqlConnection(builder.ToString());
+        try
+        {
+            _db.Open();
+            Exec("SET synchronous_commit = on;");
+            if (readOnly)
+            {
+                _count = Convert.ToInt64(Scalar("SELECT COALESCE(MAX(seq), 0) FROM ledger;"), System.Globalization.CultureInfo.InvariantCulture);
+                return;
+            }
+            if (!(bool)Scalar($"SELECT pg_try_advisory_lock({WriterLockKey});")!)
+                throw new InvalidOperationException($"ledger store {Description}: another process holds its writer lock (is a node already running on this database?)");
+            Exec("""
+                CREATE TABLE IF NOT EXISTS ledger_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                CREATE TABLE IF NOT EXISTS ledger (
+                    seq       BIGINT PRIMARY KEY,
+                    hash      TEXT   NOT NULL,
+                    prev_hash TEXT   NOT NULL,
+                    time      BIGINT NOT NULL,
+                    body      TEXT   NOT NULL
+                );
+                CREATE OR REPLACE FUNCTION ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN RAISE EXCEPTION 'the ledger is append-only: % refused', TG_OP; END $$;
+                CREATE OR REPLACE TRIGGER ledger_no_change BEFORE UPDATE OR DELETE ON ledger
+                    FOR EACH ROW EXECUTE FUNCTION ledger_append_only();
+                CREATE OR REPLACE TRIGGER ledger_no_truncate BEFORE TRUNCATE ON ledger
+                    FOR EACH STATEMENT EXECUTE FUNCTION ledger_append_only();
+                INSERT INTO ledger_meta (key, value) VALUES ('schema_version', '1') ON CONFLICT (key) DO NOTHING;
+                """);
+            var version = Convert.ToInt64(Scalar("SELECT value FROM ledger_meta WHERE key = 'schema_version';"), System.Globalization.CultureInfo.InvariantCulture);
+            if (version != SchemaVersion)
+                throw new InvalidDataException($"{Description}: ledger schema version {version}, this build reads version {SchemaVersion}");
+            _count = Convert.ToInt64(Scalar("SELECT COALESCE(MAX(seq), 0) FROM ledger;"), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch
+        {
+            _db.Dispose();
+            throw;
+        }
+    }
+
+    public bool ReadOnly { get; }
+
+    /// <summary>Server and database, without credentials.</summary>
+    public string Description { get; }
+
+    /// <summary>Entries stored (a read-only store asks the server each time: a writer may have appended).</summary>
+    public long Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                if (ReadOnly && !_disposed) _count = Convert.ToInt64(Scalar("SELECT COALESCE(MAX(seq), 0) FROM ledger;"), System.Globalization.CultureInfo.InvariantCulture);
+                return _count;
+            }
+        }
+    }
+
+    public IEnumerable<LedgerEntry> ReadAll()
+    {
+        long after = 0;
+        while (true)
+        {
+            List<Row> page;
+            lock (_lock)
+            {
+                ThrowIfDisposed();
+                page = Query("SELECT seq, hash, prev_hash, time, body FROM ledger WHERE seq > @a ORDER BY seq LIMIT @n;", after, ReadPageSize);
+            }
+            foreach (var row in page) yield return Parse(row);
+            if (page.Count < ReadPageSize) yield break;
+            after = page[^1].Seq;
+        }
+    }
+
+    public IEnumerable<LedgerEntry> ReadRange(long firstSeq, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        List<Row> rows;
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            rows = Query("SELECT seq, hash, prev_hash, time, body FROM ledger WHERE seq >= @a ORDER BY seq LIMIT @n;", firstSeq, count);
+        }
+        return rows.Select(Parse);
+    }
+
+    public LedgerEntry? Last()
+    {
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            var rows = Query("SELECT seq, hash, prev_hash, time, body FROM ledger WHERE seq > @a ORDER BY seq DESC LIMIT @n;", 0, 1);
+            return rows.Count == 0 ? null : Parse(rows[0]);
+        }
+    }
+
+    public void Append(LedgerEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        AppendBatch([entry]);
+    }
+
+    public void AppendBatch(IReadOnlyList<LedgerEntry> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        if (entries.Count == 0) return;
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            if (ReadOnly) throw new InvalidOperationException($"ledger store {Description} is open read-only");
+            for (var i = 0; i < entries.Count; i++)
+            {
+                var expected = _count + 1 + i;
+                if (entries[i].Seq != expected)
+                    throw new InvalidOperationException($"ledger store {Description}: append seq {entries[i].Seq}, expected {expected} (entries are numbered without gaps)");
+                if (entries[i].Hash.Length == 0)
+                    throw new InvalidOperationException($"ledger store {Description}: entry {entries[i].Seq} has no hash");
+            }
+            using var tx = _db.BeginTransaction();
+            // Binary COPY: one round trip for the whole batch; the commit is the one durable write.
+            using (var copy = _db.BeginBinaryImport("COPY ledger (seq, hash, prev_hash, time, body) FROM STDIN (FORMAT BINARY)"))
+            {
+                foreach (var e in entries)
+                {
+                    copy.StartRow();
+                    copy.Write(e.Seq, NpgsqlDbType.Bigint);
+                    copy.Write(e.Hash, NpgsqlDbType.Text);
+                    copy.Write(e.PrevHash, NpgsqlDbType.Text);
+                    copy.Write(e.Time, NpgsqlDbType.Bigint);
+                    copy.Write(JsonSerializer.Serialize(e.Signed, SpJson.Options), NpgsqlDbType.Text);
+                }
+                copy.Complete();
+            }
+            tx.Commit();
+            _count += entries.Count;
+        }
+    }
+
+    private readonly record struct Row(long Seq, string Hash, string PrevHash, long Time, string Body);
+
+    private List<Row> Query(string sql, long a, int n)
+    {
+        using var cmd = new NpgsqlCommand(sql, _db);
+        cmd.Parameters.AddWithValue("a", a);
+        cmd.Parameters.AddWithValue("n", n);
+        using var r = cmd.ExecuteReader();
+        var rows = new List<Row>();
+        while (r.Read()) rows.Add(new Row(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetString(4)));
+        return rows;
+    }
+
+    private LedgerEntry Parse(Row row)
+    {
+        SignedTransaction signed;
+        try
+        {
+            signed = JsonSerializer.Deserialize<SignedTransaction>(row.Body, SpJson.Options)
+                ?? throw new JsonException("body is null");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{Description}: ledger entry {row.Seq}: body is not a signed transaction: {e.Message}", e);
+        }
+        return new LedgerEntry { Seq = row.Seq, Hash = row.Hash, PrevHash = row.PrevHash, Time = row.Time, Signed = signed };
+    }
+
+    private void Exec(string sql)
+    {
+        using var cmd = new NpgsqlCommand(sql, _db);
+        cmd.ExecuteNonQuery();
+    }
+
+    private object? Scalar(string sql)
+    {
+        using var cmd = new NpgsqlCommand(sql, _db);
+        return cmd.ExecuteScalar();
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _db.Dispose();
+        }
+    }
+}

@@ -1,0 +1,345 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Sp.Client;
+using Sp.Client.Config;
+using Sp.Client.Ledger;
+using Sp.Crypto.Accounts;
+using Sp.Ledger.Log;
+using Sp.Ledger.Tests;
+using Sp.Ledger.Tlog;
+using Sp.Ledger.Transactions;
+
+namespace Sp.EndToEnd.Tests;
+
+/// <summary>A real sp-node process on its own folder and port (no TEE, no Docker).</summary>
+public sealed class NodeProcess : IAsyncDisposable
+{
+    private Process? _process;
+
+    private NodeProcess(string dir, int port)
+    {
+        Dir = dir;
+        Port = port;
+    }
+
+    public string Dir { get; }
+    public int Port { get; }
+    public string Url => $"http://127.0.0.1:{Port}";
+    public string Output { get; private set; } = "";
+
+    public static async Task<NodeProcess> InitAsync(string dir, params string[] initOptions)
+    {
+        var init = await Cli.RunAsync(Path.GetTempPath(), Cli.Bin("sp-node"), ["init", dir, "--network", "logtest", .. initOptions], null, 120);
+        if (init.ExitCode != 0) throw new InvalidOperationException("sp-node init failed: " + init.All);
+        return new NodeProcess(dir, FreePort());
+    }
+
+    /// <summary>An initialised node folder, to be served on <paramref name="port"/>.</summary>
+    public static NodeProcess At(string dir, int port) => new(dir, port);
+
+    public string VerifierKey => File.ReadAllText(Path.Combine(Dir, "log-key.pub")).Trim();
+
+    public async Task StartAsync()
+    {
+        var psi = new ProcessStartInfo(Cli.Bin("sp-node")) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "run", Dir, "--urls", Url }) psi.ArgumentList.Add(a);
+        var p = Process.Start(psi)!;
+        var output = new System.Text.StringBuilder();
+        p.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        p.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        _process = p;
+        using var client = new NodeClient(Url, TimeSpan.FromSeconds(5));
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            if (p.HasExited)
+            {
+                await p.WaitForExitAsync();
+                lock (output) Output = output.ToString();
+                throw new NodeExitedException(Output);
+            }
+            try
+            {
+                await client.GetInfoAsync();
+                return;
+            }
+            catch (UserError) { await Task.Delay(100); }
+        }
+        throw new TimeoutException("sp-node did not answer in 60 s");
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is null) return;
+        _process.Kill();
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+        _process = null;
+    }
+
+    /// <summary>SIGTERM and wait (a clean shutdown).</summary>
+    public async Task StopAsync()
+    {
+        if (_process is null) return;
+        await Cli.RunAsync("/", "kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], null, 30);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _process.WaitForExitAsync(cts.Token);
+        _process.Dispose();
+        _process = null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is { HasExited: false }) await KillAsync();
+        _process?.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+}
+
+public sealed class NodeExitedException(string output) : Exception("sp-node exited: " + output);
+
+/// <summary>
+/// The ledger as a transparency log, through the real binaries: sp-node serves C2SP tiles and signed checkpoints,
+/// spctl pins and tracks them, verifies the whole log and catches rollbacks, forks and rewritten rows, and a node
+/// killed in the middle of a burst loses no acknowledged transaction, on SQLite and on PostgreSQL.
+/// </summary>
+[Collection("postgres")]
+public sealed class LedgerLogTests(PostgresCluster postgres) : IDisposable
+{
+    private readonly string _work = Directory.CreateTempSubdirectory("sp-ledger-e2e-").FullName;
+    private readonly List<AccountKey> _keys = [];
+
+    public void Dispose()
+    {
+        foreach (var k in _keys) k.Dispose();
+        try { Directory.Delete(_work, recursive: true); } catch (IOException) { }
+    }
+
+    private AccountKey NewKey()
+    {
+        var k = AccountKey.Generate();
+        _keys.Add(k);
+        return k;
+    }
+
+    /// <summary>A client folder pinned to the node (as sp-devnet writes Alice's and Bob's).</summary>
+    private async Task<string> ClientAsync(NodeProcess node, string name)
+    {
+        var dir = Path.Combine(_work, name);
+        using var client = new NodeClient(node.Url);
+        var info = await client.GetInfoAsync();
+        ClientSetup.Write(dir, node.Url, info.Network, NewKey(), info.RootCa, info.AttestationPolicy, node.VerifierKey);
+        return dir;
+    }
+
+    /// <summary>n transactions of one new account: provider.create, then provider.update.</summary>
+    private static List<SignedTransaction> Burst(AccountKey key, int n, string network = "logtest") =>
+        Enumerable.Range(0, n).Select(i => SignedTransaction.Sign(i == 0
+            ? Transaction.Create(network, key.Address, 0, TxTypes.ProviderCreate, new ProviderCreate("p", "d"))
+            : Transaction.Create(network, key.Address, i, TxTypes.ProviderUpdate, new ProviderUpdate($"n{i}", "d")), key)).ToList();
+
+    private async Task SendAsync(NodeProcess node, int n)
+    {
+        using var client = new NodeClient(node.Url);
+        foreach (var tx in Burst(NewKey(), n)) await client.SubmitAsync(tx);
+    }
+
+    private static Task<CliResult> Spctl(string dir, params string[] args) => Cli.RunAsync(dir, Cli.Bin("spctl"), args, null, 180);
+
+    private static string Field(string stdout, string key) =>
+        stdout.Split('\n').Single(l => l.StartsWith(key + ": ", StringComparison.Ordinal))[(key.Length + 2)..];
+
+    [Fact]
+    public async Task The_node_serves_its_ledger_as_tlog_tiles_and_spctl_verifies_it_live_and_from_an_export()
+    {
+        await using var node = await NodeProcess.InitAsync(Path.Combine(_work, "node"));
+        Assert.StartsWith("sp-devnet.local/logtest+", node.VerifierKey);
+        await node.StartAsync();
+        await SendAsync(node, 300);
+        var alice = await ClientAsync(node, "alice");
+
+        var info = await Spctl(alice, "ledger", "info");
+        Assert.Equal(0, info.ExitCode);
+        Assert.Equal("sp-devnet.local/logtest", Field(info.Stdout, "origin"));
+        Assert.Equal(node.Url + "/log", Field(info.Stdout, "log_url"));
+        Assert.Equal(node.VerifierKey, Field(info.Stdout, "verifier_key"));
+        Assert.Equal("300", Field(info.Stdout, "tree_size"));
+        Assert.Equal(32, Convert.FromBase64String(Field(info.Stdout, "root_hash")).Length);
+        Assert.True(File.Exists(Path.Combine(alice, "ledger", "logtest", "checkpoint")));
+
+        // Content types and caching of the tlog-tiles spec.
+        using (var http = new HttpClient())
+        {
+            var cp = await http.GetAsync(node.Url + "/log/checkpoint");
+            Assert.Equal("text/plain; charset=utf-8", cp.Content.Headers.ContentType!.ToString());
+            var full = await http.GetAsync(node.Url + "/log/tile/0/000");
+            Assert.Equal(HttpStatusCode.OK, full.StatusCode);
+            Assert.Equal("application/octet-stream", full.Content.Headers.ContentType!.MediaType);
+            Assert.Contains("immutable", full.Headers.CacheControl!.ToString());
+            Assert.Equal(256 * 32, (await full.Content.ReadAsByteArrayAsync()).Length);
+            var partial = await http.GetAsync(node.Url + "/log/tile/entries/001.p/44");
+            Assert.Equal(HttpStatusCode.OK, partial.StatusCode);
+            Assert.DoesNotContain("immutable", partial.Headers.CacheControl!.ToString());
+            Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(node.Url + "/log/tile/0/001")).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(node.Url + "/log/tile/0/001.p/45")).StatusCode);
+        }
+
+        var verify = await Spctl(alice, "ledger", "verify");
+        Assert.True(verify.ExitCode == 0, verify.All);
+        Assert.Equal("300", Field(verify.Stdout, "signatures_verified"));
+        Assert.Equal("300", Field(verify.Stdout, "transactions_replayed"));
+        Assert.Equal("2", Field(verify.Stdout, "entry_bundles"));
+        Assert.Contains("provider.create=1 provider.update=299", verify.Stdout);
+        Assert.Contains("matches the replay", verify.Stdout);
+        Assert.Contains(LedgerCommandsSuccess, verify.Stdout);
+
+        // A static export verifies the same way, and is consistent with what Alice saw.
+        await SendAsync(node, 5);
+        var export = Path.Combine(_work, "export");
+        var exported = await Cli.RunAsync(_work, Cli.Bin("sp-node"), ["log", "export", export, node.Dir], null, 120);
+        Assert.True(exported.ExitCode == 0, exported.All);
+        Assert.True(File.Exists(Path.Combine(export, "checkpoint")));
+        Assert.True(File.Exists(Path.Combine(export, "tile", "entries", "000")));
+        var fromDir = await Spctl(alice, "ledger", "verify", "--log-url", export);
+        Assert.True(fromDir.ExitCode == 0, exported.All + fromDir.All);
+        Assert.Equal("305", Field(fromDir.Stdout, "tree_size"));
+        Assert.Equal(export, Field(fromDir.Stdout, "log_url"));
+    }
+
+    private const string LedgerCommandsSuccess = "Ledger verification successful!";
+
+    [Fact]
+    public async Task A_rollback_or_a_fork_stops_spctl_naming_both_tree_sizes_and_keeps_the_evidence()
+    {
+        // Node A: the honest log, seen by Alice at size 6.
+        await using var a = await NodeProcess.InitAsync(Path.Combine(_work, "a"));
+        await a.StartAsync();
+        await SendAsync(a, 6);
+        var alice = await ClientAsync(a, "alice");
+        Assert.Equal(0, (await Spctl(alice, "ledger", "info")).ExitCode);
+        await a.StopAsync();
+
+        // Node B: the same log key, another history, on the same address.
+        var bDir = Path.Combine(_work, "b");
+        var init = await Cli.RunAsync(_work, Cli.Bin("sp-node"), ["init", bDir, "--network", "logtest"], null, 120);
+        Assert.Equal(0, init.ExitCode);
+        foreach (var f in new[] { "log-key", "log-key.pub" }) File.Copy(Path.Combine(a.Dir, f), Path.Combine(bDir, f), overwrite: true);
+        await using var bNode = NodeProcess.At(bDir, a.Port);
+        await bNode.StartAsync();
+        await SendAsync(bNode, 3);
+
+        var rollback = await Spctl(alice, "ledger", "info");
+        Assert.Equal(1, rollback.ExitCode);
+        Assert.Contains("tree size 3, smaller than tree size 6", rollback.Stderr);
+        var evidence = Path.Combine(alice, "ledger", "logtest", "evidence");
+        Assert.Single(Directory.GetFiles(evidence));
+        Assert.Contains("\n3\n", File.ReadAllText(Directory.GetFiles(evidence)[0]));
+
+        await SendAsync(bNode, 5);
+        var fork = await Spctl(alice, "ledger", "info");
+        Assert.Equal(1, fork.ExitCode);
+        Assert.Contains("tree size 8 is not consistent with the checkpoint of tree size 6", fork.Stderr);
+        Assert.Equal(2, Directory.GetFiles(evidence).Length);
+        // The kept checkpoint is still Alice's size 6.
+        Assert.Contains("\n6\n", File.ReadAllText(Path.Combine(alice, "ledger", "logtest", "checkpoint")));
+        // get-report and verify stop the same way.
+        Assert.Equal(1, (await Spctl(alice, "ledger", "verify")).ExitCode);
+    }
+
+    [Fact]
+    public async Task A_row_altered_in_the_nodes_database_is_caught_by_ledger_verify_and_by_the_node_at_restart()
+    {
+        await using var node = await NodeProcess.InitAsync(Path.Combine(_work, "node"));
+        await node.StartAsync();
+        await SendAsync(node, 20);
+        var alice = await ClientAsync(node, "alice");
+        Assert.Equal(0, (await Spctl(alice, "ledger", "verify")).ExitCode);
+
+        using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(node.Dir, "ledger.db")};Pooling=False"))
+        {
+            db.Open();
+            using var cmd = db.CreateCommand();
+            cmd.CommandText = "DROP TRIGGER ledger_no_update; UPDATE ledger SET body = replace(body, '\"n7\"', '\"n8\"') WHERE seq = 8;";
+            Assert.Equal(1, cmd.ExecuteNonQuery());
+        }
+        var verify = await Spctl(alice, "ledger", "verify");
+        Assert.Equal(1, verify.ExitCode);
+        Assert.Contains("ledger entry 8", verify.Stderr);
+
+        await node.StopAsync();
+        var restart = await Assert.ThrowsAsync<NodeExitedException>(node.StartAsync);
+        Assert.Contains("ledger entry 8 is corrupt", restart.Message);
+    }
+
+    [Fact]
+    public Task Sigkill_in_a_burst_loses_no_acknowledged_transaction_on_sqlite() => KillInBurstAsync([]);
+
+    [Fact]
+    public Task Sigkill_in_a_burst_loses_no_acknowledged_transaction_on_postgresql() =>
+        KillInBurstAsync(["--store", "postgres", "--postgres", postgres.CreateDatabase()]);
+
+    private async Task KillInBurstAsync(string[] initOptions)
+    {
+        await using var node = await NodeProcess.InitAsync(Path.Combine(_work, "node"), initOptions);
+        await node.StartAsync();
+        var alice = await ClientAsync(node, "alice");
+        Assert.Equal(0, (await Spctl(alice, "ledger", "info")).ExitCode); // the empty log: size 0 kept
+
+        const int submitters = 8, perSubmitter = 400;
+        var bursts = Enumerable.Range(0, submitters).Select(_ => Burst(NewKey(), perSubmitter)).ToList();
+        var acked = new System.Collections.Concurrent.ConcurrentBag<(long Seq, string Hash)>();
+        using var client = new NodeClient(node.Url, TimeSpan.FromSeconds(30));
+        var killAfter = submitters * perSubmitter / 3;
+        var kill = new TaskCompletionSource();
+        var workers = bursts.Select(txs => Task.Run(async () =>
+        {
+            foreach (var tx in txs)
+            {
+                try
+                {
+                    var r = await client.SubmitAsync(tx);
+                    acked.Add((r.Seq, r.Hash));
+                    if (acked.Count >= killAfter) kill.TrySetResult();
+                }
+                catch (Exception e) when (e is UserError or HttpRequestException or TaskCanceledException or System.Text.Json.JsonException or IOException)
+                {
+                    return; // the node is gone: this transaction was never acknowledged
+                }
+            }
+        })).ToList();
+        await Task.WhenAny(kill.Task, Task.WhenAll(workers));
+        // Alice checks a checkpoint mid-burst, then the node dies.
+        Assert.Equal(0, (await Spctl(alice, "ledger", "info")).ExitCode);
+        await node.KillAsync();
+        await Task.WhenAll(workers);
+        Assert.True(acked.Count >= killAfter);
+        Assert.True(acked.Count < submitters * perSubmitter, "the node was killed after the burst ended: nothing was tested");
+
+        await node.StartAsync();
+        var info = await Spctl(alice, "ledger", "info"); // consistent with what Alice saw before the crash
+        Assert.True(info.ExitCode == 0, info.All);
+        var size = long.Parse(Field(info.Stdout, "tree_size"), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(size >= acked.Max(a => a.Seq));
+
+        // Every acknowledged transaction is in the log, at its seq, with its hash, proved under the new checkpoint.
+        var reader = new TileReader(new HttpTileSource(node.Url + "/log"));
+        var checkpoint = (await reader.ReadCheckpointAsync(NoteVerifier.Parse(node.VerifierKey))).Checkpoint;
+        var leaves = new Dictionary<long, string>();
+        await TileLogAuditor.AuditAsync(reader, checkpoint, (i, leaf) => leaves[i + 1] = LogEntryCodec.HashOf(leaf));
+        foreach (var (seq, hash) in acked) Assert.Equal(hash, leaves[seq]);
+
+        var verify = await Spctl(alice, "ledger", "verify");
+        Assert.True(verify.ExitCode == 0, verify.All);
+        Assert.Contains("matches the replay", verify.Stdout);
+    }
+}

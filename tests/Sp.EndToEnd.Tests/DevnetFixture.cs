@@ -66,6 +66,31 @@ public sealed partial class DevnetFixture : IAsyncLifetime
         return (order, long.Parse(row.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0]));
     }
 
+    /// <summary>Alice uploads a copy of the example solution under <paramref name="name"/>; returns its resource file.</summary>
+    public async Task<string> UploadSolutionAsync(string name)
+    {
+        var file = $"{name}.tar.gz";
+        File.Copy(SolutionArchive, Path.Combine(Alice, file), overwrite: true);
+        await Cli.MustAsync(Alice, Spctl, "files", "upload", file, "--output", $"{name}.resource.json");
+        return $"./{name}.resource.json";
+    }
+
+    /// <summary>The entries of a result archive (gzip tar) and their text.</summary>
+    public static Dictionary<string, string> ReadTarGz(string path)
+    {
+        var result = new Dictionary<string, string>();
+        using var fs = File.OpenRead(path);
+        using var gz = new System.IO.Compression.GZipStream(fs, System.IO.Compression.CompressionMode.Decompress);
+        using var tar = new System.Formats.Tar.TarReader(gz);
+        while (tar.GetNextEntry() is { } e)
+        {
+            if (e.DataStream is null) { result[e.Name] = ""; continue; }
+            using var r = new StreamReader(e.DataStream);
+            result[e.Name] = r.ReadToEnd();
+        }
+        return result;
+    }
+
     public async Task<string> WaitForEndAsync(long order, int seconds = 120)
     {
         var status = "";

@@ -45,7 +45,7 @@ public sealed class GuideTests(DevnetFixture net)
         Assert.Equal("Done", await net.WaitForEndAsync(order));
         var res = await Cli.MustAsync(net.Alice, net.Spctl, "orders", "download-result", order.ToString());
         Assert.Equal("Order result was saved to result.tar.gz", res.Stdout.Trim());
-        var entries = ReadTarGz(Path.Combine(net.Alice, "result.tar.gz"));
+        var entries = DevnetFixture.ReadTarGz(Path.Combine(net.Alice, "result.tar.gz"));
         Assert.Contains("output/summary.txt", entries.Keys);
         Assert.Contains("log.txt", entries.Keys);
         Assert.Contains("data.csv rows=3 sum=42", entries["output/summary.txt"]);
@@ -81,7 +81,7 @@ public sealed class GuideTests(DevnetFixture net)
     [Fact]
     public async Task A_wrong_solution_hash_is_refused_and_the_order_stays_blocked()
     {
-        var resource = await UploadSolutionAsync("wrong-hash");
+        var resource = await net.UploadSolutionAsync("wrong-hash");
         var (order, sub) = await net.PlaceOrderAsync(resource);
         var r = await Cli.RunAsync(net.Bob, net.Spctl, "orders", "complete", sub.ToString(), "--result", "./dataset.resource.json", "--status", "done", "--solution-hash", new string('0', 64));
         Assert.Equal(1, r.ExitCode);
@@ -94,7 +94,7 @@ public sealed class GuideTests(DevnetFixture net)
     [Fact]
     public async Task Alice_cannot_complete_bobs_data_sub_order()
     {
-        var resource = await UploadSolutionAsync("alice-completes");
+        var resource = await net.UploadSolutionAsync("alice-completes");
         var (_, sub) = await net.PlaceOrderAsync(resource);
         var h = DevnetFixture.HashOf(Path.Combine(net.Alice, resource));
         var r = await Cli.RunAsync(net.Alice, net.Spctl, "orders", "complete", sub.ToString(), "--result", resource, "--status", "done", "--solution-hash", h);
@@ -106,7 +106,7 @@ public sealed class GuideTests(DevnetFixture net)
     public async Task A_solution_replaced_after_approval_ends_in_error_and_never_sees_the_data()
     {
         // The genuine solution's hash, and an "evil" image whose resource file claims that hash.
-        var genuine = await UploadSolutionAsync("genuine");
+        var genuine = await net.UploadSolutionAsync("genuine");
         var h = DevnetFixture.HashOf(Path.Combine(net.Alice, genuine));
         var evilDir = Path.Combine(net.Work, "evil");
         Directory.CreateDirectory(evilDir);
@@ -124,7 +124,7 @@ public sealed class GuideTests(DevnetFixture net)
         Assert.Equal("Error", await net.WaitForEndAsync(order));
         var saveTo = Path.Combine(net.Work, "evil-result.tar.gz");
         await Cli.MustAsync(net.Alice, net.Spctl, "orders", "download-result", order.ToString(), "--save-to", saveTo);
-        var entries = ReadTarGz(saveTo);
+        var entries = DevnetFixture.ReadTarGz(saveTo);
         Assert.DoesNotContain("output/stolen.txt", entries.Keys);
         Assert.DoesNotContain("a,1", string.Concat(entries.Values));
         Assert.Contains("solution hash mismatch", entries["log.txt"]);
@@ -135,26 +135,5 @@ public sealed class GuideTests(DevnetFixture net)
         Assert.Contains("Order report validation successful!", rep.Stdout);
     }
 
-    private async Task<string> UploadSolutionAsync(string name)
-    {
-        var file = $"{name}.tar.gz";
-        File.Copy(net.SolutionArchive, Path.Combine(net.Alice, file), overwrite: true);
-        await Cli.MustAsync(net.Alice, net.Spctl, "files", "upload", file, "--output", $"{name}.resource.json");
-        return $"./{name}.resource.json";
-    }
 
-    private static Dictionary<string, string> ReadTarGz(string path)
-    {
-        var result = new Dictionary<string, string>();
-        using var fs = File.OpenRead(path);
-        using var gz = new GZipStream(fs, CompressionMode.Decompress);
-        using var tar = new TarReader(gz);
-        while (tar.GetNextEntry() is { } e)
-        {
-            if (e.DataStream is null) { result[e.Name] = ""; continue; }
-            using var r = new StreamReader(e.DataStream);
-            result[e.Name] = r.ReadToEnd();
-        }
-        return result;
-    }
 }

@@ -55,7 +55,7 @@ public sealed partial class MarketplaceTests(DevnetFixture net)
         await Cli.MustAsync(net.Bob, net.Spctl, "files", "upload", "extra-ds", "--output", "extra.resource.json");
         var (priced, pricedSlot) = await BobOfferAsync("priced", price: "2500000000000000000");
 
-        var solution = await UploadSolutionAsync("priced-sol");
+        var solution = await net.UploadSolutionAsync("priced-sol");
         var aliceBefore = await BalanceAsync(net.Alice);
         var bobBefore = await BalanceAsync(net.Bob);
         var created = await Cli.MustAsync(net.Alice, net.Spctl, "workflows", "create", "--solution", solution,
@@ -77,7 +77,7 @@ public sealed partial class MarketplaceTests(DevnetFixture net)
 
         var saveTo = Path.Combine(net.Work, "priced-result.tar.gz");
         await Cli.MustAsync(net.Alice, net.Spctl, "orders", "download-result", order.ToString(), "--save-to", saveTo);
-        var summary = ReadTarGz(saveTo)["output/summary.txt"];
+        var summary = DevnetFixture.ReadTarGz(saveTo)["output/summary.txt"];
         Assert.Contains("extra.csv rows=2 sum=11", summary);
         Assert.True(summary.IndexOf("extra.csv", StringComparison.Ordinal) < summary.IndexOf("data.csv", StringComparison.Ordinal),
             $"input-0001 should be the first --data (extra.csv), got:\n{summary}");
@@ -95,7 +95,7 @@ public sealed partial class MarketplaceTests(DevnetFixture net)
     public async Task A_short_balance_is_refused_with_the_required_amount_and_no_order_is_made()
     {
         var (offer, slot) = await BobOfferAsync("dear", price: "1000000000000000000000000"); // a million tokens
-        var solution = await UploadSolutionAsync("dear-sol");
+        var solution = await net.UploadSolutionAsync("dear-sol");
         var r = await Cli.RunAsync(net.Alice, net.Spctl, "workflows", "create", "--solution", solution, "--data", $"{offer},{slot}", "--tee", net.TeeOfferId.ToString());
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("insufficient balance", r.Stderr);
@@ -108,7 +108,7 @@ public sealed partial class MarketplaceTests(DevnetFixture net)
     [Fact]
     public async Task Allowed_accounts_and_restrictions_are_enforced_naming_the_offer()
     {
-        var solution = await UploadSolutionAsync("restricted-sol");
+        var solution = await net.UploadSolutionAsync("restricted-sol");
         var bobAddress = await AddressAsync(net.Bob);
         var (onlyBob, onlyBobSlot) = await BobOfferAsync("only-bob", allowed: $"[\"{bobAddress}\"]");
         var r = await Cli.RunAsync(net.Alice, net.Spctl, "workflows", "create", "--solution", solution, "--data", $"{onlyBob},{onlyBobSlot}", "--tee", net.TeeOfferId.ToString());
@@ -125,7 +125,7 @@ public sealed partial class MarketplaceTests(DevnetFixture net)
     public async Task A_canceled_order_returns_its_deposit_including_a_replenishment()
     {
         var (offer, slot) = await BobOfferAsync("cancel-me", price: "1000000000000000000");
-        var solution = await UploadSolutionAsync("cancel-sol");
+        var solution = await net.UploadSolutionAsync("cancel-sol");
         var before = await BalanceAsync(net.Alice);
         var created = await Cli.MustAsync(net.Alice, net.Spctl, "workflows", "create", "--solution", solution, "--data", $"{offer},{slot}",
             "--tee", net.TeeOfferId.ToString(), "--deposit", "1.5");
@@ -193,7 +193,7 @@ public sealed partial class MarketplaceTests(DevnetFixture net)
         Assert.Contains("is not a provider", none.Stderr);
 
         // Alice registers her solution as an offer through the dialog (provider setup first if she is none yet).
-        var solution = await UploadSolutionAsync("offered-sol");
+        var solution = await net.UploadSolutionAsync("offered-sol");
         File.WriteAllText(Path.Combine(net.Alice, "sol-offer-info.json"), Offer("Alice stats", "2"));
         File.WriteAllText(Path.Combine(net.Alice, "sol-slot-info.json"), SlotTemplate.Replace("PRICE", "0"));
         var answers = Cli.Lines("Alice Solutions", "Statistics", "n", "n", "./sol-offer-info.json", "./sol-slot-info.json", "n");
@@ -245,28 +245,7 @@ public sealed partial class MarketplaceTests(DevnetFixture net)
         return r.Stdout.Split('\n').Single(l => l.StartsWith("address: ", StringComparison.Ordinal))["address: ".Length..];
     }
 
-    private async Task<string> UploadSolutionAsync(string name)
-    {
-        var file = $"{name}.tar.gz";
-        File.Copy(net.SolutionArchive, Path.Combine(net.Alice, file), overwrite: true);
-        await Cli.MustAsync(net.Alice, net.Spctl, "files", "upload", file, "--output", $"{name}.resource.json");
-        return $"./{name}.resource.json";
-    }
 
-    private static Dictionary<string, string> ReadTarGz(string path)
-    {
-        var result = new Dictionary<string, string>();
-        using var fs = File.OpenRead(path);
-        using var gz = new GZipStream(fs, CompressionMode.Decompress);
-        using var tar = new TarReader(gz);
-        while (tar.GetNextEntry() is { } e)
-        {
-            if (e.DataStream is null) { result[e.Name] = ""; continue; }
-            using var r = new StreamReader(e.DataStream);
-            result[e.Name] = r.ReadToEnd();
-        }
-        return result;
-    }
 
     [GeneratedRegex(@"^Workflow was created, TEE order id: \[""(\d+)""\]$", RegexOptions.Multiline)]
     private static partial Regex OrderLine();

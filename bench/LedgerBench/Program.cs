@@ -13,6 +13,7 @@ using Sp.Ledger.Transactions;
 //   http URL NETWORK N SUBMITTERS                      the same through sp-node's HTTP API
 //   proofs LEAVES                                      proof computation and verification at LEAVES leaves
 //   load URL NETWORK N                                 submit N transactions (to prepare a ledger for `spctl ledger verify`)
+//   stages N                                           CPU per transaction of each stage, one thread (where the time goes)
 var inv = CultureInfo.InvariantCulture;
 switch (args)
 {
@@ -24,6 +25,9 @@ switch (args)
         break;
     case ["proofs", var leaves]:
         ProofsBench(long.Parse(leaves, inv));
+        break;
+    case ["stages", var n]:
+        Stages(int.Parse(n, inv));
         break;
     case ["load", var url, var network, var n]:
         await Http(url, network, int.Parse(n, inv), 16);
@@ -131,4 +135,40 @@ static void ProofsBench(long leaves)
     for (var r = 0; r < rounds; r++) ProofVerifier.VerifyConsistency(consistency[r].Old, leaves, consistency[r].Proof, consistency[r].OldRoot, root);
     var conVerify = sw.Elapsed.TotalMicroseconds / rounds;
     Console.WriteLine($"proofs at {leaves} leaves (mean of {rounds}): inclusion compute {incCompute:0.0} us, verify {incVerify:0.0} us; consistency compute {conCompute:0.0} us, verify {conVerify:0.0} us");
+}
+
+// One thread, no store: the cost of each stage a transaction goes through on its way into the ledger.
+static void Stages(int n)
+{
+    const string network = "bench";
+    var txs = Sign(network, n, 1)[0];
+    var sw = Stopwatch.StartNew();
+    void Stage(string name, Action<SignedTransaction, int> work)
+    {
+        for (var i = 0; i < Math.Min(500, txs.Count); i++) work(txs[i], i); // warm-up: tiered JIT
+        sw.Restart();
+        for (var i = 0; i < txs.Count; i++) work(txs[i], i);
+        Console.WriteLine($"{name,-40} {sw.Elapsed.TotalMicroseconds / txs.Count,8:0.0} us/tx");
+    }
+    Stage("signing digest (JCS + keccak)", (tx, _) => tx.Tx.SigningDigest());
+    Stage("signature check (digest + recover)", (tx, _) => LedgerService.CheckSignature(tx));
+    var entries = txs.Select((tx, i) => new LedgerEntry { Seq = i + 1, Time = 1, PrevHash = LedgerEntry.GenesisPrevHash, Signed = tx }).ToArray();
+    Stage("leaf encoding (JCS of the entry)", (_, i) => LogEntryCodec.Encode(entries[i]));
+    Stage("leaf decode (parse + canonical check)", (_, i) => LogEntryCodec.Decode(LogEntryCodec.Encode(entries[i]), i));
+    Stage("store body (JSON of the signed tx)", (tx, _) => System.Text.Json.JsonSerializer.Serialize(tx, Sp.Core.Json.SpJson.Options));
+    var leaves = entries.Select(LogEntryCodec.Encode).ToArray();
+    var tree = new MerkleLog();
+    Stage("Merkle append", (_, i) =>
+    {
+        if (i == 0) tree = new MerkleLog();
+        tree.AppendEntry(leaves[i]);
+    });
+    var state = new Sp.Ledger.State.MarketState { Network = network };
+    Stage("state machine (prepare + commit)", (_, i) =>
+    {
+        if (i == 0) state = new Sp.Ledger.State.MarketState { Network = network };
+        var e = entries[i] with { Seq = state.Height + 1, PrevHash = state.LastHash, Hash = LogEntryCodec.HashOf(leaves[i]) };
+        var o = Sp.Ledger.Machine.MarketMachine.Apply(state, e);
+        if (!o.Accepted) throw new InvalidOperationException(o.Error);
+    });
 }

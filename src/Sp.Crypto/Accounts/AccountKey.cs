@@ -1,93 +1,89 @@
 using System.Security.Cryptography;
-using NBitcoin.Secp256k1;
 using Org.BouncyCastle.Crypto.Digests;
 using Sp.Core;
+using Secp = Secp256k1Net.Secp256k1;
 
 namespace Sp.Crypto.Accounts;
 
 /// <summary>
 /// An account: a secp256k1 key with an Ethereum-style address (keccak-256 of the uncompressed public key,
 /// last 20 bytes), so an EVM chain can back the ledger later. Signatures are 65 bytes r || s || v (recovery id),
-/// with low s, and are checked by recovering the signer's address.
+/// deterministic (RFC 6979) and low-s, and are checked by recovering the signer's address.
+/// The curve arithmetic is Bitcoin Core's libsecp256k1 (native, through Secp256k1.Net): recovery there is about
+/// five times faster than a managed port, and the ledger recovers the signer of every transaction it sequences.
 /// </summary>
 public sealed class AccountKey : IDisposable
 {
     public const int PrivateKeySize = 32;
     public const int SignatureSize = 65;
 
-    private readonly ECPrivKey _key;
+    private readonly byte[] _secret;
 
-    private AccountKey(ECPrivKey key)
+    private AccountKey(byte[] secret)
     {
-        _key = key;
-        Span<byte> pub = stackalloc byte[65];
-        key.CreatePubKey().WriteToSpan(false, pub, out _);
-        Address = AddressOf(pub);
+        _secret = secret;
+        Address = AddressOf(Secp.CreatePublicKey(secret, compressed: false));
     }
 
     public Address Address { get; }
 
     public static AccountKey Generate()
     {
-        Span<byte> seed = stackalloc byte[PrivateKeySize];
-        try
+        var seed = new byte[PrivateKeySize];
+        while (true)
         {
-            while (true)
-            {
-                RandomNumberGenerator.Fill(seed);
-                if (ECPrivKey.TryCreate(seed, out var k)) return new AccountKey(k!);
-            }
+            RandomNumberGenerator.Fill(seed);
+            if (Secp.IsValidSecretKey(seed)) return new AccountKey(seed);
         }
-        finally { CryptographicOperations.ZeroMemory(seed); }
     }
 
     public static AccountKey FromHex(string hex)
     {
         var bytes = Hex.Parse(hex.Trim(), PrivateKeySize, "account private key");
-        try
-        {
-            if (!ECPrivKey.TryCreate(bytes, out var k)) throw new FormatException("account private key: not a valid secp256k1 scalar");
-            return new AccountKey(k!);
-        }
-        finally { CryptographicOperations.ZeroMemory(bytes); }
+        if (Secp.IsValidSecretKey(bytes)) return new AccountKey(bytes);
+        CryptographicOperations.ZeroMemory(bytes);
+        throw new FormatException("account private key: not a valid secp256k1 scalar (zero, or not below the group order)");
     }
 
-    public string ExportHex()
-    {
-        Span<byte> b = stackalloc byte[PrivateKeySize];
-        _key.WriteToSpan(b);
-        var s = "0x" + Hex.Lower(b);
-        CryptographicOperations.ZeroMemory(b);
-        return s;
-    }
+    public string ExportHex() => "0x" + Hex.Lower(_secret);
 
     /// <summary>Signs a 32-byte digest; returns r || s || v with v in {0, 1}.</summary>
     public byte[] SignDigest(ReadOnlySpan<byte> digest32)
     {
         if (digest32.Length != 32) throw new ArgumentException("digest must be 32 bytes", nameof(digest32));
-        if (!_key.TrySignRecoverable(digest32, out var sig) || sig is null)
-            throw new CryptographicException("secp256k1 signing failed");
+        byte[] compact;
+        int recId;
+        try
+        {
+            (compact, recId) = Secp.SignRecoverable(digest32, _secret);
+        }
+        catch (ArgumentException e)
+        {
+            throw new CryptographicException("secp256k1 signing failed", e);
+        }
         var result = new byte[SignatureSize];
-        sig.WriteToSpanCompact(result.AsSpan(0, 64), out var recId);
+        compact.CopyTo(result, 0);
         result[64] = (byte)recId;
         return result;
     }
 
-    /// <summary>Recovers the signer's address, or null when the signature is malformed.</summary>
+    /// <summary>Recovers the signer's address, or null when the signature is malformed or not low-s.</summary>
     public static Address? Recover(ReadOnlySpan<byte> digest32, ReadOnlySpan<byte> signature)
     {
         if (digest32.Length != 32 || signature.Length != SignatureSize) return null;
         var v = signature[64];
         if (v >= 27) v -= 27;
         if (v > 3) return null;
-        if (!SecpRecoverableECDSASignature.TryCreateFromCompact(signature[..64], v, out var sig) || sig is null) return null;
-        // Reject high-s signatures: each message has exactly one accepted signature per key (no malleability).
-        if (!SecpECDSASignature.TryCreateFromCompact(signature[..64], out var plain) || plain is null) return null;
-        if (plain.s.IsHigh) return null;
-        if (!ECPubKey.TryRecover(Context.Instance, sig, digest32, out var pub) || pub is null) return null;
-        Span<byte> raw = stackalloc byte[65];
-        pub.WriteToSpan(false, raw, out _);
-        return AddressOf(raw);
+        try
+        {
+            // Reject high-s signatures: each message has exactly one accepted signature per key (no malleability).
+            if (!Secp.IsNormalizedSignature(signature[..64])) return null;
+            return AddressOf(Secp.RecoverPublicKey(signature[..64], v, digest32, compressed: false));
+        }
+        catch (ArgumentException)
+        {
+            return null; // r or s out of range, or no point for this r and recovery id
+        }
     }
 
     public static byte[] Keccak256(ReadOnlySpan<byte> data)
@@ -105,7 +101,7 @@ public sealed class AccountKey : IDisposable
         return Address.FromBytes(h.AsSpan(12, 20));
     }
 
-    public void Dispose() => _key.Dispose();
+    public void Dispose() => CryptographicOperations.ZeroMemory(_secret);
 }
 
 /// <summary>An Ethereum-style account address, printed EIP-55 checksummed, parsed in any case.</summary>

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The whole test suite: installs and starts what the tests need (Docker Engine, static busybox), builds, then
-# runs every test project. Ends with the line "N passed, N failed"; exit 0 only when nothing failed.
+# The whole test suite: installs and starts what the tests need (Docker Engine, static busybox; PostgreSQL, Go with
+# its sumdb packages, Node.js and s3rver), builds, then runs every test project. Ends with the line
+# "N passed, N failed"; exit 0 only when nothing failed.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 scripts/ensure-docker.sh || { echo "test.sh: Docker Engine is required by the tests and could not be started" >&2; exit 1; }
+scripts/ensure-test-tools.sh || { echo "test.sh: PostgreSQL, Go (sumdb packages), Node.js or s3rver could not be installed" >&2; exit 1; }
 ./build.sh || { echo "test.sh: build failed" >&2; exit 1; }
 passed=0; failed=0; broken=""
 for proj in tests/*/*.csproj; do

@@ -57,9 +57,20 @@ public sealed class NodeClient : IDisposable
     public Task<TeeCertificateResponse> RequestTeeCertificateAsync(TeeCertificateRequest request, CancellationToken ct = default) =>
         PostAsync<TeeCertificateRequest, TeeCertificateResponse>("api/ca/tee", request, ct);
 
-    /// <summary>Submits a signed transaction; returns once the node has applied and stored it.</summary>
-    public Task<SubmitResponse> SubmitAsync(SignedTransaction tx, CancellationToken ct = default) =>
-        PostAsync<SignedTransaction, SubmitResponse>("api/transactions", tx, ct);
+    /// <summary>
+    /// Runs after every accepted transaction, before <see cref="SubmitAsync"/> returns: a client that pins the
+    /// log key proves there that the transaction is in the log (<see cref="Ledger.ClientLog.ProveSubmittedAsync"/>).
+    /// </summary>
+    public Func<SignedTransaction, SubmitResponse, CancellationToken, Task>? AfterSubmit { get; set; }
+
+    /// <summary>Submits a signed transaction; returns once the node has applied and stored it (and
+    /// <see cref="AfterSubmit"/> has checked it).</summary>
+    public async Task<SubmitResponse> SubmitAsync(SignedTransaction tx, CancellationToken ct = default)
+    {
+        var receipt = await PostAsync<SignedTransaction, SubmitResponse>("api/transactions", tx, ct);
+        if (AfterSubmit is { } check) await check(tx, receipt, ct);
+        return receipt;
+    }
 
     /// <summary>Builds, signs and submits a transaction from <paramref name="key"/>, fetching its next nonce.</summary>
     public async Task<SubmitResponse> SendAsync<T>(AccountKey key, string network, string type, T payload, CancellationToken ct = default)
@@ -70,7 +81,7 @@ public sealed class NodeClient : IDisposable
             var tx = SignedTransaction.Sign(Transaction.Create(network, key.Address, nonce, type, payload), key);
             try { return await SubmitAsync(tx, ct); }
             // Another process of the same account took this nonce between our read and our submit: retry.
-            catch (UserError e) when (attempt < 3 && e.Message.Contains("nonce", StringComparison.OrdinalIgnoreCase)) { }
+            catch (UserError e) when (attempt < 3 && e is not LogIntegrityError && e.Message.Contains("nonce", StringComparison.OrdinalIgnoreCase)) { }
         }
     }
 

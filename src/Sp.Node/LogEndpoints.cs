@@ -123,10 +123,16 @@ public static class LogEndpoints
     public const string LogPrefix = "/log";
     public const string CheckpointContentType = "text/plain; charset=utf-8";
     public const string TileContentType = "application/octet-stream";
-    /// <summary>Full tiles and bundles never change (tlog-tiles: cache them for good).</summary>
+    /// <summary>
+    /// Tiles and entry bundles, full or partial, never change once served (tlog-tiles: "immutable, so its caching
+    /// headers SHOULD be long-lived"): a partial tile <c>N.p/W</c> is the first W hashes of tile N, whatever the
+    /// tree grows to. A tile beyond the tree is a 404 that must not be cached.
+    /// </summary>
     public const string ImmutableCaching = "public, max-age=31536000, immutable";
-    /// <summary>The checkpoint and partial tiles move on: revalidate every time.</summary>
+    /// <summary>The checkpoint moves on: revalidate every time.</summary>
     public const string MutableCaching = "no-cache";
+    /// <summary>What is not there yet (a tile or bundle beyond the tree) may be there in a second.</summary>
+    public const string NotFoundCaching = "no-store";
 
     public static WebApplication MapTransparencyLog(this WebApplication app, LedgerHosting hosting)
     {
@@ -140,12 +146,22 @@ public static class LogEndpoints
             return Results.Bytes(note, CheckpointContentType);
         });
 
-        app.MapGet(LogPrefix + "/tile/{**path}", (string path, HttpResponse resp) =>
+        app.MapGet(LogPrefix + "/tile/{**path}", (string path, HttpRequest req, HttpResponse resp) =>
         {
-            if (!TileId.TryParsePath("tile/" + path, out var tile)) return Results.NotFound();
-            var data = log.ReadTile(tile);
-            if (data is null) return Results.NotFound();
-            resp.Headers.CacheControl = tile.IsPartial ? MutableCaching : ImmutableCaching;
+            var data = TileId.TryParsePath("tile/" + path, out var tile) ? log.ReadTile(tile) : null;
+            if (data is null)
+            {
+                resp.Headers.CacheControl = NotFoundCaching;
+                return Results.NotFound();
+            }
+            resp.Headers.CacheControl = ImmutableCaching;
+            // tlog-tiles: entry bundles SHOULD be compressed at the HTTP layer (gzip, for clients that accept it).
+            if (tile.IsEntryBundle && AcceptsGzip(req))
+            {
+                resp.Headers.ContentEncoding = "gzip";
+                resp.Headers.Vary = "Accept-Encoding";
+                return Results.Bytes(Gzip(data), TileContentType);
+            }
             return Results.Bytes(data, TileContentType);
         });
 
@@ -156,5 +172,26 @@ public static class LogEndpoints
             Results.Json(ledger.Read(s => new StateDigest(s.Height, LedgerService.ComputeDigest(s))), SpJson.Options));
 
         return app;
+    }
+
+    /// <summary>Accept-Encoding names gzip (or *) with a quality above 0 (RFC 9110 12.5.3).</summary>
+    internal static bool AcceptsGzip(HttpRequest req)
+    {
+        foreach (var item in req.Headers.AcceptEncoding.SelectMany(v => (v ?? "").Split(',')))
+        {
+            var parts = item.Split(';', StringSplitOptions.TrimEntries);
+            if (!parts[0].Equals("gzip", StringComparison.OrdinalIgnoreCase) && parts[0] != "*") continue;
+            var q = parts.Skip(1).Select(p => p.Replace(" ", "")).FirstOrDefault(p => p.StartsWith("q=", StringComparison.OrdinalIgnoreCase));
+            if (q is null || double.TryParse(q[2..], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var quality) && quality > 0)
+                return true;
+        }
+        return false;
+    }
+
+    private static byte[] Gzip(byte[] data)
+    {
+        using var ms = new MemoryStream();
+        using (var gz = new System.IO.Compression.GZipStream(ms, System.IO.Compression.CompressionLevel.Fastest)) gz.Write(data);
+        return ms.ToArray();
     }
 }

@@ -5,7 +5,7 @@ using Sp.Ledger.Tlog;
 namespace Sp.Node;
 
 /// <summary>
-/// <c>sp-node log export DIR NODE_DIR</c>: writes the log as static C2SP tlog-tiles files (checkpoint, hash tiles,
+/// <c>sp-node log export DIR [NODE_DIR]</c> (NODE_DIR defaults to the current folder): writes the log as static C2SP tlog-tiles files (checkpoint, hash tiles,
 /// entry bundles) that any web server can serve and every client check accepts. While the node runs, the export
 /// takes its latest signed checkpoint (signed at least every second while the log grows): the
 /// export waits (a few seconds at most) for the node's checkpoint of the entries it read; when it is stopped, the
@@ -16,7 +16,8 @@ public static class LogExport
     public static async Task<int> RunAsync(string outDir, string nodeDir)
     {
         var paths = new LogPaths(Path.GetFullPath(nodeDir));
-        if (!File.Exists(paths.Settings)) throw new InvalidOperationException($"{paths.Root} is not a node folder (no node.json)");
+        if (!File.Exists(paths.Settings))
+            throw new InvalidOperationException($"{paths.Root} is not a node folder (no node.json): run the export in the node's folder or name it: sp-node log export OUT NODE_DIR");
         if (!File.Exists(paths.SignerKey)) throw new InvalidOperationException($"{paths.Root} has no log key ({paths.SignerKey}): run the node once to create it");
         using var folderLock = LedgerHosting.AcquireLock(paths); // null: the node is running
         using var store = LedgerHosting.ReadStoreSettings(paths).Open(paths.Ledger, readOnly: folderLock is null);

@@ -52,12 +52,14 @@ public static partial class Devnet
             try { return await client.GetInfoAsync(); } catch (UserError) { return null; }
         });
 
+        // The log's verifier key is read from the node's own folder (not over the network) and pinned for all three.
+        var logKey = File.ReadAllText(Path.Combine(nodeDir, "log-key.pub")).Trim();
         var teeDir = Directory.CreateDirectory(Path.Combine(dir, "tee")).FullName;
-        // tee.json (sp-tee's TeeConfig): the compute provider's account and the devnet's sim platform key.
+        // tee.json (sp-tee's TeeConfig): the compute provider's account, the devnet's sim platform key, the log key.
         var teeConfig = new Dictionary<string, string>
         {
             ["nodeUrl"] = url, ["network"] = info!.Network, ["accountPrivateKey"] = teeKey.ExportHex(),
-            ["simPlatformKey"] = Path.Combine(nodeDir, "sim-platform.key.pem"),
+            ["simPlatformKey"] = Path.Combine(nodeDir, "sim-platform.key.pem"), ["logKey"] = logKey,
         };
         WriteSecret(Path.Combine(teeDir, "tee.json"), SpJson.Serialize(teeConfig, indented: true));
         // On a restart the offer exists already: wait for the certificate of the new loader's keys.
@@ -71,8 +73,6 @@ public static partial class Devnet
                                               && !oldCerts.Contains(o.Offer.TeeCertificate));
         });
 
-        // The log's verifier key is read from the node's own folder (not over the network) and pinned for both.
-        var logKey = File.ReadAllText(Path.Combine(nodeDir, "log-key.pub")).Trim();
         WriteClient(Path.Combine(dir, "alice"), url, info, alice, logKey);
         WriteClient(Path.Combine(dir, "bob"), url, info, bob, logKey);
         var aliceTokens = await FundAsync(client, info.Network, alice);

@@ -18,7 +18,7 @@ public static class App
           orders list [--my-account] [--status S] [--type tee|data|solution|storage] [--offers ID,ID]
           orders complete SUB --result r.json --status done|error --solution-hash H
           orders download-result ID [--save-to FILE]
-          orders get-report ID [--save-to report.json]
+          orders get-report ID [--save-to report.json] [--log-url URL|DIR]
           orders validate-report --path report.json [--root-ca FILE]
           orders cancel ID [ID ...]
           orders replenish-deposit ID TOKENS

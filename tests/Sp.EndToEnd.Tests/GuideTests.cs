@@ -30,6 +30,8 @@ public sealed class GuideTests(DevnetFixture net)
         // 6-7 ran in the fixture: the dataset is uploaded and the offer registered through the dialog.
         Assert.Contains($"Slot {net.DataSlotId} for offer {net.DataOfferId} has been created successfully", net.RegisterOutput);
         Assert.True(File.Exists(Path.Combine(net.Bob, "provider-info.json")));
+        // provider-tools proved its provider, offer and slot transactions in the log: Bob's folder keeps the checkpoint.
+        Assert.True(File.Exists(Path.Combine(net.Bob, "ledger", "devnet", "checkpoint")));
 
         // 8. Alice places the order: it is Blocked by the data sub-order.
         var (order, sub) = await net.PlaceOrderAsync("./solution.resource.json");
@@ -50,6 +52,9 @@ public sealed class GuideTests(DevnetFixture net)
         Assert.Contains("log.txt", entries.Keys);
         Assert.Contains("data.csv rows=3 sum=42", entries["output/summary.txt"]);
         Assert.Contains("finished", entries["log.txt"]);
+        // sp-tee proved its order.start, order.report and order.finish in the log and keeps the newest checkpoint.
+        var teeCheckpoint = File.ReadAllText(Path.Combine(net.Net, "tee", "ledger", "devnet", "checkpoint"));
+        Assert.StartsWith("sp-devnet.local/devnet\n", teeCheckpoint);
 
         // 11. Both get the report; it validates and its Image and Data hashes are those of the resource files.
         var dataHash = DevnetFixture.HashOf(Path.Combine(net.Bob, "dataset.resource.json"));
@@ -57,8 +62,8 @@ public sealed class GuideTests(DevnetFixture net)
         {
             var rep = await Cli.MustAsync(who, net.Spctl, "orders", "get-report", order.ToString(), "--save-to", "report.json");
             Assert.Contains("Order report validation successful!", rep.Stdout);
-            Assert.Matches(@"(?m)^report_inclusion: entry \d+ of tree size \d+ verified$", rep.Stdout); // proved on the ledger's log
-            Assert.Contains("sim", rep.Stdout); // the sim provider says so plainly
+            Assert.Matches(@"(?m)^report_inclusion: leaf index \d+ \(ledger entry \d+\) of tree size \d+ verified at http://127\.0\.0\.1:\d+/log$", rep.Stdout); // proved on the ledger's log
+            Assert.Contains("WARNING: this report rests on the 'sim' attestation provider: no hardware isolation (TEE) was present", rep.Stdout);
             var ri = JsonNode.Parse(File.ReadAllText(Path.Combine(who, "report.json")))!["workloadInfo"]!["runtimeInfo"]!.AsArray();
             Assert.Contains(ri, e => e!["type"]!.GetValue<string>() == "Image" && e["hash"]!["hash"]!.GetValue<string>() == h);
             Assert.Contains(ri, e => e!["type"]!.GetValue<string>() == "Data" && e["hash"]!["hash"]!.GetValue<string>() == dataHash);

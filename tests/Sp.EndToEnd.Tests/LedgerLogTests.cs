@@ -187,11 +187,31 @@ public sealed class LedgerLogTests(PostgresCluster postgres) : IDisposable
             Assert.Equal("application/octet-stream", full.Content.Headers.ContentType!.MediaType);
             Assert.Contains("immutable", full.Headers.CacheControl!.ToString());
             Assert.Equal(256 * 32, (await full.Content.ReadAsByteArrayAsync()).Length);
+            Assert.Equal("no-cache", cp.Headers.CacheControl!.ToString());
+            // A partial tile or bundle is immutable too: N.p/W is the first W hashes of tile N for good.
             var partial = await http.GetAsync(node.Url + "/log/tile/entries/001.p/44");
             Assert.Equal(HttpStatusCode.OK, partial.StatusCode);
-            Assert.DoesNotContain("immutable", partial.Headers.CacheControl!.ToString());
-            Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(node.Url + "/log/tile/0/001")).StatusCode);
+            Assert.Contains("immutable", partial.Headers.CacheControl!.ToString());
+            Assert.Null(partial.Content.Headers.ContentEncoding.FirstOrDefault()); // no Accept-Encoding: identity
+            var plainBundle = await partial.Content.ReadAsByteArrayAsync();
+            var missing = await http.GetAsync(node.Url + "/log/tile/0/001");
+            Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+            Assert.True(missing.Headers.CacheControl!.NoStore);
             Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(node.Url + "/log/tile/0/001.p/45")).StatusCode);
+
+            // Entry bundles are gzip-compressed for clients that accept it (tlog-tiles SHOULD).
+            using var gzipRequest = new HttpRequestMessage(HttpMethod.Get, node.Url + "/log/tile/entries/001.p/44");
+            gzipRequest.Headers.AcceptEncoding.ParseAdd("gzip, identity");
+            var compressed = await http.SendAsync(gzipRequest);
+            Assert.Equal("gzip", Assert.Single(compressed.Content.Headers.ContentEncoding));
+            using var unzip = new System.IO.Compression.GZipStream(await compressed.Content.ReadAsStreamAsync(), System.IO.Compression.CompressionMode.Decompress);
+            using var unzipped = new MemoryStream();
+            await unzip.CopyToAsync(unzipped);
+            Assert.Equal(plainBundle, unzipped.ToArray());
+            Assert.True((await compressed.Content.ReadAsByteArrayAsync()).Length < plainBundle.Length);
+            using var refuseGzip = new HttpRequestMessage(HttpMethod.Get, node.Url + "/log/tile/entries/001.p/44");
+            refuseGzip.Headers.AcceptEncoding.ParseAdd("gzip;q=0, identity");
+            Assert.Empty((await http.SendAsync(refuseGzip)).Content.Headers.ContentEncoding);
         }
 
         var verify = await Spctl(alice, "ledger", "verify");
@@ -206,7 +226,8 @@ public sealed class LedgerLogTests(PostgresCluster postgres) : IDisposable
         // A static export verifies the same way, and is consistent with what Alice saw.
         await SendAsync(node, 5);
         var export = Path.Combine(_work, "export");
-        var exported = await Cli.RunAsync(_work, Cli.Bin("sp-node"), ["log", "export", export, node.Dir], null, 120);
+        // In the node's folder, the export needs only its destination.
+        var exported = await Cli.RunAsync(node.Dir, Cli.Bin("sp-node"), ["log", "export", export], null, 120);
         Assert.True(exported.ExitCode == 0, exported.All);
         Assert.True(File.Exists(Path.Combine(export, "checkpoint")));
         Assert.True(File.Exists(Path.Combine(export, "tile", "entries", "000")));
@@ -214,9 +235,70 @@ public sealed class LedgerLogTests(PostgresCluster postgres) : IDisposable
         Assert.True(fromDir.ExitCode == 0, exported.All + fromDir.All);
         Assert.Equal("305", Field(fromDir.Stdout, "tree_size"));
         Assert.Equal(export, Field(fromDir.Stdout, "log_url"));
+        Assert.Contains("matches the replay", fromDir.Stdout);
+
+        // The export stands on its own: with the node grown past it, and with no node at all.
+        await SendAsync(node, 2);
+        var stale = await Spctl(alice, "ledger", "verify", "--log-url", export);
+        Assert.True(stale.ExitCode == 0, stale.All);
+        Assert.Contains("node_state_digest: not compared (the node's state is at height 307, beyond the log's tree size 305", stale.Stdout);
+        await node.StopAsync();
+        var offline = await Spctl(alice, "ledger", "verify", "--log-url", export);
+        Assert.True(offline.ExitCode == 0, offline.All);
+        Assert.Contains("node_state_digest: not compared (cannot compare with the node's state: cannot reach the node", offline.Stdout);
+        Assert.Equal("305", Field(offline.Stdout, "signatures_verified"));
+        Assert.Equal(0, (await Spctl(alice, "ledger", "info", "--log-url", export)).ExitCode);
+        // Against the node itself, no node is an error.
+        Assert.Equal(1, (await Spctl(alice, "ledger", "verify")).ExitCode);
     }
 
     private const string LedgerCommandsSuccess = "Ledger verification successful!";
+
+    /// <summary>tests/go-tlog-check run with Go's golang.org/x/mod/sumdb/note and sumdb/tlog (Debian packages).</summary>
+    private static Task<CliResult> GoCheck(params string[] args) =>
+        Cli.RunAsync(Path.Combine(Cli.RepoRoot, "tests", "go-tlog-check"), "env",
+            ["GO111MODULE=off", "GOPATH=/usr/share/gocode", "GOFLAGS=-mod=mod", "go", "run", "main.go", .. args], null, 300);
+
+    [Fact]
+    public async Task A_log_served_by_sp_node_and_its_export_verify_with_gos_sumdb_note_and_tlog()
+    {
+        await using var node = await NodeProcess.InitAsync(Path.Combine(_work, "node"));
+        await node.StartAsync();
+        await SendAsync(node, 300);
+        var old = Path.Combine(_work, "checkpoint.300");
+        using (var http = new HttpClient()) await File.WriteAllBytesAsync(old, await http.GetByteArrayAsync(node.Url + "/log/checkpoint"));
+        await SendAsync(node, 7);
+
+        var live = await GoCheck(node.Url + "/log", node.VerifierKey, old);
+        Assert.True(live.ExitCode == 0, live.All);
+        Assert.Contains("verified: checkpoint of tree size 307, 307 entries proved included, consistent with tree size 300", live.Stdout);
+
+        var export = Path.Combine(_work, "export");
+        Assert.Equal(0, (await Cli.RunAsync(node.Dir, Cli.Bin("sp-node"), ["log", "export", export], null, 120)).ExitCode);
+        var exported = await GoCheck(export, node.VerifierKey, old);
+        Assert.True(exported.ExitCode == 0, exported.All);
+        Assert.Contains("tree size 307, 307 entries proved included, consistent with tree size 300", exported.Stdout);
+
+        // Go's packages catch what ours catch: an altered entry, an altered hash tile, another key.
+        var bundle = Path.Combine(export, "tile", "entries", "000");
+        var bytes = await File.ReadAllBytesAsync(bundle);
+        bytes[100] ^= 1;
+        await File.WriteAllBytesAsync(bundle, bytes);
+        var alteredEntry = await GoCheck(export, node.VerifierKey);
+        Assert.Equal(1, alteredEntry.ExitCode);
+        Assert.Contains("is not included", alteredEntry.Stdout);
+        bytes[100] ^= 1;
+        await File.WriteAllBytesAsync(bundle, bytes);
+        var tile = Path.Combine(export, "tile", "0", "000");
+        var hashes = await File.ReadAllBytesAsync(tile);
+        hashes[5] ^= 1;
+        await File.WriteAllBytesAsync(tile, hashes);
+        Assert.Equal(1, (await GoCheck(export, node.VerifierKey)).ExitCode);
+        var other = await NodeProcess.InitAsync(Path.Combine(_work, "other"));
+        var wrongKey = await GoCheck(node.Url + "/log", other.VerifierKey);
+        Assert.Equal(1, wrongKey.ExitCode);
+        Assert.Contains("checkpoint signature", wrongKey.Stdout);
+    }
 
     [Fact]
     public async Task A_rollback_or_a_fork_stops_spctl_naming_both_tree_sizes_and_keeps_the_evidence()
@@ -254,6 +336,44 @@ public sealed class LedgerLogTests(PostgresCluster postgres) : IDisposable
         Assert.Contains("\n6\n", File.ReadAllText(Path.Combine(alice, "ledger", "logtest", "checkpoint")));
         // get-report and verify stop the same way.
         Assert.Equal(1, (await Spctl(alice, "ledger", "verify")).ExitCode);
+
+        // A command that submits a transaction: node B accepts it, but Alice's spctl cannot prove it in a log
+        // consistent with what she saw, and says so instead of reporting success.
+        var submit = await Spctl(alice, "providers", "create", "--name", "Alice Labs");
+        Assert.Equal(1, submit.ExitCode);
+        Assert.DoesNotContain("has been created", submit.Stdout);
+        Assert.Contains("is not consistent with the checkpoint of tree size 6", submit.Stderr);
+        Assert.Equal(4, Directory.GetFiles(evidence).Length); // info twice, verify, and this one
+    }
+
+    [Fact]
+    public async Task Every_transaction_spctl_submits_is_proved_in_the_log_and_advances_the_kept_checkpoint()
+    {
+        await using var node = await NodeProcess.InitAsync(Path.Combine(_work, "node"));
+        await node.StartAsync();
+        await SendAsync(node, 4);
+        var alice = await ClientAsync(node, "alice");
+        var kept = Path.Combine(alice, "ledger", "logtest", "checkpoint");
+        Assert.False(File.Exists(kept));
+
+        var created = await Spctl(alice, "providers", "create", "--name", "Alice Labs");
+        Assert.True(created.ExitCode == 0, created.All);
+        // The provider.create is entry 5: the checkpoint kept after the command covers it.
+        Assert.Contains("\n5\n", File.ReadAllText(kept));
+        await SendAsync(node, 2);
+        var updated = await Spctl(alice, "providers", "update", "--description", "cells");
+        Assert.True(updated.ExitCode == 0, updated.All);
+        Assert.Contains("\n8\n", File.ReadAllText(kept));
+
+        // Without a pinned key nothing is proved, and nothing is kept.
+        var bare = Path.Combine(_work, "bare");
+        using (var client = new NodeClient(node.Url))
+        {
+            var info = await client.GetInfoAsync();
+            ClientSetup.Write(bare, node.Url, info.Network, NewKey(), info.RootCa, info.AttestationPolicy, null);
+        }
+        Assert.Equal(0, (await Spctl(bare, "providers", "create", "--name", "Bare")).ExitCode);
+        Assert.False(Directory.Exists(Path.Combine(bare, "ledger")));
     }
 
     [Fact]

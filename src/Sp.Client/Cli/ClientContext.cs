@@ -1,4 +1,5 @@
 using Sp.Client.Config;
+using Sp.Client.Ledger;
 using Sp.Client.Storage;
 using Sp.Crypto.Accounts;
 using Sp.Crypto.Hpke;
@@ -26,7 +27,25 @@ public sealed class ClientContext : IDisposable
     public ClientConfig Config { get; }
     public string Network => Config.Backend.Network;
 
-    public NodeClient Node => _node ??= new NodeClient(Config.Backend.Url);
+    /// <summary>The node. With a pinned log key (trust.logKey), every transaction a command submits is proved
+    /// in the log before the command goes on, and the newest checkpoint is kept in this config folder.</summary>
+    public NodeClient Node => _node ??= CreateNode();
+
+    private NodeClient CreateNode()
+    {
+        var node = new NodeClient(Config.Backend.Url);
+        if (ClientLog.IsPinned(this))
+        {
+            node.AfterSubmit = async (tx, receipt, ct) =>
+            {
+                _log ??= ClientLog.Open(this);
+                await _log.ProveSubmittedAsync(tx, receipt, ct);
+            };
+        }
+        return node;
+    }
+
+    private ClientLog? _log;
 
     public AccountKey Account
     {
@@ -70,6 +89,7 @@ public sealed class ClientContext : IDisposable
     public void Dispose()
     {
         _node?.Dispose();
+        _log?.Dispose();
         _account?.Dispose();
     }
 }

@@ -78,7 +78,14 @@ public sealed record TrustSection
 }
 
 /// <summary>A failure caused by the user's input or environment: printed as one line plus a hint.</summary>
-public sealed class UserError(string message, string? hint = null) : Exception(message)
+public class UserError(string message, string? hint = null) : Exception(message)
 {
     public string? Hint { get; } = hint;
 }
+
+/// <summary>
+/// The network's transparency log contradicts what this client verified before, or a transaction the node
+/// acknowledged is not in it: a checkpoint that does not verify, a rollback, a fork, a rewritten history, a missing
+/// or altered entry. Not a transient failure: whoever sees it stops (the conflicting checkpoint is kept as evidence).
+/// </summary>
+public sealed class LogIntegrityError(string message, string? hint = null) : UserError(message, hint);

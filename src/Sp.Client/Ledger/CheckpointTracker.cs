@@ -39,7 +39,7 @@ public sealed class CheckpointTracker
         }
         catch (TlogException e)
         {
-            throw new UserError($"{CheckpointPath}: the kept checkpoint does not verify with the pinned log key {_key.VerifierKey}: {e.Message}",
+            throw new LogIntegrityError($"{CheckpointPath}: the kept checkpoint does not verify with the pinned log key {_key.VerifierKey}: {e.Message}",
                 "the pinned key or the file was changed; remove the file only if you know why");
         }
     }
@@ -52,9 +52,10 @@ public sealed class CheckpointTracker
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(source);
+        // The kept checkpoint first: read after the fetch, another process's newer one could pass for a rollback.
+        var old = Latest();
         var raw = await source.ReadAsync(TileWriter.CheckpointPath, ct).ConfigureAwait(false)
             ?? throw new UserError("the log has no checkpoint (404)", "check --log-url, or backend.url in config.json");
-        var old = Latest();
         var oldSize = old?.Checkpoint.TreeSize ?? 0;
         SignedCheckpoint fresh;
         try
@@ -64,7 +65,7 @@ public sealed class CheckpointTracker
         catch (TlogException e)
         {
             var evidence = KeepEvidence(raw, ClaimedSize(raw));
-            throw new UserError($"the log's checkpoint (claimed tree size {ClaimedSize(raw)?.ToString(CultureInfo.InvariantCulture) ?? "unreadable"}) does not verify with the pinned log key {_key.VerifierKey}: {e.Message}; " +
+            throw new LogIntegrityError($"the log's checkpoint (claimed tree size {ClaimedSize(raw)?.ToString(CultureInfo.InvariantCulture) ?? "unreadable"}) does not verify with the pinned log key {_key.VerifierKey}: {e.Message}; " +
                                 $"the newest verified checkpoint has tree size {oldSize}; evidence kept in {evidence}");
         }
         var newSize = fresh.Checkpoint.TreeSize;
@@ -76,13 +77,13 @@ public sealed class CheckpointTracker
         if (newSize < oldSize)
         {
             var evidence = KeepEvidence(raw, newSize);
-            throw new UserError($"the log's checkpoint has tree size {newSize}, smaller than tree size {oldSize} seen before (a rollback); evidence kept in {evidence}");
+            throw new LogIntegrityError($"the log's checkpoint has tree size {newSize}, smaller than tree size {oldSize} seen before (a rollback); evidence kept in {evidence}");
         }
         if (newSize == oldSize)
         {
             if (fresh.Checkpoint.RootHash == old.Checkpoint.RootHash) return old;
             var evidence = KeepEvidence(raw, newSize);
-            throw new UserError($"the log's checkpoint of tree size {newSize} has root {fresh.Checkpoint.RootHash}, but the checkpoint of tree size {oldSize} seen before has root {old.Checkpoint.RootHash} (a fork); evidence kept in {evidence}");
+            throw new LogIntegrityError($"the log's checkpoint of tree size {newSize} has root {fresh.Checkpoint.RootHash}, but the checkpoint of tree size {oldSize} seen before has root {old.Checkpoint.RootHash} (a fork); evidence kept in {evidence}");
         }
         try
         {
@@ -92,7 +93,7 @@ public sealed class CheckpointTracker
         catch (TlogException e)
         {
             var evidence = KeepEvidence(raw, newSize);
-            throw new UserError($"the log's checkpoint of tree size {newSize} is not consistent with the checkpoint of tree size {oldSize} seen before " +
+            throw new LogIntegrityError($"the log's checkpoint of tree size {newSize} is not consistent with the checkpoint of tree size {oldSize} seen before " +
                                 $"(a fork or a rewritten history): {e.Message}; evidence kept in {evidence}");
         }
         Save(fresh);

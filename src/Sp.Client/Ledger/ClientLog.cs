@@ -52,8 +52,41 @@ public sealed class ClientLog : IDisposable
         {
             throw new UserError($"{ctx.ConfigPath}: trust.logKey is not a verifier key: {e.Message}");
         }
-        var location = logUrl ?? LogLocation.OfNode(ctx.Config.Backend.Url);
-        return new ClientLog(key, location, LogLocation.Open(location), new CheckpointTracker(ctx.ConfigDir, ctx.Network, key));
+        return Open(key, logUrl ?? LogLocation.OfNode(ctx.Config.Backend.Url), ctx.ConfigDir, ctx.Network);
+    }
+
+    /// <summary>A log read at <paramref name="location"/> (URL or folder), its checkpoints kept under <paramref name="stateDir"/>.</summary>
+    public static ClientLog Open(NoteVerifier key, string location, string stateDir, string network) =>
+        new(key, location, LogLocation.Open(location), new CheckpointTracker(stateDir, network, key));
+
+    /// <summary>
+    /// Proves that a transaction the node acknowledged (<paramref name="receipt"/>: its entry's seq and hash) is in
+    /// the log: under a new checkpoint, verified and consistent with every one seen before, the entry at that
+    /// position has that hash and carries exactly <paramref name="tx"/>. A node that answers "accepted" without
+    /// logging the transaction, or logs another one, is caught here. Throws <see cref="LogIntegrityError"/>.
+    /// </summary>
+    public async Task<Checkpoint> ProveSubmittedAsync(SignedTransaction tx, SubmitResponse receipt, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(tx);
+        ArgumentNullException.ThrowIfNull(receipt);
+        var checkpoint = (await CheckpointAsync(ct)).Checkpoint;
+        var what = $"the node accepted the {tx.Tx.Type} transaction (nonce {tx.Tx.Nonce} of {tx.Tx.From}) as ledger entry {receipt.Seq}";
+        if (receipt.Seq < 1 || receipt.Seq > checkpoint.TreeSize)
+            throw new LogIntegrityError($"{what}, but the log's verified checkpoint has tree size {checkpoint.TreeSize}");
+        LedgerEntry entry;
+        try
+        {
+            entry = LogEntryCodec.Decode(await Reader.ReadProvedEntryAsync(receipt.Seq - 1, checkpoint, ct), receipt.Seq - 1);
+        }
+        catch (Exception e) when (e is TlogException or InvalidDataException)
+        {
+            throw new LogIntegrityError($"{what}, but that entry is not proved in the checkpoint of tree size {checkpoint.TreeSize}: {e.Message}");
+        }
+        if (entry.Seq != receipt.Seq || !string.Equals(entry.Hash, receipt.Hash, StringComparison.Ordinal)
+            || !Jcs.Canonicalize(entry.Signed).AsSpan().SequenceEqual(Jcs.Canonicalize(tx)))
+            throw new LogIntegrityError($"{what} with hash {receipt.Hash}, but log entry {receipt.Seq} (tree size {checkpoint.TreeSize}) is another: " +
+                                        $"a {entry.Signed.Tx.Type} transaction of {entry.Signed.Tx.From}, hash {entry.Hash}");
+        return checkpoint;
     }
 
     /// <summary>Reads, verifies and keeps the log's newest checkpoint (see <see cref="CheckpointTracker.UpdateAsync"/>).</summary>

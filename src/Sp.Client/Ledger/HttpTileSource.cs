@@ -13,7 +13,9 @@ public sealed class HttpTileSource : ITileSource, IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(logUrl);
         LogUrl = logUrl.TrimEnd('/');
-        _http = new HttpClient { BaseAddress = new Uri(LogUrl + "/"), Timeout = timeout ?? TimeSpan.FromMinutes(2) };
+        // Accept-Encoding: gzip (entry bundles come compressed, as tlog-tiles recommends), decompressed here.
+        var handler = new HttpClientHandler { AutomaticDecompression = DecompressionMethods.GZip };
+        _http = new HttpClient(handler) { BaseAddress = new Uri(LogUrl + "/"), Timeout = timeout ?? TimeSpan.FromMinutes(2) };
     }
 
     public string LogUrl { get; }
@@ -28,7 +30,7 @@ public sealed class HttpTileSource : ITileSource, IDisposable
         }
         catch (HttpRequestException e)
         {
-            throw new UserError($"cannot read the log at {LogUrl}/{path}: {e.Message}", "is the node running? (check backend.url in config.json or --log-url)");
+            throw new UserError($"cannot reach the log at {LogUrl}/{path}: {e.Message}", "is the node running? (check backend.url in config.json or --log-url)");
         }
         using (resp)
         {

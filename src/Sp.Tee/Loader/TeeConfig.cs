@@ -9,6 +9,13 @@ public sealed record TeeConfig
     public required string Network { get; init; }
     /// <summary>The compute provider's account: owns the TEE offer and signs the loader's transactions.</summary>
     public required string AccountPrivateKey { get; init; }
+    /// <summary>
+    /// The node's transparency log verifier key (note format <c>name+hash+base64</c>), pinned when this file is
+    /// written (<c>sp-devnet up</c> does). When set, the loader keeps the newest verified checkpoint beside this file
+    /// (<c>ledger/NETWORK/checkpoint</c>), proves each of its transactions in the log, and stops on a rollback, a
+    /// fork or a missing entry (docs/tee.md).
+    /// </summary>
+    public string? LogKey { get; init; }
     /// <summary>Attestation provider: "sim" here (tdx / sev-snp on confidential VMs).</summary>
     public string Attestation { get; init; } = "sim";
     /// <summary>The sim platform key file (devnet only: stands in for the hardware vendor's key).</summary>

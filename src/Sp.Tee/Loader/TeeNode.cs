@@ -2,10 +2,13 @@ using Sp.Attestation;
 using Sp.Certification;
 using Sp.Client;
 using Sp.Client.Api;
+using Sp.Client.Config;
+using Sp.Client.Ledger;
 using Sp.Core.Json;
 using Sp.Core.Model;
 using Sp.Crypto.Accounts;
 using Sp.Crypto.Hpke;
+using Sp.Ledger.Tlog;
 using Sp.Ledger.Transactions;
 using Sp.Tee.Runtime;
 
@@ -28,6 +31,7 @@ public sealed class TeeNode : IDisposable
     private TeeState? _state;
     private readonly Dictionary<long, SlotInfo> _slots = new();
     private ScratchSpace? _scratch;
+    private readonly ClientLog? _log;
 
     /// <summary>Docker label naming the loader (account and offer) that started a solution container.</summary>
     public const string LoaderLabel = "sp.tee.loader";
@@ -39,6 +43,17 @@ public sealed class TeeNode : IDisposable
         _node = new NodeClient(config.NodeUrl);
         _account = AccountKey.FromHex(config.AccountPrivateKey);
         _runtime = runtime;
+        if (config.LogKey is { } pinned)
+        {
+            NoteVerifier key;
+            try { key = NoteVerifier.Parse(pinned.Trim()); }
+            catch (TlogException e) { throw new InvalidDataException($"tee.json: logKey is not a verifier key: {e.Message}"); }
+            _log = ClientLog.Open(key, LogLocation.OfNode(config.NodeUrl), configDir, config.Network);
+            // Every transaction of the loader (offer, certificate, order start, report, finish) is proved in the log.
+            var calls = new NodeCalls(_node, _account, config.Network, Warn);
+            _node.AfterSubmit = (tx, receipt, ct) =>
+                calls.ReadAsync(c => _log.ProveSubmittedAsync(tx, receipt, c), $"proving ledger entry {receipt.Seq} in the log", ct);
+        }
         Capacity = config.Capacity(Environment.ProcessorCount, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
     }
 
@@ -65,6 +80,12 @@ public sealed class TeeNode : IDisposable
         var cert = await Retry(() => _node.RequestTeeCertificateAsync(new TeeCertificateRequest(
             Convert.ToBase64String(csr), Convert.ToBase64String(_encryption.PublicKey), evidence.Type, Convert.ToBase64String(evidence.Data)), ct), ct);
         _identity.AttachCertificateChain(cert.CertificateChain);
+        if (_log is null) Warn("tee.json pins no ledger log key (logKey): the loader's transactions are not checked against the log");
+        else
+        {
+            var c = (await _log.CheckpointAsync(ct)).Checkpoint;
+            Console.WriteLine($"sp-tee: ledger log {c.Origin} verified at tree size {c.TreeSize} (checkpoint kept in {_log.Tracker.CheckpointPath})");
+        }
         await RegisterOfferAsync(ct);
         await CleanUpAfterPreviousRunAsync(ct);
         Console.WriteLine($"sp-tee: serving TEE offer {_state!.OfferId} (attestation {evidence.Type}, {Capacity} orders at once, scratch {_scratch!.Root})");
@@ -135,7 +156,7 @@ public sealed class TeeNode : IDisposable
 
     public async Task RunAsync(CancellationToken ct)
     {
-        var calls = new NodeCalls(_node, _account, _config.Network, m => Console.Error.WriteLine($"sp-tee: {m}"));
+        var calls = new NodeCalls(_node, _account, _config.Network, Warn);
         var executor = new OrderExecutor(calls, _config, _identity, _encryption, _runtime, _scratch!, ContainerLabels);
         var running = new Dictionary<long, Task>();
         // Orders this process has run to their end: a poll answered before their finish may still list them.
@@ -168,6 +189,11 @@ public sealed class TeeNode : IDisposable
                 {
                     running.Remove(id);
                     if (task.IsCompletedSuccessfully) ended.Add(id);
+                    else if (task.Exception?.GetBaseException() is LogIntegrityError integrity)
+                    {
+                        // The log contradicts what this loader verified before: stop taking orders (sp-tee exits 1).
+                        throw new LogIntegrityError($"order {id}: {integrity.Message}; the loader stops");
+                    }
                     else if (task.Exception is { } e)
                     {
                         failures[id] = e.GetBaseException().Message;
@@ -205,6 +231,8 @@ public sealed class TeeNode : IDisposable
         return _slots.GetValueOrDefault(id);
     }
 
+    private static void Warn(string message) => Console.Error.WriteLine($"sp-tee: {message}");
+
     private static async Task<T> Retry<T>(Func<Task<T>> action, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
@@ -220,6 +248,7 @@ public sealed class TeeNode : IDisposable
     public void Dispose()
     {
         _node.Dispose();
+        _log?.Dispose();
         _account.Dispose();
         _identity.Dispose();
     }

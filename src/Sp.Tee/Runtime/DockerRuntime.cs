@@ -234,7 +234,12 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
 
     internal const string ProcessLimitReason = "process limit";
     internal const string LogLimitReason = "log limit";
-    private static readonly TimeSpan LimitPollInterval = TimeSpan.FromMilliseconds(50);
+    /// <summary>
+    /// How often pids.events is read. A fork bomb can make its shell exit within milliseconds of the first refused
+    /// fork, and the cgroup (with its count) goes with the container: the watch must see it before then. One read of
+    /// a cgroup file costs microseconds.
+    /// </summary>
+    private static readonly TimeSpan LimitPollInterval = TimeSpan.FromMilliseconds(10);
 
     private static DateTimeOffset? ParseEngineTime(object? value) =>
         value switch
@@ -255,7 +260,6 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
         if (pid <= 0 || PidsEventsPath(pid) is not { } events) return;
         while (true)
         {
-            await Task.Delay(LimitPollInterval, ct).ConfigureAwait(false);
             long refused;
             try { refused = ReadPidsMaxEvents(await File.ReadAllTextAsync(events, ct).ConfigureAwait(false)); }
             catch (IOException) { return; } // the cgroup went away with the container
@@ -264,6 +268,7 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
                 stop($"{ProcessLimitReason} of {pidsLimit} processes reached ({refused} process creations refused)");
                 return;
             }
+            await Task.Delay(LimitPollInterval, ct).ConfigureAwait(false);
         }
     }
 

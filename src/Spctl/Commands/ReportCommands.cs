@@ -16,13 +16,14 @@ public static class ReportCommands
     {
         var id = cl.PositionalId(0, "order id");
         var saveTo = cl.Option("save-to");
+        var logUrl = cl.Option("log-url");
         cl.RejectUnknown();
         using var ctx = new ClientContext(configPath);
         var view = await ctx.Node.GetReportAsync(id)
             ?? throw new UserError($"order {id} has no report on the ledger yet", "a report is published once the TEE has taken the order");
         Console.WriteLine($"Order report of order {id} (ledger entry {view.Seq})");
         var ok = Validate(view.Report, ctx.Trust);
-        ok &= await LedgerCommands.PrintReportInclusionAsync(ctx, view); // the report is the one on the ledger's log
+        ok &= await LedgerCommands.PrintReportInclusionAsync(ctx, view, logUrl); // the report is the one on the ledger's log
         if (saveTo is not null)
         {
             File.WriteAllText(saveTo, SpJson.Serialize(view.Report, indented: true) + "\n");

@@ -66,12 +66,21 @@ internal sealed class InProcessLoader : IAsyncDisposable
             Network = TestNetwork.Network,
             AccountPrivateKey = key.ExportHex(),
             SimPlatformKey = net.SimPlatformKey,
+            LogKey = net.LogKey,
             WorkDir = Path.Combine("/dev/shm", "sp-tee-tests-" + Guid.NewGuid().ToString("N")[..8]),
             PollSeconds = 0.1,
         };
         config = tune?.Invoke(config) ?? config;
         var loader = new InProcessLoader(config, dir, wrap);
-        await loader.Node.StartAsync(loader._cts.Token);
+        try
+        {
+            await loader.Node.StartAsync(loader._cts.Token);
+        }
+        catch
+        {
+            await loader.DisposeAsync();
+            throw;
+        }
         loader.Running = Task.Run(() => loader.Node.RunAsync(loader._cts.Token));
         return loader;
     }

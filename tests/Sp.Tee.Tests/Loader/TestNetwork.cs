@@ -39,6 +39,8 @@ internal sealed class TestNetwork : IAsyncDisposable
     public NodeClient Client { get; }
     public string NodeDir => Path.Combine(Dir, "node");
     public string SimPlatformKey => Path.Combine(NodeDir, "sim-platform.key.pem");
+    /// <summary>The node's transparency log verifier key, as sp-devnet pins it in tee.json.</summary>
+    public string LogKey => File.ReadAllText(Path.Combine(NodeDir, "log-key.pub")).Trim();
     public AccountKey Alice { get; } = AccountKey.Generate();
     public AccountKey Bob { get; } = AccountKey.Generate();
     public HpkeKeyPair AliceResultKey { get; } = HpkeKeyPair.Generate();
@@ -47,12 +49,14 @@ internal sealed class TestNetwork : IAsyncDisposable
     public string NodeLog => _node?.Log ?? "";
     private Trust? _trust;
 
-    public static async Task<TestNetwork> StartAsync(string dir)
+    /// <param name="beforeStart">Runs on the initialised node folder before the node first starts.</param>
+    public static async Task<TestNetwork> StartAsync(string dir, Action<string>? beforeStart = null)
     {
         var net = new TestNetwork(dir, Programs.FreePort());
         var init = Process.Start("dotnet", [Programs.Dll("Sp.Node", "sp-node"), "init", net.NodeDir, "--network", Network])!;
         await init.WaitForExitAsync();
         Assert.Equal(0, init.ExitCode);
+        beforeStart?.Invoke(net.NodeDir);
         await net.StartNodeAsync();
         var info = await net.Client.GetInfoAsync();
         File.WriteAllText(Path.Combine(dir, "root-ca.pem"), info.RootCa);

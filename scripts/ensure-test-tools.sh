@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs besides Docker (scripts/ensure-docker.sh), from Debian's packages when missing:
+#  - postgresql: the ledger's PostgreSQL store is tested on a private cluster that the tests start (PostgresCluster);
+#  - golang-go + golang-golang-x-mod-dev: tests/go-tlog-check verifies our log with Go's sumdb/note and sumdb/tlog;
+#  - nodejs + npm (when no node is on PATH): the S3 backend is tested against s3rver, installed here too.
+# Idempotent; needs root only when something is missing.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+log() { echo "ensure-test-tools: $*" >&2; }
+
+missing=()
+ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || missing+=(postgresql)
+command -v go >/dev/null 2>&1 || missing+=(golang-go)
+[ -d /usr/share/gocode/src/golang.org/x/mod/sumdb/tlog ] || missing+=(golang-golang-x-mod-dev)
+{ command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; } || missing+=(nodejs npm)
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    log "missing packages (${missing[*]}) and not running as root"; exit 1
+  fi
+  log "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+scripts/ensure-s3rver.sh >/dev/null

@@ -2,13 +2,14 @@ using Sp.Client.Cli;
 using Sp.Client.Config;
 using Sp.Core.Json;
 using Sp.Core.Model;
+using Sp.Ledger.Machine;
 using Sp.Ledger.Transactions;
 
 namespace ProviderTools;
 
 /// <summary>
-/// `provider-tools register data --result dataset.resource.json` and `register solution --result
-/// solution.resource.json`: the guide's dialog, each question waiting on its line for a typed answer (terminal or
+/// `provider-tools register data --result dataset.resource.json`, `register solution --result
+/// solution.resource.json` and `register tee [--tee-config tee.json]`: the guide's dialog, each question waiting on its line for a typed answer (terminal or
 /// piped stdin). First-time provider setup comes first.
 /// </summary>
 public static class ProviderApp
@@ -25,9 +26,8 @@ public static class ProviderApp
             {
                 "register data" => await RegisterAsync(cl, configPath, OfferType.Data),
                 "register solution" => await RegisterAsync(cl, configPath, OfferType.Solution),
-                "register tee" => throw new UserError($"`provider-tools {cmd}` is not available on this network",
-                    "a TEE offer is registered by its loader (sp-tee) when it starts"),
-                _ => throw new UserError($"unknown command '{cmd}'", "usage: provider-tools register data|solution --result <resource.json>"),
+                "register tee" => await RegisterTeeAsync(cl, configPath),
+                _ => throw new UserError($"unknown command '{cmd}'", "usage: provider-tools register data|solution --result <resource.json> | register tee [--tee-config tee.json]"),
             };
         }
         catch (UserError e)
@@ -57,12 +57,31 @@ public static class ProviderApp
         if (!File.Exists(resultPath)) throw new UserError($"{resultPath}: no such resource file");
         var resource = SpJson.Deserialize<ResourceFile>(File.ReadAllText(resultPath));
         using var ctx = new ClientContext(configPath);
-        var me = ctx.Account.Address;
+        var (offerId, _) = await OfferAndSlotsAsync(ctx, type, slot =>
+        {
+            if (slot.Info.Info.DiskUsage < resource.Size)
+                throw new UserError($"{slot.Path}: info.diskUsage {slot.Info.Info.DiskUsage} is smaller than the {what} ({resource.Size} bytes)", $"set diskUsage larger than the {what}'s size in bytes");
+        });
+        if (type == OfferType.Data)
+            Console.WriteLine($"Share the offer and slot ids with the consumer. Complete its data sub-orders with `spctl orders complete`.");
+        else
+            Console.WriteLine($"Share the offer and slot ids and the solution's hash sha256:{resource.Hash.Value.ToLowerInvariant()} with data owners: they approve that hash with `spctl orders complete --solution-hash`.");
+        return 0;
+    }
 
+    /// <summary>
+    /// The dialog shared by every register command: first-time provider setup, then an existing offer of this type
+    /// (its id) or a new one (its offer-info.json), then one or more slots (slot-info.json each). Returns the offer
+    /// id and the slots created.
+    /// </summary>
+    private static async Task<(long OfferId, List<long> Slots)> OfferAndSlotsAsync(ClientContext ctx, OfferType type, Action<(string Path, SlotInfo Info)> checkSlot)
+    {
+        var me = ctx.Account.Address;
         if (await ctx.Node.GetProviderAsync(me) is null) await SetupProviderAsync(ctx);
 
         long offerId;
-        if (AskYesNo($"Have you already created a {type.ToString().ToUpperInvariant()} offer? (y/n): "))
+        var label = type == OfferType.TeeOffer ? "TEE" : type.ToString().ToUpperInvariant();
+        if (AskYesNo($"Have you already created a {label} offer? (y/n): "))
         {
             var answer = Ask("Please specify the offer id: ");
             if (!long.TryParse(answer, out offerId)) throw new UserError($"'{answer}' is not an offer id");
@@ -72,26 +91,83 @@ public static class ProviderApp
         }
         else
         {
-            var offerInfo = StrictJson.ParseFile<OfferInfo>(AskPath("Please specify a path to the offer info json file: "));
+            var infoPath = AskPath("Please specify a path to the offer info json file: ");
+            var offerInfo = StrictJson.ParseFile<OfferInfo>(infoPath);
+            if (MarketMachine.ParseOfferType(offerInfo.OfferType) is { } declared && declared != type)
+                throw new UserError($"{infoPath}: offerType \"{offerInfo.OfferType}\" is a {declared} offer, expected \"{(int)type}\" for a {type} offer");
             var created = await ctx.Node.SendAsync(ctx.Account, ctx.Network, TxTypes.OfferCreate, new OfferCreate(type, offerInfo));
             offerId = created.Ids["offerId"];
             Console.WriteLine($"Offer {offerId} has been created");
         }
+        var slots = new List<long>();
         do
         {
             var slotPath = AskPath("Please specify a path to the slot info json file: ");
             var slot = StrictJson.ParseFile<SlotInfo>(slotPath);
-            if (slot.Info.DiskUsage < resource.Size)
-                throw new UserError($"{slotPath}: info.diskUsage {slot.Info.DiskUsage} is smaller than the {what} ({resource.Size} bytes)", $"set diskUsage larger than the {what}'s size in bytes");
+            checkSlot((slotPath, slot));
             var added = await ctx.Node.SendAsync(ctx.Account, ctx.Network, TxTypes.SlotAdd, new SlotAdd(offerId, slot));
+            slots.Add(added.Ids["slotId"]);
             Console.WriteLine($"Slot {added.Ids["slotId"]} for offer {offerId} has been created successfully");
         }
         while (AskYesNo("Do you want to add another slot? (y/n): "));
-        if (type == OfferType.Data)
-            Console.WriteLine($"Share the offer and slot ids with the consumer. Complete its data sub-orders with `spctl orders complete`.");
-        else
-            Console.WriteLine($"Share the offer and slot ids and the solution's hash sha256:{resource.Hash.Value.ToLowerInvariant()} with data owners: they approve that hash with `spctl orders complete --solution-hash`.");
+        return (offerId, slots);
+    }
+
+    /// <summary>
+    /// <c>provider-tools register tee [--tee-config tee.json]</c>: a compute provider registers a TEE offer (offer
+    /// info with <c>"offerType": "0"</c>, slots describing each slot's capacity: CPU and GPU cores, RAM, VRAM,
+    /// disk, and prices) before its loader runs, then gets the loader's configuration: tee.json (this account's
+    /// key, the node, the pinned log key, the attestation provider) and tee-state.json beside it naming the
+    /// offer, so that sp-tee publishes its certificate for this offer at start-up instead of creating its own.
+    /// </summary>
+    private static async Task<int> RegisterTeeAsync(CommandLine cl, string configPath)
+    {
+        var teeConfigPath = cl.Option("tee-config");
+        cl.RejectUnknown();
+        using var ctx = new ClientContext(configPath);
+        var (offerId, slots) = await OfferAndSlotsAsync(ctx, OfferType.TeeOffer, slot =>
+        {
+            if (slot.Info.Info.CpuCores <= 0 || slot.Info.Info.Ram <= 0 || slot.Info.Info.DiskUsage <= 0)
+                throw new UserError($"{slot.Path}: a TEE slot describes its capacity: info.cpuCores, info.ram and info.diskUsage must be > 0",
+                    "the loader gives each order the CPU cores, RAM (bytes) and output disk (bytes) of its slot");
+        });
+
+        teeConfigPath ??= Ask("Please specify a path to save the TEE loader configuration (tee.json): ");
+        if (teeConfigPath.Length == 0) throw new UserError("the path of the TEE loader configuration must not be empty");
+        string attestation = "";
+        for (var i = 0; i < 3 && attestation is not ("sim" or "tdx" or "sev-snp"); i++)
+            attestation = Ask("Which attestation provider does the TEE use? (sim, tdx, sev-snp): ").ToLowerInvariant();
+        if (attestation is not ("sim" or "tdx" or "sev-snp")) throw new UserError("the attestation provider must be sim, tdx or sev-snp");
+        string? simKey = null;
+        if (attestation == "sim")
+            simKey = Path.GetFullPath(AskPath("Please specify a path to the sim platform key (a devnet's node folder holds sim-platform.key.pem): "));
+
+        var teeDir = Path.GetDirectoryName(Path.GetFullPath(teeConfigPath))!;
+        Directory.CreateDirectory(teeDir);
+        var teeConfig = new Dictionary<string, object?>
+        {
+            ["nodeUrl"] = ctx.Config.Backend.Url,
+            ["network"] = ctx.Network,
+            ["accountPrivateKey"] = ctx.Account.ExportHex(),
+            ["attestation"] = attestation,
+            ["simPlatformKey"] = simKey,
+            ["logKey"] = ctx.Config.Trust.LogKey,
+            ["stateFile"] = "tee-state.json",
+        }.Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => kv.Value);
+        WriteSecret(teeConfigPath, SpJson.Serialize(teeConfig, indented: true) + "\n");
+        File.WriteAllText(Path.Combine(teeDir, "tee-state.json"), SpJson.Serialize(new { offerId, slotId = slots[0] }, indented: true) + "\n");
+        Console.WriteLine($"The TEE loader configuration was saved to {teeConfigPath} (it holds this account's key: keep it secret)");
+        Console.WriteLine($"Start the loader with `sp-tee run --config {teeConfigPath}`: it publishes its certificate for TEE offer {offerId}, which then takes orders.");
         return 0;
+    }
+
+    private static void WriteSecret(string path, string text)
+    {
+        var tmp = path + ".tmp";
+        File.WriteAllText(tmp, "");
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(tmp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.WriteAllText(tmp, text);
+        File.Move(tmp, path, overwrite: true);
     }
 
     private static async Task SetupProviderAsync(ClientContext ctx)

@@ -213,6 +213,93 @@ public sealed partial class MarketplaceTests(DevnetFixture net)
         Assert.Contains(m.Groups[2].Value, after.Stdout.Split('\n').Single(l => l.StartsWith("offers: ", StringComparison.Ordinal)));
     }
 
+    [Fact]
+    public async Task Register_tee_creates_a_tee_offer_with_capacity_slots_whose_loader_then_runs_orders()
+    {
+        // Carol, a compute provider with her own config folder (as spctl setup would write it).
+        var carol = Path.Combine(net.Net, "carol");
+        var alice = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(net.Alice, "config.json")))!;
+        using (var key = Sp.Crypto.Accounts.AccountKey.Generate())
+        using (var node = new Sp.Client.NodeClient(alice["backend"]!["url"]!.GetValue<string>()))
+        {
+            var info = await node.GetInfoAsync();
+            Sp.Client.Config.ClientSetup.Write(carol, node.BaseUrl, info.Network, key, info.RootCa, info.AttestationPolicy, alice["trust"]!["logKey"]!.GetValue<string>());
+        }
+        File.WriteAllText(Path.Combine(carol, "tee-offer.json"), Offer("Carol's TEE", "0"));
+        File.WriteAllText(Path.Combine(carol, "small.json"), """
+            {"info":{"cpuCores":1,"gpuCores":0,"diskUsage":104857600,"ram":268435456,"vram":0},
+             "usage":{"maxTimeMinutes":10,"minTimeMinutes":1,"price":"0","priceType":"0"},"option":{"bandwidth":0,"externalPort":0,"traffic":0}}
+            """);
+        File.WriteAllText(Path.Combine(carol, "large.json"), """
+            {"info":{"cpuCores":2,"gpuCores":0,"diskUsage":1073741824,"ram":1073741824,"vram":0},
+             "usage":{"maxTimeMinutes":10,"minTimeMinutes":1,"price":"3600","priceType":"0"},"option":{"bandwidth":0,"externalPort":0,"traffic":0}}
+            """);
+        var answers = Cli.Lines("Carol Compute", "TEE machines", "n", "n", "./tee-offer.json", "./small.json", "y", "./large.json", "n",
+            "./loader/tee.json", "sim", Path.Combine(net.Net, "node", "sim-platform.key.pem"));
+        var reg = await Cli.RunAsync(carol, Cli.Bin("provider-tools"), ["register", "tee"], answers);
+        Assert.True(reg.ExitCode == 0, reg.All);
+        Assert.Contains("Have you already created a TEE offer? (y/n): ", reg.Stdout);
+        var slots = Regex.Matches(reg.Stdout, @"Slot (\d+) for offer (\d+) has been created successfully");
+        Assert.Equal(2, slots.Count);
+        var offer = slots[0].Groups[2].Value;
+        Assert.Contains("sp-tee run --config ./loader/tee.json", reg.Stdout);
+        var teeJson = Path.Combine(carol, "loader", "tee.json");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(teeJson));
+
+        // Listed with its capacity, but no workflow can use it before its loader publishes a certificate.
+        var shown = await Cli.MustAsync(net.Alice, net.Spctl, "offers", "get", "tee", offer);
+        Assert.Matches($@"(?m)^{slots[0].Groups[1].Value}\s+1\s+0\s+268435456\s+0\s+104857600\s", shown.Stdout);
+        var solution = await net.UploadSolutionAsync("carol-sol");
+        var early = await Cli.RunAsync(net.Alice, net.Spctl, "workflows", "create", "--solution", solution, "--tee", offer);
+        Assert.Equal(1, early.ExitCode);
+        Assert.Contains($"TEE offer {offer} has no certificate yet", early.Stderr);
+
+        var loaderOutput = new System.Text.StringBuilder();
+        using var loader = new System.Diagnostics.Process
+        {
+            StartInfo = new System.Diagnostics.ProcessStartInfo(Cli.Bin("sp-tee"), ["run", "--config", teeJson])
+            {
+                RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            },
+        };
+        loader.OutputDataReceived += (_, e) => { lock (loaderOutput) loaderOutput.AppendLine(e.Data); };
+        loader.ErrorDataReceived += (_, e) => { lock (loaderOutput) loaderOutput.AppendLine(e.Data); };
+        loader.Start();
+        loader.BeginOutputReadLine();
+        loader.BeginErrorReadLine();
+        try
+        {
+            for (var i = 0; ; i++)
+            {
+                var cert = await Cli.MustAsync(net.Alice, net.Spctl, "offers", "get", "tee", offer, "--fields", "tee_certificate");
+                if (cert.Stdout.Contains("tee_certificate: present")) break;
+                if (loader.HasExited || i == 120) Assert.Fail("sp-tee published no certificate: " + loaderOutput);
+                await Task.Delay(500);
+            }
+            lock (loaderOutput) Assert.Contains($"serving TEE offer {offer}", loaderOutput.ToString()); // the registered offer, not a new one
+            // Alice needs 2 cores (her data slot says so): only the large slot fits, and it is chosen.
+            File.WriteAllText(Path.Combine(net.Bob, "cores-slot.json"), SlotTemplate.Replace("PRICE", "0").Replace("\"cpuCores\":0", "\"cpuCores\":2"));
+            var (data, dataSlot) = await BobOfferAsync("needs-two-cores", slotFile: "cores-slot.json");
+            var created = await Cli.MustAsync(net.Alice, net.Spctl, "workflows", "create", "--solution", solution, "--data", $"{data},{dataSlot}", "--tee", offer);
+            Assert.Contains($"TEE slot {slots[1].Groups[1].Value} of offer {offer} was chosen (the cheapest that fits): 0.0000000000000036 per hour, minimum 1 min", created.Stdout);
+            var order = long.Parse(OrderLine().Match(created.Stdout).Groups[1].Value);
+            var get = await Cli.MustAsync(net.Alice, net.Spctl, "orders", "get", order.ToString(), "--suborders", "--suborders_fields", "id,type");
+            var sub = get.Stdout.Split('\n').Single(l => Regex.IsMatch(l, @"^\d+\s+Data$")).Split(' ')[0];
+            await Cli.MustAsync(net.Bob, net.Spctl, "orders", "complete", sub, "--result", "./dataset.resource.json", "--status", "done",
+                "--solution-hash", DevnetFixture.HashOf(Path.Combine(net.Alice, solution)));
+            Assert.Equal("Done", await net.WaitForEndAsync(order));
+
+            var tooBig = await Cli.RunAsync(net.Alice, net.Spctl, "workflows", "create", "--solution", solution, "--data", $"{data},{dataSlot}", "--data", $"{data},{dataSlot}", "--tee", offer);
+            Assert.Equal(1, tooBig.ExitCode);
+            Assert.Contains($"no slot of TEE offer {offer} holds what the workflow needs: slot {slots[0].Groups[1].Value}: cpuCores 4 needed, 1 offered", tooBig.Stderr);
+        }
+        finally
+        {
+            loader.Kill();
+            await loader.WaitForExitAsync();
+        }
+    }
+
     // ---- helpers ---------------------------------------------------------------------------------------------
 
     private static TokenAmount T(string tokens) => TokenAmount.ParseTokens(tokens, "test");
@@ -221,10 +308,11 @@ public sealed partial class MarketplaceTests(DevnetFixture net)
         OfferTemplate.Replace("NAME", name).Replace("TYPE", type).Replace("ALLOWED", allowed).Replace("RESTRICT", restrict);
 
     /// <summary>Bob creates a Data offer and one fixed-price slot with spctl (he is a provider since the fixture).</summary>
-    private async Task<(long Offer, long Slot)> BobOfferAsync(string name, string price = "0", string allowed = "[]", string restrict = "[]")
+    private async Task<(long Offer, long Slot)> BobOfferAsync(string name, string price = "0", string allowed = "[]", string restrict = "[]", string? slotFile = null)
     {
         File.WriteAllText(Path.Combine(net.Bob, $"{name}-offer.json"), Offer(name, "3", allowed, restrict));
-        File.WriteAllText(Path.Combine(net.Bob, $"{name}-slot.json"), SlotTemplate.Replace("PRICE", price));
+        if (slotFile is not null) File.Copy(Path.Combine(net.Bob, slotFile), Path.Combine(net.Bob, $"{name}-slot.json"), overwrite: true);
+        else File.WriteAllText(Path.Combine(net.Bob, $"{name}-slot.json"), SlotTemplate.Replace("PRICE", price));
         var created = await Cli.MustAsync(net.Bob, net.Spctl, "offers", "create", "value", "--path", $"{name}-offer.json");
         var offer = long.Parse(Regex.Match(created.Stdout, @"^Offer (\d+) has been created$", RegexOptions.Multiline).Groups[1].Value);
         var slot = await Cli.MustAsync(net.Bob, net.Spctl, "offers", "add-slot", "value", "--offer", offer.ToString(), "--path", $"{name}-slot.json");

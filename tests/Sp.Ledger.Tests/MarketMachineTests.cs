@@ -149,11 +149,17 @@ public sealed class MarketMachineTests
                 "create a provider first: provider-tools register");
 
         [Fact]
-        public void A_TeeOffer_requires_a_certificate()
+        public void A_TeeOffer_registered_before_its_loader_takes_no_workflow_until_the_loader_publishes_its_certificate()
         {
             using var sc = Scenario.OnMachine();
             sc.Provider(sc.Tee);
-            sc.Refused(sc.Tee, TxTypes.OfferCreate, new OfferCreate(OfferType.TeeOffer, TestKit.TeeInfo()), "a TeeOffer needs teeCertificate");
+            sc.Refused(sc.Tee, TxTypes.OfferCreate, new OfferCreate(OfferType.TeeOffer, TestKit.TeeInfo(), " "), "teeCertificate: must not be empty");
+            var created = sc.Ok(sc.Tee, TxTypes.OfferCreate, new OfferCreate(OfferType.TeeOffer, TestKit.TeeInfo()));
+            var offerId = created.Ids[OutcomeIds.OfferId];
+            Assert.Null(sc.Offer(offerId).TeeCertificate);
+            sc.Refused(sc.Alice, TxTypes.WorkflowCreate, Scenario.WorkflowPayload(offerId, null), $"TEE offer {offerId} has no TEE certificate yet");
+            sc.Ok(sc.Tee, TxTypes.TeeCertificateUpdate, new TeeCertificateUpdate(offerId, "loader chain"));
+            sc.Ok(sc.Alice, TxTypes.WorkflowCreate, Scenario.WorkflowPayload(offerId, null));
         }
 
         [Theory]

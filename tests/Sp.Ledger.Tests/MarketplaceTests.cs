@@ -98,6 +98,28 @@ public static class MarketplaceTests
             Assert.Equal(T("2.5"), SlotPricing.MinimumCost(fixedPrice));
             Assert.Equal(T("2.5"), SlotPricing.Cost(fixedPrice, 10 * 3_600_000));
         }
+
+        [Fact]
+        public void A_deposit_funds_the_run_time_its_per_hour_slots_cost()
+        {
+            var teeSlot = PricedSlot("6", SlotPricing.PerHour, minMinutes: 30).Usage;   // 6 an hour, 30 min minimum
+            var dataSlot = PricedSlot("1", SlotPricing.Fixed, minMinutes: 0).Usage;     // 1, whatever the time
+            SlotUsage?[] order = [teeSlot, dataSlot];
+            Assert.Equal(3_600_000, SlotPricing.FundedMillis(order, T("7")));           // 1 fixed + 6 for one hour
+            Assert.Equal(30 * 60_000, SlotPricing.FundedMillis(order, T("4")));         // exactly the minimum rent
+            Assert.Equal(0, SlotPricing.FundedMillis(order, T("3.9")));                 // not even the minimum
+            // The largest T whose cost fits: one base unit more of time would cost more than the deposit.
+            var funded = SlotPricing.FundedMillis(order, T("5.5"))!.Value;
+            Assert.True(SlotPricing.Cost(order, funded) <= T("5.5"));
+            Assert.True(SlotPricing.Cost(order, funded + 1) > T("5.5"));
+            Assert.Equal(45 * 60_000, funded);
+            // Only fixed or free slots: the cost never grows, the deposit never runs out.
+            Assert.Null(SlotPricing.FundedMillis([dataSlot, null], T("1")));
+            Assert.Null(SlotPricing.FundedMillis([new SlotUsage { Price = "0", PriceType = SlotPricing.PerHour }], TokenAmount.Zero));
+            // Base units per hour: 3,600 units an hour is one unit a second.
+            var perSecond = new SlotUsage { Price = "3600", PriceType = SlotPricing.PerHour };
+            Assert.Equal(5_000, SlotPricing.FundedMillis([perSecond], TokenAmount.FromUnits(5)));
+        }
     }
 
     public sealed class TheFaucet

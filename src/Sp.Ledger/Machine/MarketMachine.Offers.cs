@@ -45,8 +45,10 @@ public static partial class MarketMachine
         if (ValidateOfferInfo(p.OfferType, p.Info) is { } infoError) return Refuse(infoError);
         if (p.OfferType == OfferType.TeeOffer)
         {
-            if (IsBlank(p.TeeCertificate))
-                return Refuse("a TeeOffer needs teeCertificate (the TEE's PEM certificate chain, TEE certificate first)");
+            // A TEE offer may be registered before its loader runs (provider-tools register tee): the loader then
+            // publishes its certificate with tee.certificate, and no workflow can use the offer until it has.
+            if (p.TeeCertificate is not null && IsBlank(p.TeeCertificate))
+                return Refuse("teeCertificate: must not be empty (leave it out until the loader publishes its chain)");
         }
         else if (p.TeeCertificate is not null)
         {

@@ -60,6 +60,35 @@ public static class SlotPricing
         return TokenAmount.FromUnits(rem.IsZero ? q : q + 1);
     }
 
+    /// <summary>What a run of <paramref name="usedMillis"/> costs over all the slots of an order (TEE and data).</summary>
+    public static TokenAmount Cost(IEnumerable<SlotUsage?> usages, long usedMillis) =>
+        TokenAmount.Sum(usages.Select(u => Cost(u, usedMillis)));
+
+    /// <summary>
+    /// How long a run may last before its cost over <paramref name="usages"/> (the order's TEE slot and data slots)
+    /// exceeds <paramref name="deposit"/>: the largest T in milliseconds with <see cref="Cost(IEnumerable{SlotUsage}, long)"/>
+    /// of T at most the deposit; 0 when not even the minimum is covered; null when no slot is priced per hour
+    /// (the cost never grows with time, so the deposit never runs out).
+    /// </summary>
+    public static long? FundedMillis(IReadOnlyCollection<SlotUsage?> usages, TokenAmount deposit)
+    {
+        ArgumentNullException.ThrowIfNull(usages);
+        var hourly = TokenAmount.Sum(usages.Where(IsPerHour).Select(Price));
+        if (hourly.IsZero) return null;
+        if (Cost(usages, 0) > deposit) return 0;
+        // Cost is non-decreasing in time; beyond every minimum rent it grows by `hourly` an hour. Binary search.
+        var longestMinimum = usages.Where(IsPerHour).Max(u => Math.Max(0, u!.MinTimeMinutes) * MillisPerMinute);
+        var byRate = deposit.Units * MillisPerHour / hourly.Units + 1;
+        long lo = 0, hi = (long)BigInteger.Min(long.MaxValue / 2, byRate + longestMinimum);
+        while (lo < hi)
+        {
+            var mid = lo + (hi - lo + 1) / 2;
+            if (Cost(usages, mid) <= deposit) lo = mid;
+            else hi = mid - 1;
+        }
+        return lo;
+    }
+
     /// <summary>"0.5 per hour, minimum 15000 min" or "2 fixed".</summary>
     public static string Describe(SlotUsage? usage) =>
         usage is null ? "free"

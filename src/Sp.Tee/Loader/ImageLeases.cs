@@ -5,9 +5,11 @@ namespace Sp.Tee.Loader;
 /// <summary>
 /// Solution images are loaded for an order and removed after it (Alice's code does not stay on the machine).
 /// Orders running at once may use the same image (same id): it is removed only when the last of them is done,
-/// and a load never races a removal (both happen under one lock).
+/// and a load never races a removal (both happen under one lock). Each loaded image is recorded in
+/// <paramref name="recordDir"/> (an empty file named after its id) until it is removed, so that a loader killed
+/// with images loaded removes them at its next start (<see cref="RemoveLeftoversAsync"/>).
 /// </summary>
-public sealed class ImageLeases(IContainerRuntime runtime, Action<string> warn)
+public sealed class ImageLeases(IContainerRuntime runtime, Action<string> warn, string? recordDir = null)
 {
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly Dictionary<string, int> _users = new(StringComparer.Ordinal);
@@ -18,11 +20,41 @@ public sealed class ImageLeases(IContainerRuntime runtime, Action<string> warn)
         try
         {
             var image = await runtime.LoadImageAsync(archivePath, ct);
-            _users[image.ImageId] = _users.GetValueOrDefault(image.ImageId) + 1;
+            var users = _users.GetValueOrDefault(image.ImageId) + 1;
+            _users[image.ImageId] = users;
+            if (users == 1 && RecordOf(image.ImageId) is { } record)
+            {
+                Directory.CreateDirectory(recordDir!);
+                await File.WriteAllTextAsync(record, "", CancellationToken.None);
+            }
             return image;
         }
         finally { _lock.Release(); }
     }
+
+    /// <summary>Removes the images a previous (killed) run of this loader had loaded and not removed; returns how many.</summary>
+    public async Task<int> RemoveLeftoversAsync(CancellationToken ct)
+    {
+        if (recordDir is null || !Directory.Exists(recordDir)) return 0;
+        var removed = 0;
+        foreach (var record in Directory.GetFiles(recordDir))
+        {
+            var id = "sha256:" + Path.GetFileName(record);
+            try
+            {
+                await runtime.RemoveImageAsync(new LoadedImage(id, []), ct);
+                File.Delete(record);
+                removed++;
+            }
+            catch (Docker.DotNet.DockerApiException e) { warn($"image {id} left by a previous run could not be removed: {e.Message}"); }
+        }
+        return removed;
+    }
+
+    private string? RecordOf(string imageId) =>
+        recordDir is null || !imageId.StartsWith("sha256:", StringComparison.Ordinal) || imageId.Length != 71 || !imageId[7..].All(Uri.IsHexDigit)
+            ? null
+            : Path.Combine(recordDir, imageId[7..]);
 
     public async Task ReleaseAsync(LoadedImage image)
     {
@@ -36,7 +68,11 @@ public sealed class ImageLeases(IContainerRuntime runtime, Action<string> warn)
                 return;
             }
             _users.Remove(image.ImageId);
-            try { await runtime.RemoveImageAsync(image, CancellationToken.None); }
+            try
+            {
+                await runtime.RemoveImageAsync(image, CancellationToken.None);
+                if (RecordOf(image.ImageId) is { } record) File.Delete(record);
+            }
             catch (Docker.DotNet.DockerApiException e) { warn($"image {image.ImageId} could not be removed: {e.Message}"); }
         }
         finally { _lock.Release(); }

@@ -41,13 +41,13 @@ public sealed record OrderLimits(TimeSpan TimeLimit, long MemoryBytes, long? Nan
 /// (decrypted inputs included) is unmounted and deleted. Calls to the node survive a node restart (see NodeCalls).
 /// </summary>
 public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity identity, HpkeKeyPair encryption,
-    IContainerRuntime runtime, ScratchSpace scratch, IReadOnlyDictionary<string, string> containerLabels)
+    IContainerRuntime runtime, ScratchSpace scratch, IReadOnlyDictionary<string, string> containerLabels, ImageLeases images)
 {
     /// <summary>The status message of an order this loader had taken before it restarted.</summary>
     public const string RestartedMessage =
         "the loader restarted while executing this order: its inputs were sealed to keys that existed only in the previous loader's memory; start a new workflow";
 
-    private readonly ImageLeases _images = new(runtime, m => Console.Error.WriteLine($"sp-tee: {m}"));
+    private readonly ImageLeases _images = images;
     private NodeClient Node => calls.Node;
 
     private sealed class OrderFailure(string message) : Exception(message);
@@ -203,6 +203,7 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
                 LogLimitBytes = config.LogLimitBytes,
                 Labels = containerLabels,
                 Name = $"sp-order-{order.Id}",
+                StopWhen = c => WatchWhileRunningAsync(order.Id, Note, c),
             };
             ContainerOutcome outcome;
             try { outcome = await runtime.RunAsync(image, spec, ct); }
@@ -228,6 +229,50 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
         finally
         {
             await _images.ReleaseAsync(image);
+        }
+    }
+
+    /// <summary>
+    /// Reads the order back while its solution runs and completes with the reason to stop it: the order was
+    /// canceled (by its consumer or the TEE's owner), or its deposit no longer pays for the time run so far (the
+    /// deposit's funded time, from its slots' prices, counted from <c>order.start</c>; a replenishment moves it on).
+    /// Runs until the container ends (its token), never failing the order by itself: a node that does not answer
+    /// is retried (see NodeCalls).
+    /// </summary>
+    private async Task<string> WatchWhileRunningAsync(long orderId, Action<string> note, CancellationToken ct)
+    {
+        var interval = TimeSpan.FromSeconds(config.OrderWatchSeconds);
+        long? announcedUntil = null;
+        while (true)
+        {
+            OrderView? view;
+            try { view = await calls.GetOrderAsync(orderId, ct); }
+            catch (Sp.Client.Config.UserError e)
+            {
+                note($"could not read the order back (the run goes on): {e.Message}");
+                await Task.Delay(interval, ct);
+                continue;
+            }
+            if (view is null) return "the order no longer exists on the ledger";
+            var order = view.Order;
+            if (order.Status == OrderStatus.Canceled)
+                return $"the order was canceled while its solution ran ({order.StatusMessage ?? "canceled"})";
+            var wait = interval;
+            if (OrderFunding.FundedUntil(view) is { } until)
+            {
+                var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                if (now >= until)
+                    return $"deposit exhausted: the order's deposit of {order.Deposit} tokens pays for " +
+                           $"{OrderFunding.Seconds(until - (order.Started ?? until))} s of run time at its slots' prices; " +
+                           "replenish a running order's deposit with `spctl orders replenish-deposit`";
+                if (announcedUntil != until)
+                {
+                    note($"the deposit of {order.Deposit} tokens pays for the run until {DateTimeOffset.FromUnixTimeMilliseconds(until):yyyy-MM-ddTHH:mm:ss.fffZ}");
+                    announcedUntil = until;
+                }
+                if (TimeSpan.FromMilliseconds(until - now) < wait) wait = TimeSpan.FromMilliseconds(until - now);
+            }
+            await Task.Delay(wait, ct);
         }
     }
 
@@ -329,4 +374,20 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
         foreach (var d in Directory.EnumerateDirectories(dir, "*", SearchOption.AllDirectories)) File.SetUnixFileMode(d, (UnixFileMode)0x1ED);
         foreach (var f in Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)) File.SetUnixFileMode(f, (UnixFileMode)0x1A4);
     }
+}
+
+/// <summary>How long an order's deposit pays for its run (pure: from the order and its sub-orders as the ledger has them).</summary>
+public static class OrderFunding
+{
+    /// <summary>Unix milliseconds up to which the deposit pays for the run; null when the cost does not grow
+    /// with time (no per-hour slot) or the order has not started.</summary>
+    public static long? FundedUntil(OrderView view)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        if (view.Order.Started is not { } started) return null;
+        var usages = view.SubOrders.Select(s => s.Usage).Prepend(view.Order.Usage).ToList();
+        return SlotPricing.FundedMillis(usages, view.Order.Deposit ?? TokenAmount.Zero) is { } funded ? started + funded : null;
+    }
+
+    public static string Seconds(long millis) => (millis / 1000.0).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -47,6 +47,11 @@ public sealed record TeeConfig
     public int MaxConcurrentOrders { get; init; }
     /// <summary>How often the queue is asked for new orders (a poll is one small HTTP request).</summary>
     public double PollSeconds { get; init; } = 0.25;
+    /// <summary>How often a running order is read back: a Canceled order, or one whose deposit is spent, is stopped.</summary>
+    public double OrderWatchSeconds { get; init; } = 1;
+    /// <summary>The TEE offer's <c>cancelable</c> when the loader registers it: consumers may cancel running orders
+    /// (they pay for the time used). Offers registered before keep what they had.</summary>
+    public bool OfferCancelable { get; init; } = true;
 
     /// <summary>Capacity derived when <see cref="MaxConcurrentOrders"/> is 0 and nothing else is known.</summary>
     public const int DefaultCapacity = 2;
@@ -75,6 +80,7 @@ public sealed record TeeConfig
         if (LogCapBytes < 0) throw new InvalidDataException($"tee.json: logCapBytes: expected >= 0, got {LogCapBytes}");
         if (MaxConcurrentOrders < 0) throw new InvalidDataException($"tee.json: maxConcurrentOrders: expected >= 0, got {MaxConcurrentOrders}");
         if (PollSeconds <= 0) throw new InvalidDataException($"tee.json: pollSeconds: expected > 0, got {PollSeconds}");
+        if (OrderWatchSeconds <= 0) throw new InvalidDataException($"tee.json: orderWatchSeconds: expected > 0, got {OrderWatchSeconds}");
     }
 
     public static TeeConfig Load(string path)

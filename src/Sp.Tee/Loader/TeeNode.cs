@@ -32,6 +32,7 @@ public sealed class TeeNode : IDisposable
     private readonly Dictionary<long, SlotInfo> _slots = new();
     private ScratchSpace? _scratch;
     private readonly ClientLog? _log;
+    private ImageLeases? _images;
 
     /// <summary>Docker label naming the loader (account and offer) that started a solution container.</summary>
     public const string LoaderLabel = "sp.tee.loader";
@@ -54,8 +55,11 @@ public sealed class TeeNode : IDisposable
             _node.AfterSubmit = (tx, receipt, ct) =>
                 calls.ReadAsync(c => _log.ProveSubmittedAsync(tx, receipt, c), $"proving ledger entry {receipt.Seq} in the log", ct);
         }
-        Capacity = config.Capacity(Environment.ProcessorCount, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+        _machineMemory = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        Capacity = config.Capacity(Environment.ProcessorCount, _machineMemory);
     }
+
+    private readonly long _machineMemory;
 
     public long OfferId => _state?.OfferId ?? 0;
 
@@ -120,7 +124,7 @@ public sealed class TeeNode : IDisposable
         }
         if (await _node.GetProviderAsync(_account.Address, ct) is null)
             await _node.SendAsync(_account, _config.Network, TxTypes.ProviderCreate, new ProviderCreate(_config.ProviderName, "Runs orders in a TEE"), ct);
-        var info = new OfferInfo { Name = _config.OfferName, Description = _config.OfferDescription, Group = "1", OfferType = "0" };
+        var info = new OfferInfo { Name = _config.OfferName, Description = _config.OfferDescription, Group = "1", OfferType = "0", Cancelable = _config.OfferCancelable };
         var offer = await _node.SendAsync(_account, _config.Network, TxTypes.OfferCreate, new OfferCreate(OfferType.TeeOffer, info, _identity.ChainPem), ct);
         var offerId = offer.Ids["offerId"];
         var slotInfo = new SlotInfo
@@ -146,8 +150,11 @@ public sealed class TeeNode : IDisposable
         _scratch = new ScratchSpace(Path.Combine(_config.WorkDir is { } w ? Path.Combine(_configDir, w) : ScratchSpace.DefaultParent, LoaderId));
         var folders = _scratch.Clean();
         var containers = await _runtime.RemoveContainersAsync(ContainerLabels, ct);
-        if (folders + containers > 0)
-            Console.WriteLine($"sp-tee: removed what a previous run left behind: {folders} scratch folder(s), {containers} container(s)");
+        // Decrypted solution images live in the engine's store: the ones a killed run had loaded go too.
+        _images = new ImageLeases(_runtime, Warn, Path.Combine(_configDir, "loaded-images", LoaderId));
+        var images = await _images.RemoveLeftoversAsync(ct);
+        if (folders + containers + images > 0)
+            Console.WriteLine($"sp-tee: removed what a previous run left behind: {folders} scratch folder(s), {containers} container(s), {images} image(s)");
         if (!_scratch.RootIsMemoryBacked)
             Console.WriteLine($"sp-tee: note: {_scratch.Root} is not memory-backed; each order's folder is mounted as a tmpfs where possible");
     }
@@ -157,8 +164,10 @@ public sealed class TeeNode : IDisposable
     public async Task RunAsync(CancellationToken ct)
     {
         var calls = new NodeCalls(_node, _account, _config.Network, Warn);
-        var executor = new OrderExecutor(calls, _config, _identity, _encryption, _runtime, _scratch!, ContainerLabels);
+        var executor = new OrderExecutor(calls, _config, _identity, _encryption, _runtime, _scratch!, ContainerLabels, _images!);
         var running = new Dictionary<long, Task>();
+        // At most Capacity at once, within the machine's cores and memory counted from each order's slot.
+        var admission = new OrderAdmission(Capacity, Environment.ProcessorCount, _machineMemory);
         // Orders this process has run to their end: a poll answered before their finish may still list them.
         var ended = new HashSet<long>();
         var failures = new Dictionary<long, string>();
@@ -167,6 +176,7 @@ public sealed class TeeNode : IDisposable
             while (!ct.IsCancellationRequested)
             {
                 var queue = await calls.ReadAsync(c => _node.GetTeeQueueAsync(_state!.OfferId, c), "polling the order queue", ct);
+                var earlierWaits = false;
                 foreach (var view in queue.OrderBy(v => v.Order.Id))
                 {
                     var id = view.Order.Id;
@@ -178,8 +188,14 @@ public sealed class TeeNode : IDisposable
                         running[id] = Task.Run(() => executor.AbandonAsync(view.Order, reason, ct), ct);
                         continue;
                     }
-                    if (running.Count >= Capacity) continue; // first come, first served: it waits for a free place
+                    if (earlierWaits) continue; // first come, first served: nothing overtakes an order that waits for room
                     var slot = await SlotOfAsync(view.Order.SlotId, calls, ct);
+                    var limits = OrderLimits.For(_config, slot);
+                    if (!admission.TryAdmit(id, slot?.Info.CpuCores ?? 0, limits.MemoryBytes))
+                    {
+                        earlierWaits = true;
+                        continue;
+                    }
                     running[id] = Task.Run(() => RunCountedAsync(executor, view, slot, ct), ct);
                 }
 
@@ -188,6 +204,7 @@ public sealed class TeeNode : IDisposable
                 foreach (var (id, task) in running.Where(r => r.Value.IsCompleted).ToList())
                 {
                     running.Remove(id);
+                    admission.Release(id);
                     if (task.IsCompletedSuccessfully) ended.Add(id);
                     else if (task.Exception?.GetBaseException() is LogIntegrityError integrity)
                     {

@@ -38,6 +38,13 @@ public sealed record ContainerSpec
 
     /// <summary>Container name prefix, e.g. "sp-order-42"; a random suffix is appended.</summary>
     public string Name { get; init; } = "";
+
+    /// <summary>
+    /// Started with the container: completes with a reason when the container must stop before its own end (its
+    /// order was canceled, its deposit is spent); the reason becomes <see cref="ContainerOutcome.FailureReason"/>.
+    /// Canceled through its token when the container ends first. Null: nothing but the limits stops it.
+    /// </summary>
+    public Func<CancellationToken, Task<string>>? StopWhen { get; init; }
 }
 
 /// <summary>
@@ -51,6 +58,9 @@ public sealed record ContainerOutcome(long ExitCode, bool TimedOut, bool OutOfMe
 
     /// <summary>The container printed more than <see cref="ContainerSpec.LogLimitBytes"/> (it was killed for it).</summary>
     public bool LogLimitExceeded { get; init; }
+
+    /// <summary>The container was stopped because <see cref="ContainerSpec.StopWhen"/> completed.</summary>
+    public bool StoppedByRequest { get; init; }
 
     /// <summary>When the container's process started and ended, as the engine recorded them (null if unknown).</summary>
     public DateTimeOffset? StartedAt { get; init; }

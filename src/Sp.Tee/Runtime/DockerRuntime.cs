@@ -175,6 +175,14 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
 
         using var monitorCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var monitor = MonitorProcessLimitAsync(containerId, spec.PidsLimit, Stop, monitorCts.Token);
+        string? requestedStop = null;
+        var watch = spec.StopWhen is { } stopWhen ? WatchAsync() : Task.CompletedTask;
+        async Task WatchAsync()
+        {
+            var why = await stopWhen(monitorCts.Token).ConfigureAwait(false);
+            requestedStop = why;
+            Stop(why);
+        }
 
         var stopped = false;
         stopCts.CancelAfter(spec.TimeLimit);
@@ -189,6 +197,8 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
         await monitorCts.CancelAsync().ConfigureAwait(false);
         try { await monitor.ConfigureAwait(false); }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested) { /* stopped with the container */ }
+        try { await watch.ConfigureAwait(false); }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested) { /* the container ended first */ }
 
         var timedOut = stopped && Volatile.Read(ref limitReason) is null;
         if (stopped)
@@ -227,6 +237,7 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
         {
             ProcessLimitReached = reason is not null && reason.StartsWith(ProcessLimitReason, StringComparison.Ordinal),
             LogLimitExceeded = reason is not null && reason.StartsWith(LogLimitReason, StringComparison.Ordinal),
+            StoppedByRequest = reason is not null && ReferenceEquals(reason, Volatile.Read(ref requestedStop)),
             StartedAt = ParseEngineTime(state?.StartedAt),
             FinishedAt = ParseEngineTime(state?.FinishedAt),
         };

@@ -94,9 +94,12 @@ public static class OfferCommands
         string? cert = null;
         if (type == OfferType.TeeOffer)
         {
-            if (certPath is null) throw new UserError("a TEE offer needs --tee-certificate <chain.pem> (sp-tee registers its own offer at start-up)");
-            if (!File.Exists(certPath)) throw new UserError($"{certPath}: no such certificate file");
-            cert = File.ReadAllText(certPath);
+            // Without --tee-certificate the offer waits for its loader to publish one (sp-tee does at start-up).
+            if (certPath is not null)
+            {
+                if (!File.Exists(certPath)) throw new UserError($"{certPath}: no such certificate file");
+                cert = File.ReadAllText(certPath);
+            }
         }
         else if (certPath is not null) throw new UserError($"--tee-certificate: only a TEE offer carries one, this is a {type} offer");
         using var ctx = new ClientContext(configPath);

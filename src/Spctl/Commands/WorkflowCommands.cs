@@ -25,18 +25,18 @@ public static class WorkflowCommands
         if (tee.Offer.TeeCertificate is null) throw new UserError($"TEE offer {teeOfferId} has no certificate yet (its loader has not started)");
         // Each --data becomes a sub-order, in the order given: the TEE mounts them as input-0001, input-0002, ...
         var inputs = new List<DataInput>();
-        long dataDisk = 0;
+        var dataSlots = new List<SlotResources?>();
         foreach (var (offerId, slotId) in data)
         {
             var offer = await ctx.Node.GetOfferAsync(offerId) ?? throw new UserError($"data offer {offerId} does not exist");
             if (slotId is { } s && !offer.Offer.SlotIds.Contains(s)) throw new UserError($"slot {s} does not belong to offer {offerId}");
             var slot = slotId ?? (offer.Offer.SlotIds.Count > 0 ? offer.Offer.SlotIds[0] : throw new UserError($"offer {offerId} has no slot"));
-            dataDisk += offer.Slots.FirstOrDefault(x => x.Id == slot)?.Info.Info.DiskUsage ?? 0;
+            dataSlots.Add(offer.Slots.FirstOrDefault(x => x.Id == slot)?.Info.Info);
             inputs.Add(new DataInput(offerId, slot));
         }
         if (teeSlotId is null)
         {
-            var chosen = ChooseTeeSlot(tee, solution.Size + dataDisk);
+            var chosen = ChooseTeeSlot(tee, SlotFit.Needs(solution.Size, dataSlots));
             teeSlotId = chosen.Id;
             Console.WriteLine($"TEE slot {chosen.Id} of offer {teeOfferId} was chosen (the cheapest that fits): {SlotPricing.Describe(chosen.Info.Usage)}");
         }
@@ -59,17 +59,15 @@ public static class WorkflowCommands
     }
 
     /// <summary>
-    /// The cheapest slot (minimum cost, then lowest id) of the TEE offer whose disk holds the solution and the
-    /// datasets (their slots' declared diskUsage); the error lists the slots when none fits.
+    /// The cheapest slot (minimum cost, then lowest id) of the TEE offer that holds what the workflow needs: the
+    /// solution's size plus the data slots' declared resources (CPU and GPU cores, RAM, VRAM, disk; see
+    /// <see cref="SlotFit"/>); the error says, slot by slot, what is short when none fits.
     /// </summary>
-    public static Slot ChooseTeeSlot(OfferView tee, long diskNeeded)
+    public static Slot ChooseTeeSlot(OfferView tee, SlotResources needed)
     {
-        if (tee.Slots.Count == 0) throw new UserError($"TEE offer {tee.Offer.Id} has no slot");
-        var fitting = tee.Slots.Where(s => s.Info.Info.DiskUsage >= diskNeeded).ToList();
-        if (fitting.Count == 0)
-            throw new UserError($"no slot of TEE offer {tee.Offer.Id} fits: the solution and data need {diskNeeded} bytes of disk; slots: "
-                                + string.Join(", ", tee.Slots.Select(s => $"{s.Id} ({s.Info.Info.DiskUsage} bytes)")));
-        return fitting.OrderBy(s => SlotPricing.MinimumCost(s.Info.Usage)).ThenBy(s => s.Id).First();
+        var (chosen, whyNone) = SlotFit.Cheapest(tee.Slots, needed);
+        return chosen ?? throw new UserError($"no slot of TEE offer {tee.Offer.Id} holds what the workflow needs: {whyNone}",
+            "name a slot with --tee OFFER,SLOT, or choose another TEE offer (`spctl offers list tee`)");
     }
 
     private static (long OfferId, long? SlotId) ParseOfferSlot(string s)

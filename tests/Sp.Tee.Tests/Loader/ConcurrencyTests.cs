@@ -174,3 +174,33 @@ public sealed class SharedEngineTests(LoaderFixture f)
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData("shared engine\n"u8)) + "\n", TestNetwork.Text(result, "output/digest.txt"));
     }
 }
+
+public sealed class OrderAdmissionTests
+{
+    [Fact]
+    public void Orders_start_while_the_count_the_cores_and_the_memory_of_their_slots_fit()
+    {
+        var admission = new OrderAdmission(capacity: 3, totalCores: 4, totalMemoryBytes: 8L << 30);
+        Assert.True(admission.TryAdmit(1, cores: 2, memoryBytes: 2L << 30));
+        Assert.False(admission.TryAdmit(2, cores: 3, memoryBytes: 1L << 30));  // 5 cores of 4
+        Assert.False(admission.TryAdmit(3, cores: 1, memoryBytes: 7L << 30));  // 9 GiB of 8
+        Assert.True(admission.TryAdmit(4, cores: 2, memoryBytes: 2L << 30));   // 4 cores of 4
+        Assert.True(admission.TryAdmit(5, cores: 0, memoryBytes: 1L << 20));   // a slot that names no cores counts none
+        Assert.Equal(3, admission.Running);
+        Assert.False(admission.TryAdmit(6, cores: 0, memoryBytes: 1));         // the count: 3 at once
+        admission.Release(1);
+        Assert.True(admission.TryAdmit(2, cores: 2, memoryBytes: 1L << 30));   // 2 cores free again
+        Assert.True(admission.TryAdmit(2, cores: 2, memoryBytes: 1L << 30));   // already admitted: idempotent
+        Assert.Equal(3, admission.Running);
+    }
+
+    [Fact]
+    public void An_order_larger_than_the_machine_runs_alone()
+    {
+        var admission = new OrderAdmission(capacity: 2, totalCores: 2, totalMemoryBytes: 1L << 30);
+        Assert.True(admission.TryAdmit(1, cores: 16, memoryBytes: 64L << 30));
+        Assert.False(admission.TryAdmit(2, cores: 1, memoryBytes: 1));
+        admission.Release(1);
+        Assert.True(admission.TryAdmit(2, cores: 1, memoryBytes: 1));
+    }
+}

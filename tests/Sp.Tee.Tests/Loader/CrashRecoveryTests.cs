@@ -102,6 +102,9 @@ public sealed class CrashRecoveryTests(CrashFixture f)
         return r.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries);
     }
 
+    private static async Task<bool> ImageExistsAsync(string imageId) =>
+        (await ProcessRunner.RunAsync("docker", ["image", "inspect", imageId], TimeSpan.FromSeconds(60))).ExitCode == 0;
+
     [Fact]
     public async Task Sp_tee_killed_at_any_point_of_an_order_ends_every_order_it_took_and_leaves_nothing_behind()
     {
@@ -123,11 +126,22 @@ public sealed class CrashRecoveryTests(CrashFixture f)
             killed.Add(order);
             if (point is "inputs decrypted" or "running")
                 Assert.NotEmpty(Directory.GetFileSystemEntries(tee.ScratchRoot)); // decrypted input left behind by the kill
-            if (point == "running") Assert.NotEmpty(await ContainersOf(loaderId)); // the solution outlived its loader
+            string? imageId = null;
+            if (point == "running")
+            {
+                Assert.NotEmpty(await ContainersOf(loaderId)); // the solution outlived its loader
+                imageId = System.Text.RegularExpressions.Regex.Match(tee.Log[from..], @"image (sha256:[0-9a-f]{64}) loaded; container starting").Groups[1].Value;
+                Assert.True(await ImageExistsAsync(imageId), "the decrypted solution image is still in the engine after the kill");
+            }
 
             from = await tee.StartAsync();
             Assert.Empty(Directory.GetFileSystemEntries(tee.ScratchRoot));
             Assert.Empty(await ContainersOf(loaderId));
+            if (imageId is not null)
+            {
+                Assert.False(await ImageExistsAsync(imageId), "the restarted loader removes the images its killed run had loaded");
+                Assert.Contains("1 image(s)", tee.Log[from..]);
+            }
             Assert.Equal(loaderId, Path.GetFileName(tee.ScratchRoot)); // same offer, same scratch folder
 
             var ended = await f.Net.WaitForEndAsync(order);

@@ -72,6 +72,7 @@ public sealed class HostileSolutionTests(LoaderFixture f)
             if echo tampered >> /sp/inputs/input-0001/scenario.sh; then echo TAMPERED; exit 0; fi
             if touch /sp/inputs/input-0001/new-file; then echo CREATED; exit 0; fi
             if touch /sp/new-file /new-file; then echo ROOTFS-WRITTEN; exit 0; fi
+            awk '$2 == "/sp/inputs/input-0001" { print "input-mount=" $4 }' /proc/mounts
             echo "inputs are read-only"; exit 9
             """);
 
@@ -79,6 +80,7 @@ public sealed class HostileSolutionTests(LoaderFixture f)
         var log = TestNetwork.Text(result, "log.txt");
         Assert.Contains("Read-only file system", log);
         Assert.Contains("inputs are read-only", log);
+        Assert.Matches("(?m)^input-mount=ro,", log); // mounted read-only, not merely owned by another user
         Assert.DoesNotContain("TAMPERED", log);
         Assert.DoesNotContain("CREATED", log);
         Assert.DoesNotContain("ROOTFS-WRITTEN", log);

@@ -22,7 +22,8 @@ namespace Sp.Tee.Tests.Loader;
 /// </summary>
 internal sealed class TestNetwork : IAsyncDisposable
 {
-    public const string Network = "tee-tests";
+    /// <summary>A devnet (the faucet works): priced orders can be tested.</summary>
+    public const string Network = "devnet-tee-tests";
     private BackgroundProcess? _node;
 
     private TestNetwork(string dir, int port)
@@ -103,16 +104,34 @@ internal sealed class TestNetwork : IAsyncDisposable
         return await UploadAsync(path);
     }
 
+    /// <summary>Alice gets tokens from the devnet faucet.</summary>
+    public Task FundAliceAsync(TokenAmount amount) => Client.SendAsync(Alice, Network, TxTypes.TokensRequest, new TokensRequest(amount));
+
+    /// <summary>Another data offer of Bob's (e.g. cancelable), with one slot; returns (offer, slot).</summary>
+    public async Task<(long Offer, long Slot)> CreateDataOfferAsync(OfferInfo info)
+    {
+        var offer = await Client.SendAsync(Bob, Network, TxTypes.OfferCreate, new OfferCreate(OfferType.Data, info));
+        var offerId = offer.Ids["offerId"];
+        var slot = await Client.SendAsync(Bob, Network, TxTypes.SlotAdd, new SlotAdd(offerId, new SlotInfo
+        {
+            Info = new SlotResources { DiskUsage = 10 << 20 },
+            Usage = new SlotUsage { MinTimeMinutes = 1 },
+            Option = new SlotOption(),
+        }));
+        return (offerId, slot.Ids["slotId"]);
+    }
+
     /// <summary>Alice's workflow: the solution sealed to the TEE, one data sub-order per dataset; returns (order, sub-orders).</summary>
-    public async Task<(long Order, List<long> Subs)> PlaceOrderAsync(long teeOfferId, ResourceFile solution, int datasets = 1, long? teeSlotId = null)
+    public async Task<(long Order, List<long> Subs)> PlaceOrderAsync(long teeOfferId, ResourceFile solution, int datasets = 1, long? teeSlotId = null,
+        TokenAmount? deposit = null, DataInput? data = null)
     {
         var tee = await Client.GetOfferAsync(teeOfferId) ?? throw new InvalidOperationException($"no TEE offer {teeOfferId}");
         var validated = _trust!.ValidateTee(tee.Offer.TeeCertificate!, DateTimeOffset.UtcNow);
         var consumer = Alice.Address.Lower;
         var sealedSolution = Sealed.Seal(validated.EncryptionPublicKey, Sealed.SolutionInfo, Sealed.SolutionAad(teeOfferId, consumer), solution);
-        var inputs = Enumerable.Range(0, datasets).Select(_ => new DataInput(DataOfferId, DataSlotId)).ToList();
+        var inputs = Enumerable.Range(0, datasets).Select(_ => data ?? new DataInput(DataOfferId, DataSlotId)).ToList();
         var created = await Client.SendAsync(Alice, Network, TxTypes.WorkflowCreate, new WorkflowCreate(teeOfferId, teeSlotId,
-            new SolutionInput(solution.Hash.Value.ToLowerInvariant(), solution.Size, sealedSolution), inputs, Convert.ToBase64String(AliceResultKey.PublicKey)));
+            new SolutionInput(solution.Hash.Value.ToLowerInvariant(), solution.Size, sealedSolution), inputs, Convert.ToBase64String(AliceResultKey.PublicKey), deposit));
         return (created.Ids["orderId"], (created.SubOrderIds ?? []).ToList());
     }
 
@@ -125,6 +144,20 @@ internal sealed class TestNetwork : IAsyncDisposable
         var validated = _trust!.ValidateTee(tee.Offer.TeeCertificate!, DateTimeOffset.UtcNow);
         var sealedRelease = Sealed.Seal(validated.EncryptionPublicKey, Sealed.DataInfo, Sealed.DataAad(subOrderId), new DataRelease(dataset, solutionHash));
         await Client.SendAsync(Bob, Network, TxTypes.OrderComplete, new OrderComplete(subOrderId, OrderStatus.Done, solutionHash, sealedRelease));
+    }
+
+    /// <summary>Waits for a condition on the order (e.g. Processing, or a result kept after a cancel).</summary>
+    public async Task<Order> WaitForAsync(long orderId, Func<Order, bool> condition, string what, TimeSpan? timeout = null)
+    {
+        var sw = Stopwatch.StartNew();
+        var limit = timeout ?? TimeSpan.FromSeconds(90);
+        while (true)
+        {
+            var order = (await Client.GetOrderAsync(orderId))!.Order;
+            if (condition(order)) return order;
+            Assert.True(sw.Elapsed < limit, $"order {orderId}: not {what} within {limit}: {order.Status} {order.StatusMessage}");
+            await Task.Delay(50);
+        }
     }
 
     /// <summary>One order with one dataset, released at once; returns the order id.</summary>

@@ -136,6 +136,9 @@ public sealed class DockerRuntimeTests(DockerFixture fixture)
             touch /evil && echo ROOT-WRITTEN || echo "root write refused"
             echo ok > /tmp/t && echo "tmp writable"
             awk '$2 == "/" { print "rootfs-options=" $4 }' /proc/mounts
+            awk '$2 == "/sp/inputs/input-0001" { print "input-options=" $4 }' /proc/mounts
+            awk '$2 == "/sp/certs" { print "certs-options=" $4 }' /proc/mounts
+            awk '$2 == "/sp/output" { print "output-options=" $4 }' /proc/mounts
             cat /sp/inputs/input-0001/data.csv
             """);
         WriteReadable(Path.Combine(dirs.Input, "data.csv"), "visible");
@@ -150,6 +153,10 @@ public sealed class DockerRuntimeTests(DockerFixture fixture)
         Assert.Contains("root write refused", outcome.Log);
         Assert.Contains("tmp writable", outcome.Log);
         Assert.Matches("(?m)^rootfs-options=ro,", outcome.Log);
+        // The mounts themselves are read-only (not just unwritable for the unprivileged user): root could not write either.
+        Assert.Matches("(?m)^input-options=ro,", outcome.Log);
+        Assert.Matches("(?m)^certs-options=ro,", outcome.Log);
+        Assert.Matches("(?m)^output-options=rw,", outcome.Log);
         Assert.Contains("visible", outcome.Log);
         Assert.DoesNotContain("WRITTEN", outcome.Log);
         Assert.False(File.Exists(Path.Combine(dirs.Input, "new.txt")));

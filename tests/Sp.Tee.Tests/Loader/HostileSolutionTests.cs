@@ -53,13 +53,17 @@ public sealed class HostileSolutionTests(LoaderFixture f)
             .Where(a => a.AddressFamily == AddressFamily.InterNetwork).Select(a => a.ToString()).ToList();
         var nodePort = new Uri(f.Net.Url).Port;
         var targets = hostAddresses.SelectMany(a => new[] { $"{a}:{port}", $"{a}:{nodePort}" }).Append("1.1.1.1:80");
-        var scenario = string.Concat(targets.Select(t => $"if nc -w 2 {t.Replace(':', ' ')} </dev/null; then echo CONNECTED-{t}; exit 0; fi\n"))
+        // Positive control first: nc does connect where a peer listens (the container's own private loopback),
+        // so the failures below are the sandbox's doing, not a broken nc.
+        const string control = "nc -l -p 7777 > /tmp/got & sleep 0.3\necho ping | nc -w 2 127.0.0.1 7777 && echo OWN-LOOPBACK-WORKS\n";
+        var scenario = control + string.Concat(targets.Select(t => $"if nc -w 2 {t.Replace(':', ' ')} </dev/null; then echo CONNECTED-{t}; exit 0; fi\n"))
                        + "echo 'no network: every connection failed'; exit 7\n";
 
         var (order, result) = await RunHostileAsync(scenario);
 
         Assert.Equal("solution exited with code 7", order.StatusMessage);
         var log = TestNetwork.Text(result, "log.txt");
+        Assert.Contains("OWN-LOOPBACK-WORKS", log);
         Assert.Contains("no network: every connection failed", log);
         Assert.DoesNotContain("CONNECTED", log);
         Assert.False(listener.Pending(), "a connection from the solution reached the host");

@@ -16,11 +16,12 @@ public sealed class S3DatasetTests(DevnetFixture net) : IAsyncLifetime
     private const string Bucket = "bob-data";
     private Process? _s3;
     private int _port;
+    private string _data = "";
 
     public async Task InitializeAsync()
     {
         _port = FreePort();
-        var data = Directory.CreateTempSubdirectory("sp-s3-").FullName;
+        var data = _data = Directory.CreateTempSubdirectory("sp-s3-").FullName;
         var psi = new ProcessStartInfo("bash") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { Path.Combine(Cli.RepoRoot, "scripts", "ensure-s3rver.sh"), "start", _port.ToString(), data }) psi.ArgumentList.Add(a);
         _s3 = Process.Start(psi)!;
@@ -75,6 +76,74 @@ public sealed class S3DatasetTests(DevnetFixture net) : IAsyncLifetime
         Assert.Contains("data.csv rows=2 sum=30", File.ReadAllText(Path.Combine(extract, "output", "summary.txt")));
         var rep = await Cli.MustAsync(net.Alice, net.Spctl, "orders", "get-report", order.ToString(), "--save-to", $"s3-report-{order}.json");
         Assert.Contains($"Data sha256:{DevnetFixture.HashOf(Path.Combine(bobS3, "dataset.resource.json"))}", rep.Stdout);
+    }
+
+    [Fact]
+    public async Task A_loader_with_S3_storage_writes_its_results_there_and_alice_downloads_them_from_there()
+    {
+        // A second loader (its own TEE offer) whose tee.json keeps results on S3.
+        var teeDir = Directory.CreateDirectory(Path.Combine(net.Net, "tee-s3")).FullName;
+        var alice = JsonNode.Parse(File.ReadAllText(Path.Combine(net.Alice, "config.json")))!;
+        using var key = Sp.Crypto.Accounts.AccountKey.Generate();
+        var teeConfig = new JsonObject
+        {
+            ["nodeUrl"] = alice["backend"]!["url"]!.GetValue<string>(),
+            ["network"] = alice["backend"]!["network"]!.GetValue<string>(),
+            ["accountPrivateKey"] = key.ExportHex(),
+            ["simPlatformKey"] = Path.Combine(net.Net, "node", "sim-platform.key.pem"),
+            ["logKey"] = alice["trust"]!["logKey"]!.GetValue<string>(),
+            ["offerName"] = "S3 results TEE",
+            ["storage"] = new JsonObject
+            {
+                ["type"] = "S3",
+                ["s3"] = new JsonObject { ["endpoint"] = $"http://127.0.0.1:{_port}", ["bucket"] = Bucket, ["accessKey"] = "S3RVER", ["secretKey"] = "S3RVER", ["prefix"] = "results/" },
+            },
+        };
+        File.WriteAllText(Path.Combine(teeDir, "tee.json"), teeConfig.ToJsonString());
+        var output = new System.Text.StringBuilder();
+        using var loader = new Process { StartInfo = new ProcessStartInfo(Cli.Bin("sp-tee"), ["run", "--config", Path.Combine(teeDir, "tee.json")])
+            { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false } };
+        loader.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        loader.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        loader.Start();
+        loader.BeginOutputReadLine();
+        loader.BeginErrorReadLine();
+        try
+        {
+            long offer = 0;
+            for (var i = 0; offer == 0; i++)
+            {
+                string text;
+                lock (output) text = output.ToString();
+                var m = System.Text.RegularExpressions.Regex.Match(text, @"serving TEE offer (\d+)");
+                if (m.Success) offer = long.Parse(m.Groups[1].Value);
+                else if (loader.HasExited || i > 240) Assert.Fail("sp-tee did not start: " + text);
+                else await Task.Delay(250);
+            }
+            File.Copy(net.SolutionArchive, Path.Combine(net.Alice, "s3res-sol.tar.gz"), overwrite: true);
+            await Cli.MustAsync(net.Alice, net.Spctl, "files", "upload", "s3res-sol.tar.gz", "--output", "s3res-sol.resource.json");
+            var h = DevnetFixture.HashOf(Path.Combine(net.Alice, "s3res-sol.resource.json"));
+            var created = await Cli.MustAsync(net.Alice, net.Spctl, "workflows", "create", "--solution", "./s3res-sol.resource.json", "--data", $"{net.DataOfferId},{net.DataSlotId}", "--tee", offer.ToString());
+            var order = long.Parse(System.Text.RegularExpressions.Regex.Match(created.Stdout, @"TEE order id: \[""(\d+)""\]").Groups[1].Value);
+            var get = await Cli.MustAsync(net.Alice, net.Spctl, "orders", "get", order.ToString(), "--suborders", "--suborders_fields", "id,type");
+            var sub = get.Stdout.Split('\n').Single(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\d+\s+Data$")).Split(' ')[0];
+            var objectsBefore = Directory.GetFiles(_data, "*", SearchOption.AllDirectories).Length;
+            await Cli.MustAsync(net.Bob, net.Spctl, "orders", "complete", sub, "--result", "./dataset.resource.json", "--status", "done", "--solution-hash", h);
+            Assert.Equal("Done", await net.WaitForEndAsync(order));
+
+            // The result's ciphertext is in the bucket, under the loader's prefix, and Alice reads it from there.
+            var objects = Directory.GetFiles(_data, "*", SearchOption.AllDirectories);
+            Assert.True(objects.Length > objectsBefore, "no new object in the S3 bucket");
+            Assert.Contains(objects, o => o.Replace('\\', '/').Contains("/results/", StringComparison.Ordinal));
+            var saveTo = Path.Combine(net.Work, $"s3res-{order}.tar.gz");
+            await Cli.MustAsync(net.Alice, net.Spctl, "orders", "download-result", order.ToString(), "--save-to", saveTo);
+            Assert.Contains("data.csv rows=3 sum=42", DevnetFixture.ReadTarGz(saveTo)["output/summary.txt"]);
+        }
+        finally
+        {
+            loader.Kill();
+            await loader.WaitForExitAsync();
+        }
     }
 
     private S3StorageOptions Options() => new() { Endpoint = $"http://127.0.0.1:{_port}", Bucket = Bucket, AccessKey = "S3RVER", SecretKey = "S3RVER" };

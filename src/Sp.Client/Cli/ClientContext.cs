@@ -72,19 +72,11 @@ public sealed class ClientContext : IDisposable
     }
 
     /// <summary>Where uploads go: storage.type in config.json (SP_NODE, S3 with storage.s3, or LOCAL with storage.path).</summary>
-    public IBlobStore BlobStore => Config.Storage.Type switch
-    {
-        NodeBlobStore.Type => new NodeBlobStore(Node),
-        S3BlobStore.Type => new S3BlobStore(Config.Storage.S3 ?? throw new UserError($"{ConfigPath}: storage.s3 is required for S3 storage", "see docs/storage.md")),
-        LocalFolderBlobStore.Type => LocalStore ?? throw new UserError($"{ConfigPath}: storage.path is required for LOCAL storage"),
-        var t => throw new UserError($"{ConfigPath}: storage.type '{t}' is not supported (expected SP_NODE, S3 or LOCAL)"),
-    };
-
-    private LocalFolderBlobStore? LocalStore =>
-        Config.Storage.Path is { } p ? new LocalFolderBlobStore(Path.Combine(ConfigDir, p)) : null;
+    public IBlobStore BlobStore => BlobStores.FromConfig(Config.Storage, ConfigDir, Node, ConfigPath);
 
     /// <summary>A store that can open <paramref name="resource"/> (the resource file says where it lives).</summary>
-    public IBlobStore StoreFor(Sp.Core.Model.StorageResource resource) => BlobStores.ForResource(resource, Node, LocalStore);
+    public IBlobStore StoreFor(Sp.Core.Model.StorageResource resource) =>
+        BlobStores.ForResource(resource, Node, BlobStores.LocalFolder(Config.Storage, ConfigDir));
 
     public void Dispose()
     {

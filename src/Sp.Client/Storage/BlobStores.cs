@@ -4,9 +4,33 @@ using Sp.Storage.Blobs;
 
 namespace Sp.Client.Storage;
 
-/// <summary>Which store opens a resource: the resource file names its storage type and, for S3, its credentials.</summary>
+/// <summary>
+/// Which store a party writes to (its configuration's <c>storage</c> section) and which store opens a resource
+/// (the resource file names its storage type and, for S3, its credentials). Shared by spctl, provider-tools and
+/// sp-tee, so that the loader reads inputs and writes results through the same backends as the parties.
+/// </summary>
 public static class BlobStores
 {
+    /// <summary>
+    /// The store a <c>storage</c> section names: SP_NODE (the node's embedded storage), S3 (with <c>s3</c>) or LOCAL
+    /// (the folder <c>path</c>, relative to <paramref name="baseDir"/>). <paramref name="where"/> names the file in errors.
+    /// </summary>
+    public static IBlobStore FromConfig(StorageSection storage, string baseDir, NodeClient node, string where)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        return storage.Type switch
+        {
+            NodeBlobStore.Type => new NodeBlobStore(node),
+            S3BlobStore.Type => new S3BlobStore(storage.S3 ?? throw new UserError($"{where}: storage.s3 is required for S3 storage", "see docs/storage.md")),
+            LocalFolderBlobStore.Type => LocalFolder(storage, baseDir) ?? throw new UserError($"{where}: storage.path is required for LOCAL storage"),
+            var t => throw new UserError($"{where}: storage.type '{t}' is not supported (expected SP_NODE, S3 or LOCAL)"),
+        };
+    }
+
+    /// <summary>The LOCAL folder of a storage section (what opens LOCAL resources), or null when it names none.</summary>
+    public static LocalFolderBlobStore? LocalFolder(StorageSection storage, string baseDir) =>
+        storage.Path is { } p ? new LocalFolderBlobStore(Path.Combine(baseDir, p)) : null;
+
     public static IBlobStore ForResource(StorageResource resource, NodeClient node, IBlobStore? local = null) => resource.StorageType switch
     {
         NodeBlobStore.Type => new NodeBlobStore(node),

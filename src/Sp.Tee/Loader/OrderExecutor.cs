@@ -12,6 +12,7 @@ using Sp.Crypto.Hpke;
 using Sp.Ledger.State;
 using Sp.Ledger.Transactions;
 using Sp.Storage.Archive;
+using Sp.Storage.Blobs;
 using Sp.Storage.Transfer;
 using Sp.Tee.Runtime;
 
@@ -41,7 +42,7 @@ public sealed record OrderLimits(TimeSpan TimeLimit, long MemoryBytes, long? Nan
 /// (decrypted inputs included) is unmounted and deleted. Calls to the node survive a node restart (see NodeCalls).
 /// </summary>
 public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity identity, HpkeKeyPair encryption,
-    IContainerRuntime runtime, ScratchSpace scratch, IReadOnlyDictionary<string, string> containerLabels, ImageLeases images)
+    IContainerRuntime runtime, ScratchSpace scratch, IReadOnlyDictionary<string, string> containerLabels, ImageLeases images, OrderStores stores)
 {
     /// <summary>The status message of an order this loader had taken before it restarted.</summary>
     public const string RestartedMessage =
@@ -324,7 +325,7 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
             };
             await tar.WriteEntryAsync(entry, ct);
         }
-        var resource = await calls.TransferAsync(c => new FileTransfer(new NodeBlobStore(Node)).UploadAsync(archive, "result.tar.gz", null, c),
+        var resource = await calls.TransferAsync(c => new FileTransfer(stores.Results).UploadAsync(archive, "result.tar.gz", null, c),
             () => { }, $"order {order.Id}: result upload", ct);
         if (order.ResultPublicKey is null) return null;
         return Sealed.Seal(Convert.FromBase64String(order.ResultPublicKey), Sealed.ResultInfo, Sealed.ResultAad(order.Id), resource);
@@ -332,8 +333,8 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
 
     /// <summary>Downloads and decrypts (again from the start after a broken connection); with <paramref name="verify"/>,
     /// the plaintext must be the resource file's hash and size. (The solution is checked by the caller against the order's declared hash instead.)</summary>
-    /// <summary>Inputs are read from the store their resource file names (the node's storage or S3).</summary>
-    private FileTransfer TransferFor(ResourceFile resource) => new(BlobStores.ForResource(resource.Resource, Node));
+    /// <summary>Inputs are read from the store their resource file names (the node's storage, S3, or the loader's LOCAL folder).</summary>
+    private FileTransfer TransferFor(ResourceFile resource) => new(BlobStores.ForResource(resource.Resource, Node, stores.Local));
 
     private async Task<(byte[] Sha, long Size)> DownloadToFile(FileTransfer transfer, ResourceFile resource, string path, bool verify, string what, CancellationToken ct)
     {
@@ -391,3 +392,6 @@ public static class OrderFunding
 
     public static string Seconds(long millis) => (millis / 1000.0).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
 }
+
+/// <summary>The loader's stores: where results go (tee.json <c>storage</c>), and its LOCAL folder for inputs kept in one.</summary>
+public sealed record OrderStores(IBlobStore Results, IBlobStore? Local);

@@ -29,6 +29,12 @@ public sealed record TeeConfig
     /// and empties it at start-up (what a killed loader left behind).
     /// </summary>
     public string? WorkDir { get; init; }
+    /// <summary>
+    /// Where results are written (and the folder LOCAL inputs are read from): the <c>storage</c> section of a
+    /// client's config.json (SP_NODE, the default; S3 with <c>s3</c>; LOCAL with <c>path</c>, relative to tee.json).
+    /// Inputs are always read from the store their resource file names.
+    /// </summary>
+    public Sp.Client.Config.StorageSection Storage { get; init; } = new();
     /// <summary>File that remembers this loader's offer id across restarts.</summary>
     public string StateFile { get; init; } = "tee-state.json";
     /// <summary>Wall-clock limit of one solution run (lowered by the order's slot maxTimeMinutes when that is set).</summary>

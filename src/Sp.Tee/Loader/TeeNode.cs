@@ -4,6 +4,7 @@ using Sp.Client;
 using Sp.Client.Api;
 using Sp.Client.Config;
 using Sp.Client.Ledger;
+using Sp.Client.Storage;
 using Sp.Core.Json;
 using Sp.Core.Model;
 using Sp.Crypto.Accounts;
@@ -55,11 +56,14 @@ public sealed class TeeNode : IDisposable
             _node.AfterSubmit = (tx, receipt, ct) =>
                 calls.ReadAsync(c => _log.ProveSubmittedAsync(tx, receipt, c), $"proving ledger entry {receipt.Seq} in the log", ct);
         }
+        // Results go where tee.json's storage says (checked now: a loader with no usable store takes no order).
+        _stores = new OrderStores(BlobStores.FromConfig(config.Storage, configDir, _node, "tee.json"), BlobStores.LocalFolder(config.Storage, configDir));
         _machineMemory = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         Capacity = config.Capacity(Environment.ProcessorCount, _machineMemory);
     }
 
     private readonly long _machineMemory;
+    private readonly OrderStores _stores;
 
     public long OfferId => _state?.OfferId ?? 0;
 
@@ -164,7 +168,7 @@ public sealed class TeeNode : IDisposable
     public async Task RunAsync(CancellationToken ct)
     {
         var calls = new NodeCalls(_node, _account, _config.Network, Warn);
-        var executor = new OrderExecutor(calls, _config, _identity, _encryption, _runtime, _scratch!, ContainerLabels, _images!);
+        var executor = new OrderExecutor(calls, _config, _identity, _encryption, _runtime, _scratch!, ContainerLabels, _images!, _stores);
         var running = new Dictionary<long, Task>();
         // At most Capacity at once, within the machine's cores and memory counted from each order's slot.
         var admission = new OrderAdmission(Capacity, Environment.ProcessorCount, _machineMemory);

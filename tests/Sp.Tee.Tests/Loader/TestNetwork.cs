@@ -12,6 +12,7 @@ using Sp.Crypto.Accounts;
 using Sp.Crypto.Hpke;
 using Sp.Ledger.State;
 using Sp.Ledger.Transactions;
+using Sp.Storage.Blobs;
 using Sp.Storage.Transfer;
 
 namespace Sp.Tee.Tests.Loader;
@@ -93,15 +94,15 @@ internal sealed class TestNetwork : IAsyncDisposable
     /// <summary>SIGKILL to sp-node.</summary>
     public void KillNode() => _node?.Kill();
 
-    public async Task<ResourceFile> UploadAsync(string path, string? filename = null) =>
-        await new FileTransfer(new NodeBlobStore(Client)).UploadAsync(path, filename ?? Path.GetFileName(path));
+    public async Task<ResourceFile> UploadAsync(string path, string? filename = null, IBlobStore? store = null) =>
+        await new FileTransfer(store ?? new NodeBlobStore(Client)).UploadAsync(path, filename ?? Path.GetFileName(path));
 
-    public async Task<ResourceFile> UploadTextAsync(string name, string content)
+    public async Task<ResourceFile> UploadTextAsync(string name, string content, IBlobStore? store = null)
     {
         var dir = Directory.CreateDirectory(Path.Combine(Dir, "uploads", Guid.NewGuid().ToString("N"))).FullName;
         var path = Path.Combine(dir, name);
         await File.WriteAllTextAsync(path, content);
-        return await UploadAsync(path);
+        return await UploadAsync(path, store: store);
     }
 
     /// <summary>Alice gets tokens from the devnet faucet.</summary>
@@ -183,13 +184,19 @@ internal sealed class TestNetwork : IAsyncDisposable
         }
     }
 
-    /// <summary>The order's result (output/… and log.txt), opened with Alice's result key.</summary>
-    public async Task<Dictionary<string, byte[]>> ResultAsync(Order order)
+    /// <summary>The resource file of the order's result, opened with Alice's result key.</summary>
+    public ResourceFile ResultResource(Order order)
     {
         Assert.NotNull(order.SealedResult);
-        var resource = Sealed.Open<ResourceFile>(AliceResultKey.PrivateKey, Sealed.ResultInfo, Sealed.ResultAad(order.Id), order.SealedResult!)!;
+        return Sealed.Open<ResourceFile>(AliceResultKey.PrivateKey, Sealed.ResultInfo, Sealed.ResultAad(order.Id), order.SealedResult!)!;
+    }
+
+    /// <summary>The order's result (output/… and log.txt), opened with Alice's result key, read from the store it names.</summary>
+    public async Task<Dictionary<string, byte[]>> ResultAsync(Order order, IBlobStore? local = null)
+    {
+        var resource = ResultResource(order);
         using var ms = new MemoryStream();
-        await new FileTransfer(new NodeBlobStore(Client)).DownloadToStreamAsync(resource, ms);
+        await new FileTransfer(BlobStores.ForResource(resource.Resource, Client, local)).DownloadToStreamAsync(resource, ms);
         ms.Position = 0;
         var entries = new Dictionary<string, byte[]>();
         using var gz = new GZipStream(ms, CompressionMode.Decompress);

@@ -32,21 +32,25 @@ public static class ProviderApp
         }
         catch (UserError e)
         {
-            Console.Out.Flush();
-            Console.Error.WriteLine($"\nerror: {e.Message}");
-            if (e.Hint is not null) Console.Error.WriteLine($"hint: {e.Hint}");
-            return 1;
+            return Fail(e.OneLine);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or FormatException or HttpRequestException)
         {
-            Console.Error.WriteLine($"\nerror: {e.Message}");
-            return 1;
+            return Fail(e.Message);
         }
         catch (Exception e)
         {
-            Console.Error.WriteLine($"\nerror: internal error ({e.GetType().Name}: {e.Message})");
-            return 1;
+            return Fail($"internal error ({e.GetType().Name}: {e.Message})");
         }
+    }
+
+    /// <summary>A question may still wait on its line: end that line on stdout, then one error line on stderr.</summary>
+    private static int Fail(string message)
+    {
+        if (s_questionPending) Console.WriteLine();
+        Console.Out.Flush();
+        Console.Error.WriteLine($"error: {message.ReplaceLineEndings(" ")}");
+        return 1;
     }
 
     private static async Task<int> RegisterAsync(CommandLine cl, string configPath, OfferType type)
@@ -186,11 +190,15 @@ public static class ProviderApp
         Console.WriteLine($"Provider '{name}' has been created");
     }
 
+    private static bool s_questionPending;
+
     private static string Ask(string question)
     {
         Console.Write(question);
         Console.Out.Flush();
+        s_questionPending = true;
         var line = Console.ReadLine() ?? throw new UserError($"no answer to '{question.Trim()}' (end of input)");
+        s_questionPending = false; // answered: on a terminal its Enter ended the line
         return line.Trim();
     }
 

@@ -105,8 +105,7 @@ public static class App
         }
         catch (UserError e)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
-            if (e.Hint is not null) Console.Error.WriteLine($"hint: {e.Hint}");
+            Console.Error.WriteLine($"error: {e.OneLine}");
             Log(configPath, e);
             return 1;
         }
@@ -114,7 +113,7 @@ public static class App
                                       or System.Security.Cryptography.CryptographicException or FormatException
                                       or System.Text.Json.JsonException or HttpRequestException or TaskCanceledException)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine($"error: {e.Message.ReplaceLineEndings(" ")}");
             Log(configPath, e);
             return 1;
         }

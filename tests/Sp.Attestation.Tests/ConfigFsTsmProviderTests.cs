@@ -31,6 +31,51 @@ public sealed class ConfigFsTsmProviderTests
         Assert.Equal(reportData, File.ReadAllBytes(Path.Combine(entry, "inblob")));
     }
 
+    /// <summary>A stand-in for the kernel: the entry the provider will create, with the files the kernel would answer.</summary>
+    private static (string Root, string Entry) StandIn(string provider, byte[] outblob, byte[]? auxblob = null)
+    {
+        var root = Directory.CreateTempSubdirectory("tsm-").FullName;
+        var entry = Path.Combine(root, "entry");
+        Directory.CreateDirectory(entry);
+        File.WriteAllText(Path.Combine(entry, "provider"), provider + "\n");
+        File.WriteAllBytes(Path.Combine(entry, "outblob"), outblob);
+        if (auxblob is not null) File.WriteAllBytes(Path.Combine(entry, "auxblob"), auxblob);
+        return (root, entry);
+    }
+
+    [Fact]
+    public void A_SEV_SNP_report_and_its_certificate_table_become_evidence_that_verifies()
+    {
+        // outblob: the published report; auxblob: the certificate table the host hands out beside it (the VCEK).
+        var table = Sp.Attestation.SevSnp.SnpEvidenceData.Compose(Samples.SnpReport, Samples.Vcek)[Sp.Attestation.SevSnp.SnpReport.Size..];
+        var (root, entry) = StandIn("sev_guest", Samples.SnpReport, table);
+        var reportData = Enumerable.Range(0, 64).Select(i => (byte)(255 - i)).ToArray();
+        var evidence = new ConfigFsTsmProvider(EvidenceTypes.SevSnp, root, () => "entry").GetEvidence(reportData);
+
+        Assert.Equal(reportData, File.ReadAllBytes(Path.Combine(entry, "inblob")));
+        Assert.Equal(EvidenceTypes.SevSnp, evidence.Type);
+        var verified = new Sp.Attestation.SevSnp.SevSnpVerifier().Verify(evidence, Samples.At); // the VCEK came from auxblob
+        Assert.Equal(Samples.SnpMeasurement, verified.Measurement);
+    }
+
+    [Fact]
+    public void A_TDX_quote_becomes_evidence_that_verifies()
+    {
+        var (root, _) = StandIn("tdx_guest", Samples.TdxQuote);
+        var evidence = new ConfigFsTsmProvider(EvidenceTypes.Tdx, root, () => "entry").GetEvidence(new byte[64]);
+        Assert.Equal(Samples.TdxQuote, evidence.Data);
+        Assert.Equal(Samples.TdxMrtd, new Sp.Attestation.Tdx.TdxVerifier().Verify(evidence, Samples.At).Measurement);
+    }
+
+    [Fact]
+    public void A_platform_of_the_other_kind_is_named()
+    {
+        var (root, _) = StandIn("tdx_guest", Samples.TdxQuote);
+        var e = Assert.Throws<AttestationException>(() => new ConfigFsTsmProvider(EvidenceTypes.SevSnp, root, () => "entry").GetEvidence(new byte[64]));
+        Assert.Equal(AttestationReasons.Unsupported, e.Reason);
+        Assert.Contains("provider is 'tdx_guest', but sev-snp evidence was asked for", e.Message);
+    }
+
     [Fact]
     public void Asks_for_exactly_64_bytes_of_report_data()
     {

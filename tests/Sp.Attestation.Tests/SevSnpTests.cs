@@ -215,12 +215,16 @@ public sealed class SevSnpTests(ITestOutputHelper output)
         }
 
         [Fact]
-        public void Vlek_Signed_Report_Is_Refused_With_MissingVcek()
+        public void A_VCEK_given_for_a_VLEK_signed_report_is_refused_and_an_unsigned_report_is_named()
         {
+            // VLEK reports verify through an ASVK (SevSnpVlekTests); a VCEK's issuer is an ASK, no ASVK.
             using var chain = new SyntheticAmdChain();
-            var report = chain.SignReport(keyInfo: SnpReport.SigningKeyVlek << 2);
+            var vlekReport = chain.SignReport(keyInfo: SnpReport.SigningKeyVlek << 2);
+            Assert.Equal(AttestationReasons.UntrustedRoot,
+                Reason(() => new SevSnpVerifier(chain.VcekDer, [chain.Roots]).Verify(Snp(vlekReport), At)));
+            var unsigned = chain.SignReport(keyInfo: SnpReport.SigningKeyNone << 2);
             Assert.Equal(AttestationReasons.MissingVcek,
-                Reason(() => new SevSnpVerifier(chain.VcekDer, [chain.Roots]).Verify(Snp(report), At)));
+                Reason(() => new SevSnpVerifier(chain.VcekDer, [chain.Roots]).Verify(Snp(unsigned), At)));
         }
     }
 

@@ -11,6 +11,8 @@ public sealed class CliContractTests(DevnetFixture net)
         var r = await Cli.RunAsync(empty, net.Spctl, ["orders", "get", "1"], stdin: "", timeoutSeconds: 30);
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("spctl setup", r.Stderr);
+        Assert.Single(r.Stderr.TrimEnd('\n').Split('\n')); // one line, its hint included
+        Assert.StartsWith("error: no configuration at ", r.Stderr);
         Assert.Equal("", r.Stdout);
     }
 

@@ -18,18 +18,28 @@ public static class SnpEvidenceData
     public static readonly Guid ArkGuid = new("c0b406a4-a803-4952-9743-3fb6014cd0ae");
 
     /// <summary>Report followed by a certificate table holding the VCEK (DER).</summary>
-    public static byte[] Compose(ReadOnlySpan<byte> report, ReadOnlySpan<byte> vcekDer)
+    public static byte[] Compose(ReadOnlySpan<byte> report, ReadOnlySpan<byte> vcekDer) => Compose(report, [(VcekGuid, vcekDer.ToArray())]);
+
+    /// <summary>Report followed by a certificate table holding these certificates (GUID, DER), in this order.</summary>
+    public static byte[] Compose(ReadOnlySpan<byte> report, IReadOnlyList<(Guid Guid, byte[] Der)> certificates)
     {
         if (report.Length != SnpReport.Size)
             throw new ArgumentException($"report must be {SnpReport.Size} bytes, got {report.Length}", nameof(report));
-        var tableHeader = 2 * TableEntrySize; // VCEK entry + terminator
-        var result = new byte[report.Length + tableHeader + vcekDer.Length];
+        ArgumentNullException.ThrowIfNull(certificates);
+        var tableHeader = (certificates.Count + 1) * TableEntrySize; // the entries + the all-zero terminator
+        var result = new byte[report.Length + tableHeader + certificates.Sum(c => c.Der.Length)];
         report.CopyTo(result);
         var table = result.AsSpan(report.Length);
-        VcekGuid.TryWriteBytes(table, bigEndian: true, out _);
-        BinaryPrimitives.WriteUInt32LittleEndian(table[16..], (uint)tableHeader);
-        BinaryPrimitives.WriteUInt32LittleEndian(table[20..], (uint)vcekDer.Length);
-        vcekDer.CopyTo(table[tableHeader..]);
+        var offset = tableHeader;
+        for (var i = 0; i < certificates.Count; i++)
+        {
+            var entry = table.Slice(i * TableEntrySize, TableEntrySize);
+            certificates[i].Guid.TryWriteBytes(entry, bigEndian: true, out _);
+            BinaryPrimitives.WriteUInt32LittleEndian(entry[16..], (uint)offset);
+            BinaryPrimitives.WriteUInt32LittleEndian(entry[20..], (uint)certificates[i].Der.Length);
+            certificates[i].Der.CopyTo(table[offset..]);
+            offset += certificates[i].Der.Length;
+        }
         return result;
     }
 

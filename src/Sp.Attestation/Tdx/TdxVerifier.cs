@@ -120,6 +120,10 @@ public sealed class TdxVerifier : IEvidenceVerifier
         fields.Add(new("mrowner", Hex(b.MrOwner)));
         fields.Add(new("mrownerconfig", Hex(b.MrOwnerConfig)));
         fields.Add(new("tee_tcb_svn", Hex(b.TeeTcbSvn)));
+        // The 16 TDX TCB components one by one, as numbers: a policy's minimumFields can require a minimum TCB
+        // (Intel's TCB levels compare them component by component).
+        for (var i = 0; i < b.TeeTcbSvn.Length; i++)
+            fields.Add(new($"tdx_tcb_component_{i:00}", b.TeeTcbSvn[i].ToString(System.Globalization.CultureInfo.InvariantCulture)));
         if (b.TeeTcbSvn2 is not null)
             fields.Add(new("tee_tcb_svn_2", Hex(b.TeeTcbSvn2)));
         if (b.MrServiceTd is not null)

@@ -11,9 +11,13 @@ public sealed class ConfigFsTsmProvider : IEvidenceProvider
     public const string DefaultRoot = "/sys/kernel/config/tsm/report";
 
     private readonly string _root;
+    private readonly Func<string> _entryName;
 
-    public ConfigFsTsmProvider(string type, string root = DefaultRoot)
+    /// <param name="entryName">Names each report entry (default: unique per process and call); a stand-in for the
+    /// kernel in tests prepares the entry it will be given.</param>
+    public ConfigFsTsmProvider(string type, string root = DefaultRoot, Func<string>? entryName = null)
     {
+        _entryName = entryName ?? (() => $"sp-tee-{Environment.ProcessId}-{Guid.NewGuid():N}");
         if (type is not (EvidenceTypes.Tdx or EvidenceTypes.SevSnp))
             throw new ArgumentException($"configfs-tsm gives tdx or sev-snp evidence, not '{type}'", nameof(type));
         Type = type;
@@ -29,7 +33,7 @@ public sealed class ConfigFsTsmProvider : IEvidenceProvider
     public Evidence GetEvidence(ReadOnlySpan<byte> reportData)
     {
         if (reportData.Length != 64) throw new ArgumentException("report data must be 64 bytes", nameof(reportData));
-        var entry = Path.Combine(_root, $"sp-tee-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        var entry = Path.Combine(_root, _entryName());
         Directory.CreateDirectory(entry);
         try
         {

@@ -81,6 +81,9 @@ public sealed record TrustSection
 public class UserError(string message, string? hint = null) : Exception(message)
 {
     public string? Hint { get; } = hint;
+
+    /// <summary>The message and its hint as the one line a command prints on stderr (cli-reference: one line).</summary>
+    public string OneLine => (Hint is null ? Message : $"{Message} (hint: {Hint})").ReplaceLineEndings(" ");
 }
 
 /// <summary>

@@ -103,6 +103,27 @@ public sealed class TdxQuoteTests(ITestOutputHelper output)
         Assert.Equal(Samples.TdxMrtd, v.Measurement);
     }
 
+    /// <summary>The sample with <paramref name="extra"/> inside its signature data (after the certification data),
+    /// the signature data length grown to match; the quote signature covers neither.</summary>
+    private static byte[] WithinSignatureData(byte[] extra)
+    {
+        var q = Samples.TdxQuote;
+        var length = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(q.AsSpan(0x278));
+        var end = Samples.TdxQuoteSignatureOffset + (int)length;
+        byte[] grown = [.. q.AsSpan(0, end), .. extra, .. q.AsSpan(end)];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(grown.AsSpan(0x278), length + (uint)extra.Length);
+        return grown;
+    }
+
+    [Fact]
+    public void Zero_padding_inside_the_signature_data_is_tolerated_and_other_bytes_are_not()
+    {
+        Assert.Equal(Samples.TdxMrtd, new TdxVerifier().Verify(Tdx(WithinSignatureData(new byte[16])), Samples.At).Measurement);
+        var e = Assert.Throws<AttestationException>(() => new TdxVerifier().Verify(Tdx(WithinSignatureData([0, 0, 7])), Samples.At));
+        Assert.Equal(AttestationReasons.Malformed, e.Reason);
+        Assert.Contains("not all zero", e.Message);
+    }
+
     [Theory]
     [InlineData(0x0C)]            // header: QE vendor id
     [InlineData(0x1C)]            // header: user data

@@ -273,9 +273,10 @@ public sealed class TdxQuote
         o += TdxQuoteLayout.EcdsaPublicKeySize;
 
         var outer = TdxAbi.ReadCertificationData(sigData, ref o, "certification data", out var outerType, offset);
-        if (o != sigData.Length)
+        // Zero padding after the certification data is tolerated (platforms round sizes up); anything else is not.
+        if (o != sigData.Length && sigData[o..].ContainsAnyExcept((byte)0))
             throw new AttestationException(AttestationReasons.Malformed,
-                $"signature data: {sigData.Length - o} bytes left after the certification data (length field {sigDataLen})");
+                $"signature data: {sigData.Length - o} bytes left after the certification data (length field {sigDataLen}), not all zero");
         if (outerType != TdxQuoteLayout.CertificationDataQeReport)
             throw new AttestationException(AttestationReasons.Unsupported,
                 $"certification data: type {outerType}, expected 6 (QE report certification data)");
@@ -293,9 +294,9 @@ public sealed class TdxQuote
         var qeAuthData = outer.Slice(q, authLen).ToArray();
         q += authLen;
         var inner = TdxAbi.ReadCertificationData(outer, ref q, "nested certification data", out var innerType);
-        if (q != outer.Length)
+        if (q != outer.Length && outer[q..].ContainsAnyExcept((byte)0))
             throw new AttestationException(AttestationReasons.Malformed,
-                $"QE report certification data: {outer.Length - q} bytes left after the nested certification data");
+                $"QE report certification data: {outer.Length - q} bytes left after the nested certification data, not all zero");
         if (innerType != TdxQuoteLayout.CertificationDataPckChain)
             throw new AttestationException(AttestationReasons.Unsupported,
                 $"nested certification data: type {innerType}, expected 5 (PCK certificate chain)");

@@ -37,7 +37,7 @@ public sealed class LocalFolderBlobStore : IBlobStore
             var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
             await using (stream.ConfigureAwait(false))
             {
-                await writeContent(stream, ct).ConfigureAwait(false);
+                await writeContent(new Transfer.EarlyWritebackStream(stream), ct).ConfigureAwait(false);
                 await stream.FlushAsync(ct).ConfigureAwait(false);
                 stream.Flush(flushToDisk: true);
             }

@@ -112,7 +112,7 @@ public sealed class FileTransfer
             });
             await using (output.ConfigureAwait(false))
             {
-                var (sha256, size) = await DecryptAsync(resource, output, PhaseProgress.For(progress, TransferPhases.Download, resource.Size), ct).ConfigureAwait(false);
+                var (sha256, size) = await DecryptAsync(resource, new EarlyWritebackStream(output), PhaseProgress.For(progress, TransferPhases.Download, resource.Size), ct).ConfigureAwait(false);
                 output.Flush(flushToDisk: true);
                 Verify(resource, name, sha256, size);
             }

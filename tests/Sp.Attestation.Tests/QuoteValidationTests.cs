@@ -51,6 +51,18 @@ public sealed class QuoteValidationTests
     }
 
     [Fact]
+    public void An_option_of_the_other_vendor_is_refused_not_ignored()
+    {
+        var collateral = QuoteValidation.Validate(Samples.SnpReport, null, Samples.Vcek, Samples.At, Samples.TdxCollateralDir);
+        Assert.False(collateral.Success);
+        Assert.Equal(AttestationReasons.Unsupported, collateral.ErrorReason);
+        Assert.Contains("--collateral", collateral.ErrorMessage);
+        var vcek = QuoteValidation.Validate(Samples.TdxQuote, null, Samples.Vcek, Samples.At, null);
+        Assert.False(vcek.Success);
+        Assert.Contains("--vcek", vcek.ErrorMessage);
+    }
+
+    [Fact]
     public void Snp_Vcek_May_Be_Given_As_Pem()
     {
         var pem = System.Text.Encoding.ASCII.GetBytes(System.Security.Cryptography.PemEncoding.WriteString("CERTIFICATE", Samples.Vcek));

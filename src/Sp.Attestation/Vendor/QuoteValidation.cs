@@ -40,6 +40,11 @@ public static class QuoteValidation
         var t = type ?? GuessType(data);
         try
         {
+            // Options of the other vendor would be silently ignored: say so instead.
+            if (collateralDir is not null && t != EvidenceTypes.Tdx)
+                throw new AttestationException(AttestationReasons.Unsupported, $"--collateral is Intel's TCB collateral for TDX quotes; this evidence is {t}");
+            if (vcekDer is not null && t != EvidenceTypes.SevSnp)
+                throw new AttestationException(AttestationReasons.Unsupported, $"--vcek is the SEV-SNP chip (or provider) key; this evidence is {t}");
             IEvidenceVerifier verifier = t switch
             {
                 EvidenceTypes.Tdx => new TdxVerifier(collateralDir is null ? null : TdxCollateral.Load(collateralDir)),

@@ -377,21 +377,33 @@ public sealed class LedgerLogTests(PostgresCluster postgres) : IDisposable
     }
 
     [Fact]
-    public async Task A_row_altered_in_the_nodes_database_is_caught_by_ledger_verify_and_by_the_node_at_restart()
+    public Task A_row_altered_in_the_nodes_sqlite_database_is_caught_by_ledger_verify_and_by_the_node_at_restart() =>
+        RowAlteredAsync([], node =>
+        {
+            using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(node.Dir, "ledger.db")};Pooling=False");
+            db.Open();
+            using var cmd = db.CreateCommand();
+            cmd.CommandText = "DROP TRIGGER ledger_no_update; UPDATE ledger SET body = replace(body, '\"n7\"', '\"n8\"') WHERE seq = 8;";
+            Assert.Equal(1, cmd.ExecuteNonQuery());
+        });
+
+    [Fact]
+    public Task A_row_altered_in_the_nodes_postgresql_database_is_caught_by_ledger_verify_and_by_the_node_at_restart()
     {
-        await using var node = await NodeProcess.InitAsync(Path.Combine(_work, "node"));
+        var database = postgres.CreateDatabase();
+        return RowAlteredAsync(["--store", "postgres", "--postgres", database], _ =>
+            PostgresCluster.Execute(database, "ALTER TABLE ledger DISABLE TRIGGER USER; UPDATE ledger SET body = replace(body, '\"n7\"', '\"n8\"') WHERE seq = 8; ALTER TABLE ledger ENABLE TRIGGER USER;"));
+    }
+
+    private async Task RowAlteredAsync(string[] initOptions, Action<NodeProcess> alter)
+    {
+        await using var node = await NodeProcess.InitAsync(Path.Combine(_work, "node"), initOptions);
         await node.StartAsync();
         await SendAsync(node, 20);
         var alice = await ClientAsync(node, "alice");
         Assert.Equal(0, (await Spctl(alice, "ledger", "verify")).ExitCode);
 
-        using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(node.Dir, "ledger.db")};Pooling=False"))
-        {
-            db.Open();
-            using var cmd = db.CreateCommand();
-            cmd.CommandText = "DROP TRIGGER ledger_no_update; UPDATE ledger SET body = replace(body, '\"n7\"', '\"n8\"') WHERE seq = 8;";
-            Assert.Equal(1, cmd.ExecuteNonQuery());
-        }
+        alter(node);
         var verify = await Spctl(alice, "ledger", "verify");
         Assert.Equal(1, verify.ExitCode);
         Assert.Contains("ledger entry 8", verify.Stderr);

@@ -5,11 +5,16 @@ using Sp.Ledger.Transactions;
 
 namespace Sp.Ledger.Tests;
 
-public sealed class GroupCommitTests : IDisposable
+/// <summary>Group commit over a real store; runs on SQLite and on PostgreSQL (derived classes below).</summary>
+public abstract class GroupCommitTests(TestStore db) : IDisposable
 {
-    private readonly TempDb _db = new();
+    private readonly TestStore _db = db;
 
-    public void Dispose() => _db.Dispose();
+    public void Dispose()
+    {
+        _db.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     /// <summary>Counts the durable writes of a real store and checks each batch is contiguous.</summary>
     private sealed class CountingStore(ILedgerStore inner) : ILedgerStore
@@ -33,7 +38,7 @@ public sealed class GroupCommitTests : IDisposable
     public async Task Concurrent_submitters_share_durable_writes_and_every_answer_is_on_disk_when_given()
     {
         const int accounts = 16, perAccount = 40;
-        var counting = new CountingStore(new SqliteLedgerStore(_db.Path));
+        var counting = new CountingStore(_db.Open());
         long clock = 1;
         using var service = new LedgerService(counting, TestKit.Network, () => Interlocked.Increment(ref clock));
         var keys = Enumerable.Range(0, accounts).Select(_ => AccountKey.Generate()).ToArray();
@@ -66,7 +71,7 @@ public sealed class GroupCommitTests : IDisposable
     [Fact]
     public async Task A_refused_transaction_in_a_batch_does_not_hold_back_the_others_and_uses_no_seq()
     {
-        using var service = new LedgerService(new SqliteLedgerStore(_db.Path), TestKit.Network, () => 5);
+        using var service = new LedgerService(_db.Open(), TestKit.Network, () => 5);
         using var a = AccountKey.Generate();
         using var b = AccountKey.Generate();
         var create = SignedTransaction.Sign(Transaction.Create(TestKit.Network, a.Address, 0, TxTypes.ProviderCreate, new ProviderCreate("a", "d")), a);
@@ -81,7 +86,7 @@ public sealed class GroupCommitTests : IDisposable
     [Fact]
     public void Dispose_answers_what_was_queued_and_refuses_what_comes_after()
     {
-        var service = new LedgerService(new SqliteLedgerStore(_db.Path), TestKit.Network, () => 5);
+        var service = new LedgerService(_db.Open(), TestKit.Network, () => 5);
         using var a = AccountKey.Generate();
         var task = service.SubmitAsync(SignedTransaction.Sign(Transaction.Create(TestKit.Network, a.Address, 0, TxTypes.ProviderCreate, new ProviderCreate("a", "d")), a));
         service.Dispose();
@@ -89,3 +94,8 @@ public sealed class GroupCommitTests : IDisposable
         Assert.Throws<ObjectDisposedException>(() => service.Submit(SignedTransaction.Sign(Transaction.Create(TestKit.Network, a.Address, 1, TxTypes.ProviderUpdate, new ProviderUpdate("a", "d")), a)));
     }
 }
+
+public sealed class SqliteGroupCommitTests() : GroupCommitTests(new SqliteTestStore());
+
+[Collection("postgres")]
+public sealed class PostgresGroupCommitTests(PostgresCluster cluster) : GroupCommitTests(new PostgresTestStore(cluster));

@@ -8,20 +8,24 @@ using Sp.Ledger.Transactions;
 
 namespace Sp.Ledger.Tests;
 
-public sealed class LedgerServiceTests : IDisposable
+/// <summary>
+/// The sequencer over a real store: submissions, refusals, the start-up replay and its detection of rows changed
+/// behind the node's back. Each suite runs on SQLite and on PostgreSQL (the derived classes at the end).
+/// </summary>
+public sealed class LedgerServiceTests(TestStore store) : IDisposable
 {
-    private readonly TempDb _tmp = new();
+    private readonly TestStore _store = store;
     private long _now = MachineLedger.StartTime;
 
-    public void Dispose() => _tmp.Dispose();
+    public void Dispose() => _store.Dispose();
 
     private long Height()
     {
-        using var store = new SqliteLedgerStore(_tmp.Path);
-        return store.Count;
+        using var s = _store.Open();
+        return s.Count;
     }
 
-    private LedgerService Open() => new(new SqliteLedgerStore(_tmp.Path), TestKit.Network, () => _now += 1000);
+    private LedgerService Open() => new(_store.Open(), TestKit.Network, () => _now += 1000);
 
     /// <summary>Runs the guide's flow on a service over the temp database; returns the final digest and height.</summary>
     private (string Digest, long Height, long Order) RunGuide()
@@ -38,9 +42,9 @@ public sealed class LedgerServiceTests : IDisposable
         return (service.StateDigest(), service.Height, w.Order);
     }
 
-    public sealed class TheSubmitMethod : IDisposable
+    public abstract class TheSubmitMethod(TestStore store) : IDisposable
     {
-        private readonly LedgerServiceTests _t = new();
+        private readonly LedgerServiceTests _t = new(store);
         private readonly AccountKey _alice = AccountKey.Generate();
         private readonly AccountKey _bob = AccountKey.Generate();
 
@@ -115,7 +119,7 @@ public sealed class LedgerServiceTests : IDisposable
         public void Entry_time_never_goes_backwards_even_if_the_clock_does()
         {
             var clock = new Queue<long>([5000, 3000, 7000]);
-            using var service = new LedgerService(new SqliteLedgerStore(_t._tmp.Path), TestKit.Network, clock.Dequeue);
+            using var service = new LedgerService(_t._store.Open(), TestKit.Network, clock.Dequeue);
             var ledger = new ServiceLedger(service);
             ledger.Send(_alice, TxTypes.ProviderCreate, new ProviderCreate("a", "d"));
             ledger.Send(_bob, TxTypes.ProviderCreate, new ProviderCreate("b", "d"));
@@ -161,9 +165,9 @@ public sealed class LedgerServiceTests : IDisposable
         }
     }
 
-    public sealed class TheStartUpReplay : IDisposable
+    public abstract class TheStartUpReplay(TestStore store) : IDisposable
     {
-        private readonly LedgerServiceTests _t = new();
+        private readonly LedgerServiceTests _t = new(store);
 
         public void Dispose() => _t.Dispose();
 
@@ -182,7 +186,7 @@ public sealed class LedgerServiceTests : IDisposable
         {
             var (digest, _, _) = _t.RunGuide();
             var state = new MarketState { Network = TestKit.Network };
-            using var store = new SqliteLedgerStore(_t._tmp.Path);
+            using var store = _t._store.Open();
             foreach (var e in store.ReadAll()) Assert.True(MarketMachine.Apply(state, e).Accepted);
             Assert.Equal(digest, LedgerService.ComputeDigest(state));
         }
@@ -205,7 +209,7 @@ public sealed class LedgerServiceTests : IDisposable
         public void A_body_altered_behind_the_service_is_detected_naming_the_entry()
         {
             var (_, finishSeq, _) = _t.RunGuide(); // order.finish is the last entry
-            _t._tmp.Tamper($"UPDATE ledger SET body = replace(body, 'sealed-result', 'sealed-other') WHERE seq = {finishSeq};");
+            _t._store.Tamper($"UPDATE ledger SET body = replace(body, 'sealed-result', 'sealed-other') WHERE seq = {finishSeq};");
             var e = Assert.Throws<LedgerCorruptedException>(() => _t.Open());
             Assert.Equal(finishSeq, e.Seq);
             Assert.Contains("does not match its content", e.Message);
@@ -215,7 +219,7 @@ public sealed class LedgerServiceTests : IDisposable
         public void A_body_altered_with_its_hash_recomputed_fails_the_signature()
         {
             _t.RunGuide();
-            using (var store = new SqliteLedgerStore(_t._tmp.Path))
+            using (var store = _t._store.Open())
             {
                 var last = store.ReadAll().Last();
                 var forged = last with
@@ -228,7 +232,7 @@ public sealed class LedgerServiceTests : IDisposable
                 forged = forged.WithHash();
                 var body = System.Text.Json.JsonSerializer.Serialize(forged.Signed, Sp.Core.Json.SpJson.Options).Replace("'", "''");
                 store.Dispose();
-                _t._tmp.Tamper($"UPDATE ledger SET body = '{body}', hash = '{forged.Hash}' WHERE seq = {last.Seq};");
+                _t._store.Tamper($"UPDATE ledger SET body = '{body}', hash = '{forged.Hash}' WHERE seq = {last.Seq};");
             }
             var e = Assert.Throws<LedgerCorruptedException>(() => _t.Open());
             Assert.Equal(_t.Height(), e.Seq);
@@ -239,7 +243,7 @@ public sealed class LedgerServiceTests : IDisposable
         public void A_changed_hash_breaks_the_next_link()
         {
             _t.RunGuide();
-            _t._tmp.Tamper($"UPDATE ledger SET hash = '{TestKit.OtherHash}' WHERE seq = 4;");
+            _t._store.Tamper($"UPDATE ledger SET hash = '{TestKit.OtherHash}' WHERE seq = 4;");
             var e = Assert.Throws<LedgerCorruptedException>(() => _t.Open());
             Assert.Equal(4, e.Seq);
         }
@@ -248,7 +252,7 @@ public sealed class LedgerServiceTests : IDisposable
         public void A_deleted_entry_is_detected()
         {
             _t.RunGuide();
-            _t._tmp.Tamper("DELETE FROM ledger WHERE seq = 5;");
+            _t._store.Tamper("DELETE FROM ledger WHERE seq = 5;");
             var e = Assert.Throws<LedgerCorruptedException>(() => _t.Open());
             Assert.Equal(5, e.Seq);
             Assert.Contains("missing entry", e.Message);
@@ -258,7 +262,7 @@ public sealed class LedgerServiceTests : IDisposable
         public void A_body_that_is_no_longer_JSON_is_detected()
         {
             _t.RunGuide();
-            _t._tmp.Tamper("UPDATE ledger SET body = '{not json' WHERE seq = 3;");
+            _t._store.Tamper("UPDATE ledger SET body = '{not json' WHERE seq = 3;");
             var e = Assert.Throws<LedgerCorruptedException>(() => _t.Open());
             Assert.Equal(3, e.Seq);
             Assert.Contains("body is not a signed transaction", e.Message);
@@ -268,7 +272,7 @@ public sealed class LedgerServiceTests : IDisposable
         public void A_changed_time_is_detected()
         {
             _t.RunGuide();
-            _t._tmp.Tamper("UPDATE ledger SET time = time + 1 WHERE seq = 2;");
+            _t._store.Tamper("UPDATE ledger SET time = time + 1 WHERE seq = 2;");
             Assert.Equal(2, Assert.Throws<LedgerCorruptedException>(() => _t.Open()).Seq);
         }
 
@@ -276,7 +280,7 @@ public sealed class LedgerServiceTests : IDisposable
         public void A_ledger_of_another_network_does_not_replay()
         {
             _t.RunGuide();
-            var e = Assert.Throws<LedgerCorruptedException>(() => new LedgerService(new SqliteLedgerStore(_t._tmp.Path), "other", () => 0));
+            var e = Assert.Throws<LedgerCorruptedException>(() => new LedgerService(_t._store.Open(), "other", () => 0));
             Assert.Equal(1, e.Seq);
             Assert.Contains("wrong network", e.Message);
         }
@@ -326,3 +330,13 @@ public sealed class LedgerServiceTests : IDisposable
         }
     }
 }
+
+public sealed class SqliteSubmitTests() : LedgerServiceTests.TheSubmitMethod(new SqliteTestStore());
+
+[Collection("postgres")]
+public sealed class PostgresSubmitTests(PostgresCluster cluster) : LedgerServiceTests.TheSubmitMethod(new PostgresTestStore(cluster));
+
+public sealed class SqliteStartUpReplayTests() : LedgerServiceTests.TheStartUpReplay(new SqliteTestStore());
+
+[Collection("postgres")]
+public sealed class PostgresStartUpReplayTests(PostgresCluster cluster) : LedgerServiceTests.TheStartUpReplay(new PostgresTestStore(cluster));

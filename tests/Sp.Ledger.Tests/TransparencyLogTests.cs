@@ -108,9 +108,10 @@ public sealed class MerkleLogTests
     }
 }
 
-public sealed class TransparencyLogTests : IDisposable
+/// <summary>The ledger as a transparency log over a real store; runs on SQLite and on PostgreSQL (derived classes below).</summary>
+public abstract class TransparencyLogTests(TestStore db) : IDisposable
 {
-    private readonly TempDb _db = new();
+    private readonly TestStore _db = db;
     private readonly string _dir = Directory.CreateTempSubdirectory("sp-tlog-").FullName;
     private readonly NoteSigner _key = NoteSigner.Generate("test.local/devnet");
     private readonly AccountKey _alice = AccountKey.Generate();
@@ -123,16 +124,25 @@ public sealed class TransparencyLogTests : IDisposable
         _alice.Dispose();
         _db.Dispose();
         Directory.Delete(_dir, recursive: true);
+        GC.SuppressFinalize(this);
     }
 
     /// <summary>The node's wiring: replay into the log, check against the persisted checkpoint, follow commits.</summary>
     private (LedgerService Service, TransparencyLog Log) Start()
     {
-        var store = new SqliteLedgerStore(_db.Path);
+        var store = _db.Open();
         var log = new TransparencyLog(_key, CheckpointPath, store);
         var service = new LedgerService(store, TestKit.Network, () => _now += 1000, log.Append);
-        log.CheckAgainstLatest();
-        log.Follow(service);
+        try
+        {
+            log.CheckAgainstLatest();
+            log.Follow(service);
+        }
+        catch
+        {
+            service.Dispose(); // as the node's LedgerHosting: a refused start lets go of the store (and its lock)
+            throw;
+        }
         return (service, log);
     }
 
@@ -170,7 +180,7 @@ public sealed class TransparencyLogTests : IDisposable
             Assert.Equal(300, audit.Entries);
             Assert.Equal(2, audit.EntryBundles);
             Assert.Equal(Enumerable.Range(1, 300).Select(i => (long)i), seen.Select(e => e.Seq));
-            var stored = new SqliteLedgerStore(_db.Path);
+            var stored = _db.OpenReader();
             using (stored) Assert.Equal(stored.ReadAll().Select(e => e.Hash), seen.Select(e => e.Hash));
 
             var entry = await reader.ReadProvedEntryAsync(41, opened.Checkpoint);
@@ -265,9 +275,8 @@ public sealed class TransparencyLogTests : IDisposable
             Send(service, _alice, 3);
             log.CurrentCheckpoint();
         }
-        File.Delete(_db.Path);
-        foreach (var f in Directory.GetFiles(Path.GetDirectoryName(_db.Path)!)) File.Delete(f);
-        var store = new SqliteLedgerStore(_db.Path);
+        _db.Wipe();
+        var store = _db.Open();
         using (var fresh = new LedgerService(store, TestKit.Network, () => _now += 7))
         {
             var ledger = new ServiceLedger(fresh);
@@ -295,3 +304,8 @@ public sealed class TransparencyLogTests : IDisposable
         }
     }
 }
+
+public sealed class SqliteTransparencyLogTests() : TransparencyLogTests(new SqliteTestStore());
+
+[Collection("postgres")]
+public sealed class PostgresTransparencyLogTests(PostgresCluster cluster) : TransparencyLogTests(new PostgresTestStore(cluster));

@@ -8,7 +8,7 @@ namespace Sp.Tlog.Tests;
 /// </summary>
 public sealed class ProofPropertyTests
 {
-    private const int MaxSize = 200;
+    private const int MaxSize = 300;
 
     private static readonly byte[][] Entries = Helpers.Entries(MaxSize);
     private static readonly ReferenceTree Reference = new(Entries);

@@ -44,7 +44,7 @@ public sealed class LedgerService : IDisposable
     private bool _disposed;
     private bool _stopping;
 
-    /// <param name="store">The entries; the service owns it and disposes it.</param>
+    /// <param name="store">The entries; the service owns it and disposes it (also when the start-up replay fails).</param>
     /// <param name="network">Network name; transactions for another network are refused.</param>
     /// <param name="clockMillis">Unix time in milliseconds, read once per accepted transaction.</param>
     /// <param name="replayed">Sees each stored entry as the start-up replay accepts it (e.g. to rebuild the
@@ -58,7 +58,15 @@ public sealed class LedgerService : IDisposable
         _clockMillis = clockMillis;
         _replayed = replayed;
         _state = new MarketState { Network = network };
-        Replay();
+        try
+        {
+            Replay();
+        }
+        catch
+        {
+            store.Dispose(); // the service owns the store: a refused start must not keep its database (or writer lock)
+            throw;
+        }
         _sequencer = new Thread(SequencerLoop) { IsBackground = true, Name = "ledger sequencer" };
         _sequencer.Start();
     }

@@ -53,7 +53,7 @@ internal sealed partial class TeeProcess : IDisposable
         {
             ["nodeUrl"] = net.Url, ["network"] = TestNetwork.Network, ["accountPrivateKey"] = key.ExportHex(),
             ["simPlatformKey"] = net.SimPlatformKey, ["workDir"] = WorkDir, ["pollSeconds"] = 0.1, ["orderTimeLimitSeconds"] = 60,
-            ["maxConcurrentOrders"] = 2,
+            ["maxConcurrentOrders"] = 2, ["logKey"] = net.LogKey,
         }));
         LogPath = Path.Combine(dir, "tee.log");
     }
@@ -163,6 +163,52 @@ public sealed class CrashRecoveryTests(CrashFixture f)
         foreach (var id in killed) Assert.Contains((await f.Net.Client.GetOrderAsync(id))!.Order.Status, new[] { OrderStatus.Done, OrderStatus.Error });
         for (var i = 0; i < 100 && Directory.GetFileSystemEntries(tee.ScratchRoot).Length > 0; i++) await Task.Delay(50);
         Assert.Empty(Directory.GetFileSystemEntries(tee.ScratchRoot));
+    }
+
+    [Fact]
+    public async Task Sp_tee_killed_in_the_middle_of_a_dataset_download_or_a_result_upload_ends_the_order_and_leaves_nothing_behind()
+    {
+        using var tee = new TeeProcess(f.Net, Path.Combine(f.Work, "tee-kill-transfer"));
+        var from = await tee.StartAsync();
+        var loaderId = Path.GetFileName(tee.ScratchRoot);
+
+        // 1. A 192 MiB dataset: killed just after the solution's hash checked out, while the dataset streams in.
+        var datasetDir = Directory.CreateDirectory(Path.Combine(f.Work, "big-dataset")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(datasetDir, "scenario.sh"), "echo never runs\n");
+        await using (var big = File.Create(Path.Combine(datasetDir, "blob.bin")))
+        {
+            var chunk = new byte[1 << 20];
+            for (var i = 0; i < 192; i++) { RandomNumberGenerator.Fill(chunk); await big.WriteAsync(chunk); }
+        }
+        var downloading = await f.Net.RunOrderAsync(tee.OfferId, f.Runner, await f.Net.UploadAsync(datasetDir));
+        await tee.WaitForLogAsync($"order {downloading}: solution image loaded", from);
+        tee.Kill();
+        Assert.DoesNotContain($"order {downloading}: dataset of sub-order", tee.Log[from..]); // the kill came before the dataset was whole
+        Assert.NotEmpty(Directory.GetFileSystemEntries(tee.ScratchRoot)); // part of it, decrypted, left behind by the kill
+
+        from = await tee.StartAsync();
+        Assert.Empty(Directory.GetFileSystemEntries(tee.ScratchRoot));
+        var ended = await f.Net.WaitForEndAsync(downloading);
+        Assert.Equal(OrderStatus.Error, ended.Status);
+        Assert.Equal(OrderExecutor.RestartedMessage, ended.StatusMessage);
+
+        // 2. A solution that leaves 160 MiB in /sp/output: killed once it finished, while its result is archived,
+        //    encrypted and uploaded.
+        var scenario = "head -c 167772160 /dev/urandom > /sp/output/big.bin\necho wrote\n";
+        var uploading = await f.Net.RunOrderAsync(tee.OfferId, f.Runner, await f.Net.UploadTextAsync("scenario.sh", scenario));
+        await tee.WaitForLogAsync($"order {uploading}: solution finished", from);
+        tee.Kill();
+        Assert.DoesNotContain($"order {uploading}: finished:", tee.Log[from..]); // the kill came before the result was up
+        Assert.NotEmpty(Directory.GetFileSystemEntries(tee.ScratchRoot));
+
+        from = await tee.StartAsync();
+        Assert.Empty(Directory.GetFileSystemEntries(tee.ScratchRoot));
+        Assert.Empty(await ContainersOf(loaderId));
+        var ended2 = await f.Net.WaitForEndAsync(uploading);
+        Assert.Equal(OrderStatus.Error, ended2.Status);
+        Assert.Equal(OrderExecutor.RestartedMessage, ended2.StatusMessage);
+        Assert.NotNull(ended2.Report); // the report was published before the run, once
+        await tee.WaitForLogAsync($"order {uploading}: ending with Error", from);
     }
 
     [Fact]

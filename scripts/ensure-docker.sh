@@ -15,15 +15,7 @@ missing_packages=()
 command -v dockerd >/dev/null 2>&1 || missing_packages+=(docker.io)
 dpkg -s busybox-static >/dev/null 2>&1 || missing_packages+=(busybox-static)
 
-if [ "${#missing_packages[@]}" -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ]; then
-    log "missing packages (${missing_packages[*]}) and not running as root"; exit 1
-  fi
-  log "installing ${missing_packages[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing_packages[@]}" >/dev/null
-fi
+APT_INSTALL_FOR=ensure-docker "$(dirname "${BASH_SOURCE[0]}")/apt-install.sh" "${missing_packages[@]}"
 
 if docker info >/dev/null 2>&1; then
   exit 0

@@ -254,29 +254,11 @@ public sealed partial class MarketplaceTests(DevnetFixture net)
         Assert.Equal(1, early.ExitCode);
         Assert.Contains($"TEE offer {offer} has no certificate yet", early.Stderr);
 
-        var loaderOutput = new System.Text.StringBuilder();
-        using var loader = new System.Diagnostics.Process
+        await using (var loader = TeeLoaderProcess.Start(teeJson))
         {
-            StartInfo = new System.Diagnostics.ProcessStartInfo(Cli.Bin("sp-tee"), ["run", "--config", teeJson])
-            {
-                RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-            },
-        };
-        loader.OutputDataReceived += (_, e) => { lock (loaderOutput) loaderOutput.AppendLine(e.Data); };
-        loader.ErrorDataReceived += (_, e) => { lock (loaderOutput) loaderOutput.AppendLine(e.Data); };
-        loader.Start();
-        loader.BeginOutputReadLine();
-        loader.BeginErrorReadLine();
-        try
-        {
-            for (var i = 0; ; i++)
-            {
-                var cert = await Cli.MustAsync(net.Alice, net.Spctl, "offers", "get", "tee", offer, "--fields", "tee_certificate");
-                if (cert.Stdout.Contains("tee_certificate: present")) break;
-                if (loader.HasExited || i == 120) Assert.Fail("sp-tee published no certificate: " + loaderOutput);
-                await Task.Delay(500);
-            }
-            lock (loaderOutput) Assert.Contains($"serving TEE offer {offer}", loaderOutput.ToString()); // the registered offer, not a new one
+            // It publishes its certificate for Carol's offer (the one in tee-state.json), not a new offer.
+            Assert.Equal(long.Parse(offer), await loader.WaitServingAsync());
+            Assert.Contains("tee_certificate: present", (await Cli.MustAsync(net.Alice, net.Spctl, "offers", "get", "tee", offer, "--fields", "tee_certificate")).Stdout);
             // Alice needs 2 cores (her data slot says so): only the large slot fits, and it is chosen.
             File.WriteAllText(Path.Combine(net.Bob, "cores-slot.json"), SlotTemplate.Replace("PRICE", "0").Replace("\"cpuCores\":0", "\"cpuCores\":2"));
             var (data, dataSlot) = await BobOfferAsync("needs-two-cores", slotFile: "cores-slot.json");
@@ -292,11 +274,6 @@ public sealed partial class MarketplaceTests(DevnetFixture net)
             var tooBig = await Cli.RunAsync(net.Alice, net.Spctl, "workflows", "create", "--solution", solution, "--data", $"{data},{dataSlot}", "--data", $"{data},{dataSlot}", "--tee", offer);
             Assert.Equal(1, tooBig.ExitCode);
             Assert.Contains($"no slot of TEE offer {offer} holds what the workflow needs: slot {slots[0].Groups[1].Value}: cpuCores 4 needed, 1 offered", tooBig.Stderr);
-        }
-        finally
-        {
-            loader.Kill();
-            await loader.WaitForExitAsync();
         }
     }
 

@@ -100,26 +100,9 @@ public sealed class S3DatasetTests(DevnetFixture net) : IAsyncLifetime
             },
         };
         File.WriteAllText(Path.Combine(teeDir, "tee.json"), teeConfig.ToJsonString());
-        var output = new System.Text.StringBuilder();
-        using var loader = new Process { StartInfo = new ProcessStartInfo(Cli.Bin("sp-tee"), ["run", "--config", Path.Combine(teeDir, "tee.json")])
-            { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false } };
-        loader.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-        loader.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-        loader.Start();
-        loader.BeginOutputReadLine();
-        loader.BeginErrorReadLine();
-        try
+        await using (var loader = TeeLoaderProcess.Start(Path.Combine(teeDir, "tee.json")))
         {
-            long offer = 0;
-            for (var i = 0; offer == 0; i++)
-            {
-                string text;
-                lock (output) text = output.ToString();
-                var m = System.Text.RegularExpressions.Regex.Match(text, @"serving TEE offer (\d+)");
-                if (m.Success) offer = long.Parse(m.Groups[1].Value);
-                else if (loader.HasExited || i > 240) Assert.Fail("sp-tee did not start: " + text);
-                else await Task.Delay(250);
-            }
+            var offer = await loader.WaitServingAsync();
             File.Copy(net.SolutionArchive, Path.Combine(net.Alice, "s3res-sol.tar.gz"), overwrite: true);
             await Cli.MustAsync(net.Alice, net.Spctl, "files", "upload", "s3res-sol.tar.gz", "--output", "s3res-sol.resource.json");
             var h = DevnetFixture.HashOf(Path.Combine(net.Alice, "s3res-sol.resource.json"));
@@ -138,11 +121,6 @@ public sealed class S3DatasetTests(DevnetFixture net) : IAsyncLifetime
             var saveTo = Path.Combine(net.Work, $"s3res-{order}.tar.gz");
             await Cli.MustAsync(net.Alice, net.Spctl, "orders", "download-result", order.ToString(), "--save-to", saveTo);
             Assert.Contains("data.csv rows=3 sum=42", DevnetFixture.ReadTarGz(saveTo)["output/summary.txt"]);
-        }
-        finally
-        {
-            loader.Kill();
-            await loader.WaitForExitAsync();
         }
     }
 

@@ -9,19 +9,43 @@ namespace Sp.Client.Cli;
 /// </summary>
 public sealed class ConsoleProgress : IProgress<TransferProgress>
 {
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private readonly bool _terminal = !Console.IsErrorRedirected;
+    /// <summary>How often a terminal's bar is redrawn; a piped output gets a line every <see cref="PipedInterval"/> at most.</summary>
+    public static readonly TimeSpan TerminalInterval = TimeSpan.FromMilliseconds(200);
+    public static readonly TimeSpan PipedInterval = TimeSpan.FromSeconds(5);
+
+    private readonly TextWriter _out;
+    private readonly bool _terminal;
+    private readonly Func<TimeSpan> _clock;
     private readonly TimeSpan _interval;
+    private TimeSpan _phaseStart;
     private TimeSpan? _last;
     private string _phase = "";
     private bool _drawn;
 
-    public ConsoleProgress() => _interval = _terminal ? TimeSpan.FromMilliseconds(200) : TimeSpan.FromSeconds(5);
+    /// <summary>On stderr, a bar when it is a terminal, lines when it is not.</summary>
+    public ConsoleProgress() : this(Console.Error, !Console.IsErrorRedirected, StartClock()) { }
+
+    private static Func<TimeSpan> StartClock()
+    {
+        var clock = Stopwatch.StartNew();
+        return () => clock.Elapsed;
+    }
+
+    /// <param name="output">Where the progress goes.</param>
+    /// <param name="terminal">Redraw a bar in place (true) or write plain lines (false).</param>
+    /// <param name="clock">Time since some start (tests drive it).</param>
+    public ConsoleProgress(TextWriter output, bool terminal, Func<TimeSpan> clock)
+    {
+        _out = output;
+        _terminal = terminal;
+        _clock = clock;
+        _interval = terminal ? TerminalInterval : PipedInterval;
+    }
 
     public void Report(TransferProgress p)
     {
-        var now = _clock.Elapsed;
-        if (p.Phase != _phase) { Finish(); _phase = p.Phase; _clock.Restart(); now = TimeSpan.Zero; _last = null; }
+        var now = _clock() - _phaseStart;
+        if (p.Phase != _phase) { Finish(); _phase = p.Phase; _phaseStart = _clock(); now = TimeSpan.Zero; _last = null; }
         var done = p.TotalBytes is { } t && p.Bytes >= t;
         if (!done && _last is { } last && now - last < _interval) return;
         _last = now;
@@ -35,13 +59,13 @@ public sealed class ConsoleProgress : IProgress<TransferProgress>
             text = $"{p.Phase}: {bar}{frac * 100,3:0}% {Size(p.Bytes)}/{Size(total)} {Size((long)rate)}/s ETA {eta:mm\\:ss}";
         }
         else text += $" {Size((long)rate)}/s";
-        if (_terminal) { Console.Error.Write("\r" + text.PadRight(78)); _drawn = true; }
-        else if (now.TotalSeconds >= 5 || done) Console.Error.WriteLine(text);
+        if (_terminal) { _out.Write("\r" + text.PadRight(78)); _drawn = true; }
+        else if (now >= PipedInterval || done) _out.WriteLine(text);
     }
 
     public void Finish()
     {
-        if (_drawn) Console.Error.WriteLine();
+        if (_drawn) _out.WriteLine();
         _drawn = false;
     }
 

@@ -222,6 +222,13 @@ public sealed class NpgsqlLedgerStore : ILedgerStore
         {
             if (_disposed) return;
             _disposed = true;
+            // Release the writer lock before closing: the server ends a closed session's backend (and its locks)
+            // a moment later, and a writer opened right after would find the lock still held.
+            if (!ReadOnly && _db.State == System.Data.ConnectionState.Open)
+            {
+                try { Exec($"SELECT pg_advisory_unlock({WriterLockKey});"); }
+                catch (Exception e) when (e is NpgsqlException or InvalidOperationException) { /* the session is gone: so is its lock */ }
+            }
             _db.Dispose();
         }
     }

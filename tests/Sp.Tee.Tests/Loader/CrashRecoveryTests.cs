@@ -172,13 +172,13 @@ public sealed class CrashRecoveryTests(CrashFixture f)
         var from = await tee.StartAsync();
         var loaderId = Path.GetFileName(tee.ScratchRoot);
 
-        // 1. A 192 MiB dataset: killed just after the solution's hash checked out, while the dataset streams in.
+        // 1. A 320 MiB dataset: killed just after the solution's hash checked out, while the dataset streams in.
         var datasetDir = Directory.CreateDirectory(Path.Combine(f.Work, "big-dataset")).FullName;
         await File.WriteAllTextAsync(Path.Combine(datasetDir, "scenario.sh"), "echo never runs\n");
         await using (var big = File.Create(Path.Combine(datasetDir, "blob.bin")))
         {
             var chunk = new byte[1 << 20];
-            for (var i = 0; i < 192; i++) { RandomNumberGenerator.Fill(chunk); await big.WriteAsync(chunk); }
+            for (var i = 0; i < 320; i++) { RandomNumberGenerator.Fill(chunk); await big.WriteAsync(chunk); }
         }
         var downloading = await f.Net.RunOrderAsync(tee.OfferId, f.Runner, await f.Net.UploadAsync(datasetDir));
         await tee.WaitForLogAsync($"order {downloading}: solution image loaded", from);

@@ -58,19 +58,20 @@ public sealed class OrderWatchTests(LoaderFixture f)
         }));
         await f.Net.FundAliceAsync(TokenAmount.FromTokens(1));
         var dataset = await f.Net.UploadTextAsync("scenario.sh", LongRun);
-        var (order, subs) = await f.Net.PlaceOrderAsync(loader.OfferId, f.Runner, teeSlotId: slot.Ids["slotId"], deposit: TokenAmount.FromUnits(3));
+        var (order, subs) = await f.Net.PlaceOrderAsync(loader.OfferId, f.Runner, teeSlotId: slot.Ids["slotId"], deposit: TokenAmount.FromUnits(4));
         await f.Net.ReleaseDataAsync(subs[0], dataset, f.Runner.Hash.Value.ToLowerInvariant());
         await f.Net.WaitForAsync(order, o => o.Status == OrderStatus.Processing, "started");
-        await f.Net.Client.SendAsync(f.Net.Alice, TestNetwork.Network, TxTypes.OrderReplenish, new OrderReplenish(order, TokenAmount.FromUnits(3)));
+        // Within the 4 s the first deposit pays for: the run may go on to 8 s.
+        await f.Net.Client.SendAsync(f.Net.Alice, TestNetwork.Network, TxTypes.OrderReplenish, new OrderReplenish(order, TokenAmount.FromUnits(4)));
 
         var ended = await f.Net.WaitForEndAsync(order, TimeSpan.FromSeconds(60));
         Assert.Equal(OrderStatus.Error, ended.Status);
-        Assert.StartsWith("deposit exhausted: the order's deposit of 0.000000000000000006 tokens pays for 6 s of run time", ended.StatusMessage);
+        Assert.StartsWith("deposit exhausted: the order's deposit of 0.000000000000000008 tokens pays for 8 s of run time", ended.StatusMessage);
         var log = TestNetwork.Text(await f.Net.ResultAsync(ended), "log.txt");
         Assert.Contains("started", log);
         Assert.DoesNotContain("SLEPT-TO-THE-END", log);
         // Settled: the TEE provider is paid what the deposit held (the run was stopped when it was spent).
-        Assert.Equal(TokenAmount.FromUnits(6), TokenAmount.Sum(ended.Settlement!.Payments.Select(p => p.Amount)));
+        Assert.Equal(TokenAmount.FromUnits(8), TokenAmount.Sum(ended.Settlement!.Payments.Select(p => p.Amount)));
         await loader.AssertScratchEmptiesAsync();
     }
 }

@@ -28,7 +28,10 @@ public sealed class OrderWatchTests(LoaderFixture f)
         var (order, subs) = await f.Net.PlaceOrderAsync(loader.OfferId, f.Runner, data: new DataInput(dataOffer, dataSlot));
         await f.Net.ReleaseDataAsync(subs[0], dataset, f.Runner.Hash.Value.ToLowerInvariant());
         await f.Net.WaitForAsync(order, o => o.Status == OrderStatus.Processing && o.Report is not null, "running");
-        await Task.Delay(500); // the container is up
+        // Its container runs (and has had time to say "started").
+        for (var i = 0; i < 300 && (await RunningContainersAsync(loader)).Length == 0; i++) await Task.Delay(50);
+        Assert.NotEmpty(await RunningContainersAsync(loader));
+        await Task.Delay(300);
 
         await f.Net.Client.SendAsync(f.Net.Alice, TestNetwork.Network, TxTypes.OrderCancel, new OrderCancel(order));
         // The loader stops the container long before the solution's 60 s sleep ends, uploads what it has and finishes.
@@ -43,6 +46,10 @@ public sealed class OrderWatchTests(LoaderFixture f)
         var left = await ProcessRunner.BashAsync($"docker ps -aq --filter label={Sp.Tee.Loader.TeeNode.LoaderLabel}={loader.Node.LoaderId}", TimeSpan.FromSeconds(30));
         Assert.Equal("", left.StdOut.Trim());
     }
+
+    private static async Task<string[]> RunningContainersAsync(InProcessLoader loader) =>
+        (await ProcessRunner.BashAsync($"docker ps -q --filter label={Sp.Tee.Loader.TeeNode.LoaderLabel}={loader.Node.LoaderId}", TimeSpan.FromSeconds(30)))
+        .StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
     [Fact]
     public async Task An_order_whose_deposit_is_spent_is_stopped_counting_its_replenishment()

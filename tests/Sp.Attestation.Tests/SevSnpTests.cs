@@ -277,13 +277,7 @@ public sealed class SevSnpTests(ITestOutputHelper output)
             r.AsSpan(SnpReport.MeasurementOffset, 48).Fill(0xCD);
             BinaryPrimitives.WriteUInt64LittleEndian(r.AsSpan(SnpReport.ReportedTcbOffset), reportedTcb);
             r.AsSpan(SnpReport.ChipIdOffset, 64).Fill(chipIdByte);
-            var sig = _vcekKey.SignData(r.AsSpan(0, SnpReport.SignedSize), HashAlgorithmName.SHA384,
-                DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
-            for (var i = 0; i < 48; i++)
-            {
-                r[SnpReport.SignatureOffset + i] = sig[47 - i];
-                r[SnpReport.SignatureOffset + 72 + i] = sig[95 - i];
-            }
+            SnpTestSigning.Sign(r, _vcekKey);
             return r;
         }
 

@@ -61,13 +61,7 @@ public sealed class SevSnpVlekTests
             var r = (byte[])Samples.SnpReport.Clone();
             var keyInfo = BinaryPrimitives.ReadUInt32LittleEndian(r.AsSpan(SnpReport.KeyInfoOffset));
             BinaryPrimitives.WriteUInt32LittleEndian(r.AsSpan(SnpReport.KeyInfoOffset), (keyInfo & ~0x1Cu) | (SnpReport.SigningKeyVlek << 2));
-            var sig = VlekKey.SignData(r.AsSpan(0, SnpReport.SignedSize), HashAlgorithmName.SHA384, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
-            r.AsSpan(SnpReport.SignatureOffset, 2 * SnpReport.SignatureComponentSize).Clear();
-            for (var i = 0; i < 48; i++)
-            {
-                r[SnpReport.SignatureOffset + i] = sig[47 - i];                                       // r, little-endian
-                r[SnpReport.SignatureOffset + SnpReport.SignatureComponentSize + i] = sig[95 - i];     // s, little-endian
-            }
+            SnpTestSigning.Sign(r, VlekKey);
             return r;
         }
 

@@ -63,3 +63,20 @@ internal static class Samples
     public static string Field(VerifiedEvidence v, string key) =>
         v.Fields.Single(f => f.Key == key).Value;
 }
+
+/// <summary>Signs a SEV-SNP report as the firmware does: ECDSA P-384 over bytes 0..0x2A0, r and s little-endian in 72-byte fields.</summary>
+internal static class SnpTestSigning
+{
+    public static void Sign(byte[] report, System.Security.Cryptography.ECDsa key)
+    {
+        var sig = key.SignData(report.AsSpan(0, Sp.Attestation.SevSnp.SnpReport.SignedSize), System.Security.Cryptography.HashAlgorithmName.SHA384,
+            System.Security.Cryptography.DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+        const int at = Sp.Attestation.SevSnp.SnpReport.SignatureOffset, field = Sp.Attestation.SevSnp.SnpReport.SignatureComponentSize;
+        report.AsSpan(at, 2 * field).Clear();
+        for (var i = 0; i < 48; i++)
+        {
+            report[at + i] = sig[47 - i];          // r
+            report[at + field + i] = sig[95 - i];  // s
+        }
+    }
+}

@@ -34,6 +34,10 @@ public static class ProviderApp
         {
             return Fail(e.OneLine);
         }
+        catch (IntegrityError e)
+        {
+            return Fail(e.OneLine);
+        }
         catch (Exception e) when (e is IOException or InvalidDataException or FormatException or HttpRequestException)
         {
             return Fail(e.Message);

@@ -22,4 +22,5 @@ public static class CertificateReasons
     public const string EncryptionKeyMissing = "encryption-key-missing";
     public const string MalformedExtension = "malformed-extension";
     public const string NotOurKey = "not-our-key";
+    public const string AccountMissing = "account-missing";
 }

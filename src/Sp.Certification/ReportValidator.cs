@@ -39,41 +39,61 @@ public static class ReportValidator
         {
             if (certificates.Count is < 2 or > 3)
                 return Invalid([$"certificate: expected the chain order, TEE, root (3 certificates), got {certificates.Count}"]);
-            var order = certificates[OrderCertificate];
-            var tee = certificates[TeeCertificate];
-            if (certificates.Count > RootCertificate && !certificates[RootCertificate].RawData.AsSpan().SequenceEqual(pinnedRoot.RawData))
-                errors.Add($"chain: {TeeCertificateValidator.ForeignRoot(certificates[RootCertificate], pinnedRoot).Message}");
-
-            var issuedAt = new DateTimeOffset(order.NotBefore.ToUniversalTime());
-            try { ChainValidation.BuildChain([order, tee], pinnedRoot, issuedAt); }
-            catch (CertificateValidationException e) { errors.Add($"chain: {e.Message}"); }
-
-            if (order.Extensions.OfType<X509BasicConstraintsExtension>().FirstOrDefault() is { CertificateAuthority: true })
-                errors.Add($"order certificate '{order.Subject}': is a CA certificate, expected an end-entity certificate");
-
-            VerifiedEvidence? evidence = null;
-            string? evidenceType = null;
-            try
-            {
-                evidenceType = SpExtensions.DecodeEvidence(tee).Type;
-                evidence = TeeCertificateValidator.CheckTee(tee, policy, verifiers, issuedAt).Evidence;
-            }
-            catch (CertificateValidationException e) { errors.Add($"TEE certificate [{e.Reason}]: {e.Message}"); }
-
-            string? orderId = null;
-            try
-            {
-                (orderId, var digest) = SpExtensions.DecodeOrderWorkload(order);
-                CheckWorkload(report.WorkloadInfo, orderId, digest, order, evidenceType, errors);
-            }
-            catch (CertificateValidationException e) { errors.Add($"order certificate: {e.Message}"); }
-
-            var simulated = evidence?.Simulated ?? evidenceType == EvidenceTypes.Sim;
-            return new ReportValidation(errors.Count == 0, errors, evidence, simulated, orderId);
+            var chain = CheckOrderChain(certificates, pinnedRoot, policy, verifiers, errors);
+            if (chain.WorkloadDigest is { } digest)
+                CheckWorkload(report.WorkloadInfo, chain.OrderId!, digest, certificates[OrderCertificate], chain.EvidenceType, errors);
+            return new ReportValidation(errors.Count == 0, errors, chain.Evidence, chain.Simulated, chain.OrderId);
         }
         finally
         {
             foreach (var c in certificates) c.Dispose();
+        }
+    }
+
+    /// <summary>What <see cref="CheckOrderChain"/> found; null parts could not be read (the errors say why).</summary>
+    internal sealed record OrderChain(string? OrderId, byte[]? WorkloadDigest, VerifiedEvidence? Evidence, string? EvidenceType)
+    {
+        public bool Simulated => Evidence?.Simulated ?? EvidenceType == EvidenceTypes.Sim;
+    }
+
+    /// <summary>
+    /// The checks every statement signed under an order certificate shares (reports, result statements): the chain
+    /// "order, TEE[, root]" to the pinned root as of the order certificate's issue time, the order certificate is an
+    /// end entity, the TEE's evidence passes policy and binds its keys. Adds what fails to <paramref name="errors"/>.
+    /// </summary>
+    internal static OrderChain CheckOrderChain(IReadOnlyList<X509Certificate2> certificates, X509Certificate2 pinnedRoot,
+        AttestationPolicy policy, IEnumerable<IEvidenceVerifier> verifiers, List<string> errors)
+    {
+        var order = certificates[OrderCertificate];
+        var tee = certificates[TeeCertificate];
+        if (certificates.Count > RootCertificate && !certificates[RootCertificate].RawData.AsSpan().SequenceEqual(pinnedRoot.RawData))
+            errors.Add($"chain: {TeeCertificateValidator.ForeignRoot(certificates[RootCertificate], pinnedRoot).Message}");
+
+        var issuedAt = new DateTimeOffset(order.NotBefore.ToUniversalTime());
+        try { ChainValidation.BuildChain([order, tee], pinnedRoot, issuedAt); }
+        catch (CertificateValidationException e) { errors.Add($"chain: {e.Message}"); }
+
+        if (order.Extensions.OfType<X509BasicConstraintsExtension>().FirstOrDefault() is { CertificateAuthority: true })
+            errors.Add($"order certificate '{order.Subject}': is a CA certificate, expected an end-entity certificate");
+
+        VerifiedEvidence? evidence = null;
+        string? evidenceType = null;
+        try
+        {
+            evidenceType = SpExtensions.DecodeEvidence(tee).Type;
+            evidence = TeeCertificateValidator.CheckTee(tee, policy, verifiers, issuedAt).Evidence;
+        }
+        catch (CertificateValidationException e) { errors.Add($"TEE certificate [{e.Reason}]: {e.Message}"); }
+
+        try
+        {
+            var (orderId, digest) = SpExtensions.DecodeOrderWorkload(order);
+            return new OrderChain(orderId, digest, evidence, evidenceType);
+        }
+        catch (CertificateValidationException e)
+        {
+            errors.Add($"order certificate: {e.Message}");
+            return new OrderChain(null, null, evidence, evidenceType);
         }
     }
 

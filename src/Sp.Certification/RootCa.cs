@@ -85,11 +85,15 @@ public sealed class RootCa : IDisposable
     /// evidence is refused (its Reason says why, e.g. "report-data-mismatch"). Returns the PEM chain
     /// "TEE certificate, root certificate".
     /// </summary>
-    public string IssueTeeCertificate(byte[] csrDer, byte[] encryptionPublicKey, Evidence evidence, AttestationPolicy policy,
+    public string IssueTeeCertificate(byte[] csrDer, byte[] encryptionPublicKey, byte[] accountAddress, Evidence evidence, AttestationPolicy policy,
         IEnumerable<IEvidenceVerifier> verifiers, DateTimeOffset now, TimeSpan lifetime)
     {
         ArgumentNullException.ThrowIfNull(csrDer);
         ArgumentNullException.ThrowIfNull(encryptionPublicKey);
+        ArgumentNullException.ThrowIfNull(accountAddress);
+        if (accountAddress.Length != SpExtensions.AccountAddressSize)
+            throw new ArgumentException(
+                $"TEE account: expected a {SpExtensions.AccountAddressSize}-byte address, got {accountAddress.Length} bytes", nameof(accountAddress));
         ArgumentNullException.ThrowIfNull(evidence);
         if (encryptionPublicKey.Length != SpExtensions.EncryptionKeySize)
             throw new ArgumentException(
@@ -113,7 +117,7 @@ public sealed class RootCa : IDisposable
             throw new CertificateValidationException(CertificateReasons.BadCsr, $"CSR: subject '{csr.SubjectName.Name}' is the root's own name");
 
         var spki = csr.PublicKey.ExportSubjectPublicKeyInfo();
-        EvidenceChecker.Check(evidence, policy, verifiers, now, TeeKeyBinding.ReportData(spki, encryptionPublicKey));
+        EvidenceChecker.Check(evidence, policy, verifiers, now, TeeKeyBinding.ReportData(spki, encryptionPublicKey, accountAddress));
 
         var request = new CertificateRequest(csr.SubjectName, csr.PublicKey, HashAlgorithmName.SHA384);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
@@ -123,6 +127,7 @@ public sealed class RootCa : IDisposable
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, true, false));
         request.CertificateExtensions.Add(SpExtensions.EncodeEvidence(evidence));
         request.CertificateExtensions.Add(SpExtensions.EncodeEncryptionKey(encryptionPublicKey));
+        request.CertificateExtensions.Add(SpExtensions.EncodeTeeAccount(accountAddress));
 
         var (notBefore, notAfter) = Validity(now - ClockSkew, now + lifetime, Certificate);
         using var tee = request.Create(_signer, notBefore, notAfter, NewSerial());

@@ -10,6 +10,7 @@ namespace Sp.Certification;
 /// SpTeeEvidence      ::= SEQUENCE { version INTEGER (1), type UTF8String, data OCTET STRING }
 /// SpTeeEncryptionKey ::= SEQUENCE { algorithm UTF8String ("X25519"), key OCTET STRING (SIZE (32)) }
 /// SpOrderWorkload    ::= SEQUENCE { version INTEGER (1), orderId UTF8String, workloadDigest OCTET STRING (SIZE (32)) }
+/// SpTeeAccount       ::= SEQUENCE { version INTEGER (1), address OCTET STRING (SIZE (20)) }
 /// </code>
 /// Decoding is DER-strict and rejects trailing bytes.
 /// </summary>
@@ -19,6 +20,7 @@ public static class SpExtensions
     public const string X25519 = "X25519";
     public const int EncryptionKeySize = 32;
     public const int WorkloadDigestSize = 32;
+    public const int AccountAddressSize = 20;
 
     public static X509Extension EncodeEvidence(Evidence evidence)
     {
@@ -94,6 +96,37 @@ public static class SpExtensions
             return (orderId, digest);
         });
     }
+
+    public static X509Extension EncodeTeeAccount(ReadOnlySpan<byte> address)
+    {
+        if (address.Length != AccountAddressSize)
+            throw new ArgumentException($"TEE account: expected a {AccountAddressSize}-byte address, got {address.Length} bytes", nameof(address));
+        var writer = new AsnWriter(AsnEncodingRules.DER);
+        using (writer.PushSequence())
+        {
+            writer.WriteInteger(Version);
+            writer.WriteOctetString(address);
+        }
+        return new X509Extension(SpOids.TeeAccount, writer.Encode(), critical: false);
+    }
+
+    /// <summary>The TEE's ledger account address (20 bytes).</summary>
+    public static byte[] DecodeTeeAccount(X509Certificate2 certificate)
+    {
+        var raw = Find(certificate, SpOids.TeeAccount, CertificateReasons.AccountMissing, "TEE account");
+        return Decode(raw, "TEE account extension", reader =>
+        {
+            ReadVersion(reader, "TEE account extension");
+            var address = reader.ReadOctetString();
+            if (address.Length != AccountAddressSize)
+                throw Bad($"TEE account extension: expected a {AccountAddressSize}-byte address, got {address.Length} bytes");
+            return address;
+        });
+    }
+
+    /// <summary>The TEE's ledger account as the ledger writes it: "0x" and 40 lowercase hex digits.</summary>
+    public static string DecodeTeeAccountAddress(X509Certificate2 certificate) =>
+        "0x" + Convert.ToHexStringLower(DecodeTeeAccount(certificate));
 
     private static byte[] Find(X509Certificate2 certificate, string oid, string missingReason, string what)
     {

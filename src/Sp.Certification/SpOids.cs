@@ -17,4 +17,8 @@ public static class SpOids
 
     /// <summary>Order certificate: the order id and SHA-256 of the JCS form of its WorkloadInfo.</summary>
     public const string OrderWorkload = Arc + ".3";
+
+    /// <summary>TEE certificate: the ledger account (20-byte address) of the TEE's in-memory account key, the only
+    /// key the ledger accepts for the TEE's transactions (order.start, order.report, order.finish).</summary>
+    public const string TeeAccount = Arc + ".4";
 }

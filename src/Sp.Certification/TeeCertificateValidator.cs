@@ -3,7 +3,8 @@ using Sp.Attestation;
 
 namespace Sp.Certification;
 
-public sealed record ValidatedTee(byte[] EncryptionPublicKey, VerifiedEvidence Evidence, X509Certificate2 Certificate);
+/// <param name="Account">The TEE's ledger account ("0x" + 40 lowercase hex digits), bound in its evidence.</param>
+public sealed record ValidatedTee(byte[] EncryptionPublicKey, VerifiedEvidence Evidence, X509Certificate2 Certificate, string Account);
 
 /// <summary>
 /// What a client does before sealing inputs to a TEE: the TEE certificate chains to the pinned root (and only
@@ -49,16 +50,49 @@ public static class TeeCertificateValidator
                 $"certificate '{tee.Subject}' is not a TEE certificate (expected a CA certificate with path length 0)");
         var evidence = SpExtensions.DecodeEvidence(tee);
         var encryptionKey = SpExtensions.DecodeEncryptionKey(tee);
-        var expected = TeeKeyBinding.ReportData(tee.PublicKey.ExportSubjectPublicKeyInfo(), encryptionKey);
+        var account = SpExtensions.DecodeTeeAccount(tee);
+        var expected = TeeKeyBinding.ReportData(tee.PublicKey.ExportSubjectPublicKeyInfo(), encryptionKey, account);
         try
         {
             var verified = EvidenceChecker.Check(evidence, policy, verifiers, at, expected);
-            return new ValidatedTee(encryptionKey, verified, tee);
+            return new ValidatedTee(encryptionKey, verified, tee, "0x" + Convert.ToHexStringLower(account));
         }
         catch (AttestationException e)
         {
             throw new CertificateValidationException(e.Reason,
                 $"TEE certificate '{tee.Subject}': its {evidence.Type} evidence is refused: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// What the ledger checks of a TEE certificate chain before it lets the TEE's account move orders: the TEE
+    /// certificate chains to <paramref name="root"/> at <paramref name="at"/> (the ledger entry's time, so replay gives
+    /// the same answer), is a TEE certificate (CA, path length 0) and names its account. The evidence is not re-checked
+    /// here: the CA checked it when it issued the certificate, and a policy may change while the ledger's history may not.
+    /// Returns the TEE's account ("0x" + 40 lowercase hex digits); throws <see cref="CertificateValidationException"/>.
+    /// </summary>
+    public static string ReadLedgerAccount(string teeChainPem, X509Certificate2 root, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        var certificates = Pem.ReadCertificates(teeChainPem);
+        try
+        {
+            if (certificates.Count > 2)
+                throw new CertificateValidationException(CertificateReasons.ChainInvalid,
+                    $"TEE chain: expected the TEE certificate and at most the root, got {certificates.Count} certificates");
+            if (certificates.Count == 2 && !certificates[1].RawData.AsSpan().SequenceEqual(root.RawData))
+                throw ForeignRoot(certificates[1], root);
+            var tee = certificates[0];
+            ChainValidation.BuildChain([tee], root, at);
+            if (tee.Extensions.OfType<X509BasicConstraintsExtension>().FirstOrDefault()
+                is not { CertificateAuthority: true, HasPathLengthConstraint: true, PathLengthConstraint: 0 })
+                throw new CertificateValidationException(CertificateReasons.NotATeeCertificate,
+                    $"certificate '{tee.Subject}' is not a TEE certificate (expected a CA certificate with path length 0)");
+            return SpExtensions.DecodeTeeAccountAddress(tee);
+        }
+        finally
+        {
+            foreach (var c in certificates) c.Dispose();
         }
     }
 

@@ -77,6 +77,16 @@ public sealed class TeeIdentity : IDisposable
     /// </summary>
     public OrderReport BuildReport(WorkloadInfo workloadInfo, DateTimeOffset now)
     {
+        using var signer = IssueOrder(workloadInfo, now);
+        return signer.Report;
+    }
+
+    /// <summary>
+    /// Issues the order certificate as <see cref="BuildReport"/> does and keeps its key (in memory, for the order's
+    /// life) so that the TEE can sign the order's result statement with it (<see cref="OrderSigner.SignResult"/>).
+    /// </summary>
+    public OrderSigner IssueOrder(WorkloadInfo workloadInfo, DateTimeOffset now)
+    {
         ArgumentNullException.ThrowIfNull(workloadInfo);
         ArgumentException.ThrowIfNullOrWhiteSpace(workloadInfo.OrderId);
         var signer = _signer ?? throw NotAttached();
@@ -86,8 +96,8 @@ public sealed class TeeIdentity : IDisposable
         var info = workloadInfo with { AttestationType = _evidenceType };
         var digest = SHA256.HashData(Jcs.Canonicalize(info));
 
-        // The order certificate is a signed statement, not a key anyone uses: its key pair is thrown away.
-        using var orderKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        // The order certificate's key signs one thing, the order's result statement; it never leaves this process.
+        var orderKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var name = new X500DistinguishedNameBuilder();
         name.AddCommonName(info.OrderId);
         var request = new CertificateRequest(name.Build(), orderKey, HashAlgorithmName.SHA256);
@@ -95,9 +105,17 @@ public sealed class TeeIdentity : IDisposable
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(signer, true, false));
         request.CertificateExtensions.Add(SpExtensions.EncodeOrderWorkload(info.OrderId, digest));
-        var (notBefore, notAfter) = RootCa.Validity(now, now + OrderCertificateLifetime, signer);
-        using var order = request.Create(signer, notBefore, notAfter, RootCa.NewSerial());
-        return new OrderReport { Certificate = Pem.Join([order]) + _chainPem, WorkloadInfo = info };
+        try
+        {
+            var (notBefore, notAfter) = RootCa.Validity(now, now + OrderCertificateLifetime, signer);
+            using var order = request.Create(signer, notBefore, notAfter, RootCa.NewSerial());
+            return new OrderSigner(new OrderReport { Certificate = Pem.Join([order]) + _chainPem, WorkloadInfo = info }, orderKey);
+        }
+        catch
+        {
+            orderKey.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The order certificate (first of the report's chain), as PEM.</summary>
@@ -111,4 +129,29 @@ public sealed class TeeIdentity : IDisposable
         _signer?.Dispose();
         _key.Dispose();
     }
+}
+
+/// <summary>An order's certificate (in its report) and the key it certifies, held only in the TEE's memory.</summary>
+public sealed class OrderSigner : IDisposable
+{
+    private readonly ECDsa _key;
+
+    internal OrderSigner(OrderReport report, ECDsa key)
+    {
+        Report = report;
+        _key = key;
+    }
+
+    /// <summary>The report: chain "order, TEE, root" and the workload info the order certificate certifies.</summary>
+    public OrderReport Report { get; }
+
+    /// <summary>Signs how the order ended (docs/formats-result-statement.md) under the order certificate.</summary>
+    public ResultStatement SignResult(ResultClaims claims)
+    {
+        ArgumentNullException.ThrowIfNull(claims);
+        var signature = _key.SignData(ResultStatements.SignedBytes(claims), HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
+        return new ResultStatement { Claims = claims, Certificate = Report.Certificate, Signature = Convert.ToBase64String(signature) };
+    }
+
+    public void Dispose() => _key.Dispose();
 }

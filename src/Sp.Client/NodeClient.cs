@@ -81,7 +81,7 @@ public sealed class NodeClient : IDisposable
             var tx = SignedTransaction.Sign(Transaction.Create(network, key.Address, nonce, type, payload), key);
             try { return await SubmitAsync(tx, ct); }
             // Another process of the same account took this nonce between our read and our submit: retry.
-            catch (UserError e) when (attempt < 3 && e is not LogIntegrityError && e.Message.Contains("nonce", StringComparison.OrdinalIgnoreCase)) { }
+            catch (UserError e) when (attempt < 3 && e.Message.Contains("nonce", StringComparison.OrdinalIgnoreCase)) { }
         }
     }
 

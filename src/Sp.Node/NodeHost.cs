@@ -18,9 +18,10 @@ public static class NodeHost
         if (!File.Exists(paths.Settings)) throw new InvalidOperationException($"{paths.Root} is not a node folder: run `sp-node init {dir}` first");
         var settings = SpJson.Deserialize<NodeSettings>(File.ReadAllText(paths.Settings));
 
-        using var hosting = LedgerHosting.Open(paths.Root, settings.Network); // store from node.json + transparency log
-        var ledger = hosting.Service;
         using var ca = RootCa.FromPem(File.ReadAllText(paths.RootCaCert), File.ReadAllText(paths.RootCaKey));
+        // Store from node.json + transparency log; TEE certificates are checked against this network's root.
+        using var hosting = LedgerHosting.Open(paths.Root, settings.Network, Sp.Client.Trust.LedgerTeeCertificateReader(ca.Certificate));
+        var ledger = hosting.Service;
         var policy = AttestationPolicy.Load(paths.Policy);
         var policyJson = File.ReadAllText(paths.Policy);
         var blobs = new BlobRepository(paths.Blobs);
@@ -116,7 +117,7 @@ public static class NodeHost
         });
 
         app.MapGet("/api/orders/{id:long}/report", (long id) => Query(s =>
-            s.Orders.TryGetValue(id, out var o) && o.Report is { } r ? new ReportView(id, r, o.ReportSeq ?? 0) : null));
+            s.Orders.TryGetValue(id, out var o) && o.Report is { } r ? new ReportView(id, r with { ResultStatement = o.ResultStatement }, o.ReportSeq ?? 0) : null));
 
         // The loader of a TEE offer polls here for its work: orders ready to start (New) and those it had taken.
         app.MapGet("/api/tee/{offerId:long}/queue", (long offerId) => Query(s =>
@@ -128,7 +129,10 @@ public static class NodeHost
         {
             try
             {
-                var chain = ca.IssueTeeCertificate(Convert.FromBase64String(req.Csr), Convert.FromBase64String(req.EncryptionPublicKey),
+                var account = Sp.Crypto.Accounts.Address.TryParse(req.Account, out var a)
+                    ? Convert.FromHexString(a.Lower[2..])
+                    : throw new FormatException($"account: expected the TEE's ledger address (0x and 40 hex digits), got '{req.Account}'");
+                var chain = ca.IssueTeeCertificate(Convert.FromBase64String(req.Csr), Convert.FromBase64String(req.EncryptionPublicKey), account,
                     new Evidence(req.EvidenceType, Convert.FromBase64String(req.Evidence)), policy, EvidenceVerifiers.Default,
                     DateTimeOffset.UtcNow, TimeSpan.FromDays(30));
                 return Results.Ok(new TeeCertificateResponse(chain));

@@ -109,6 +109,12 @@ public static class App
             Log(configPath, e);
             return 1;
         }
+        catch (IntegrityError e)
+        {
+            Console.Error.WriteLine($"error: {e.OneLine}");
+            Log(configPath, e);
+            return 1;
+        }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException
                                       or System.Security.Cryptography.CryptographicException or FormatException
                                       or System.Text.Json.JsonException or HttpRequestException or TaskCanceledException)

@@ -30,7 +30,7 @@ public sealed class CertificationTests
             using var world = new TestWorld();
             using var again = RootCa.FromPem(world.Root.CertificatePem, world.Root.ExportPrivateKeyPem());
             Assert.Equal(world.Root.Certificate.RawData, again.Certificate.RawData);
-            var chain = again.IssueTeeCertificate(world.Tee.CreateCsr("tee"), world.EncryptionKey, world.Evidence(), world.Policy,
+            var chain = again.IssueTeeCertificate(world.Tee.CreateCsr("tee"), world.EncryptionKey, world.Account, world.Evidence(), world.Policy,
                 world.Verifiers, TestWorld.Now, TestWorld.TeeLifetime);
             Assert.NotNull(TeeCertificateValidator.Validate(chain, world.PinnedRoot, world.Policy, world.Verifiers, TestWorld.Now));
         }
@@ -48,7 +48,7 @@ public sealed class CertificationTests
         {
             using var world = new TestWorld();
             var evidence = world.Evidence();
-            var chain = Pem.ReadCertificates(world.Root.IssueTeeCertificate(world.Tee.CreateCsr("tee-1"), world.EncryptionKey,
+            var chain = Pem.ReadCertificates(world.Root.IssueTeeCertificate(world.Tee.CreateCsr("tee-1"), world.EncryptionKey, world.Account,
                 evidence, world.Policy, world.Verifiers, TestWorld.Now, TestWorld.TeeLifetime));
 
             Assert.Equal(2, chain.Count);
@@ -77,7 +77,7 @@ public sealed class CertificationTests
         {
             using var world = new TestWorld();
             var otherKey = RandomNumberGenerator.GetBytes(32);
-            var e = Assert.Throws<AttestationException>(() => world.Root.IssueTeeCertificate(world.Tee.CreateCsr("tee"), otherKey,
+            var e = Assert.Throws<AttestationException>(() => world.Root.IssueTeeCertificate(world.Tee.CreateCsr("tee"), otherKey, world.Account,
                 world.Evidence(), world.Policy, world.Verifiers, TestWorld.Now, TestWorld.TeeLifetime));
             Assert.Equal("report-data-mismatch", e.Reason);
         }
@@ -87,7 +87,7 @@ public sealed class CertificationTests
         {
             using var world = new TestWorld();
             using var intruder = TeeIdentity.Create();
-            var e = Assert.Throws<AttestationException>(() => world.Root.IssueTeeCertificate(intruder.CreateCsr("tee"), world.EncryptionKey,
+            var e = Assert.Throws<AttestationException>(() => world.Root.IssueTeeCertificate(intruder.CreateCsr("tee"), world.EncryptionKey, world.Account,
                 world.Evidence(), world.Policy, world.Verifiers, TestWorld.Now, TestWorld.TeeLifetime));
             Assert.Equal("report-data-mismatch", e.Reason);
         }
@@ -96,7 +96,7 @@ public sealed class CertificationTests
         public void Refuses_sim_evidence_under_a_production_policy()
         {
             using var world = new TestWorld();
-            var e = Assert.Throws<AttestationException>(() => world.Root.IssueTeeCertificate(world.Tee.CreateCsr("tee"), world.EncryptionKey,
+            var e = Assert.Throws<AttestationException>(() => world.Root.IssueTeeCertificate(world.Tee.CreateCsr("tee"), world.EncryptionKey, world.Account,
                 world.Evidence(), AttestationPolicy.Production(), world.Verifiers, TestWorld.Now, TestWorld.TeeLifetime));
             Assert.Equal("sim-not-allowed", e.Reason);
         }
@@ -107,8 +107,8 @@ public sealed class CertificationTests
             using var world = new TestWorld();
             using var rogue = SimPlatform.Create();
             var evidence = new SimEvidenceProvider(rogue, world.Measurement)
-                .GetEvidence(TeeKeyBinding.ReportData(world.Tee.SigningKeySpki, world.EncryptionKey));
-            var e = Assert.Throws<AttestationException>(() => world.Root.IssueTeeCertificate(world.Tee.CreateCsr("tee"), world.EncryptionKey,
+                .GetEvidence(TeeKeyBinding.ReportData(world.Tee.SigningKeySpki, world.EncryptionKey, world.Account));
+            var e = Assert.Throws<AttestationException>(() => world.Root.IssueTeeCertificate(world.Tee.CreateCsr("tee"), world.EncryptionKey, world.Account,
                 evidence, world.Policy, world.Verifiers, TestWorld.Now, TestWorld.TeeLifetime));
             Assert.Equal("sim-platform-unknown", e.Reason);
         }
@@ -119,7 +119,7 @@ public sealed class CertificationTests
             using var world = new TestWorld();
             var csr = world.Tee.CreateCsr("tee");
             csr[^1] ^= 1; // inside the signature
-            var e = Assert.Throws<CertificateValidationException>(() => world.Root.IssueTeeCertificate(csr, world.EncryptionKey,
+            var e = Assert.Throws<CertificateValidationException>(() => world.Root.IssueTeeCertificate(csr, world.EncryptionKey, world.Account,
                 world.Evidence(), world.Policy, world.Verifiers, TestWorld.Now, TestWorld.TeeLifetime));
             Assert.Equal("bad-csr", e.Reason);
         }
@@ -128,7 +128,7 @@ public sealed class CertificationTests
         public void Refuses_an_encryption_key_that_is_not_32_bytes()
         {
             using var world = new TestWorld();
-            Assert.Throws<ArgumentException>(() => world.Root.IssueTeeCertificate(world.Tee.CreateCsr("tee"), new byte[31],
+            Assert.Throws<ArgumentException>(() => world.Root.IssueTeeCertificate(world.Tee.CreateCsr("tee"), new byte[31], world.Account,
                 world.Evidence(), world.Policy, world.Verifiers, TestWorld.Now, TestWorld.TeeLifetime));
         }
     }
@@ -274,7 +274,26 @@ public sealed class CertificationTests
         }
 
         /// <summary>Issues a TEE certificate with the root's key but none of RootCa's checks.</summary>
-        private static string UncheckedIssue(TestWorld world, byte[] encryptionKey, Evidence? evidence)
+        [Fact]
+        public void Fails_when_the_embedded_account_is_not_the_one_the_evidence_binds()
+        {
+            // A root that skipped its checks: the certificate names another ledger account than the evidence binds.
+            using var world = new TestWorld();
+            var chain = UncheckedIssue(world, world.EncryptionKey, world.Evidence(), RandomNumberGenerator.GetBytes(20));
+            var e = Assert.Throws<CertificateValidationException>(() =>
+                TeeCertificateValidator.Validate(chain, world.PinnedRoot, world.Policy, world.Verifiers, TestWorld.Now));
+            Assert.Equal("report-data-mismatch", e.Reason);
+        }
+
+        [Fact]
+        public void Reports_the_account_the_evidence_binds()
+        {
+            using var world = new TestWorld();
+            var validated = TeeCertificateValidator.Validate(world.IssueTeeChain(), world.PinnedRoot, world.Policy, world.Verifiers, TestWorld.Now);
+            Assert.Equal("0x" + Convert.ToHexStringLower(world.Account), validated.Account);
+        }
+
+        internal static string UncheckedIssue(TestWorld world, byte[] encryptionKey, Evidence? evidence, byte[]? account = null)
         {
             using var issuer = X509Certificate2.CreateFromPem(world.Root.CertificatePem, world.Root.ExportPrivateKeyPem());
             var csr = CertificateRequest.LoadSigningRequest(world.Tee.CreateCsr("tee"), HashAlgorithmName.SHA384);
@@ -283,6 +302,7 @@ public sealed class CertificationTests
             request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.DigitalSignature, true));
             if (evidence is not null) request.CertificateExtensions.Add(SpExtensions.EncodeEvidence(evidence));
             request.CertificateExtensions.Add(SpExtensions.EncodeEncryptionKey(encryptionKey));
+            if (account is not [] ) request.CertificateExtensions.Add(SpExtensions.EncodeTeeAccount(account ?? world.Account));
             using var tee = request.Create(issuer, TestWorld.Now, TestWorld.Now.AddDays(1), [1, 2, 3]);
             return Pem.Join([tee, world.Root.Certificate]);
         }

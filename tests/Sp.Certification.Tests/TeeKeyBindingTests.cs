@@ -4,40 +4,46 @@ public sealed class TeeKeyBindingTests
 {
     private static readonly byte[] Spki = Enumerable.Range(0, 91).Select(i => (byte)i).ToArray();
     private static readonly byte[] Enc = Enumerable.Range(0, 32).Select(i => (byte)i).ToArray();
+    private static readonly byte[] Account = Enumerable.Range(0xa0, 20).Select(i => (byte)i).ToArray();
 
     [Fact]
     public void Matches_the_documented_vector()
     {
-        // docs/formats-report.md: spki = 00 01 .. 5a (91 bytes), enc = 00 01 .. 1f (32 bytes).
+        // docs/formats-report.md: spki = 00 01 .. 5a (91 bytes), enc = 00 01 .. 1f (32 bytes), account = a0 a1 .. b3 (20 bytes);
+        // the expected value was computed with Python's hashlib from the formula, not with this code.
         Assert.Equal(
-            "0257e586e7bf216937decb7723d837dab3e5c3e8ba6edacd314e139d0df0a411ce6ff5468dcb1b99a990e43723aa8c8e462b240487ee443db258ea83c7221350",
-            Convert.ToHexStringLower(TeeKeyBinding.ReportData(Spki, Enc)));
+            "fcd475450c5f0b1e52dd4c492409ca4a8f8f680cf37e36c6184c3cb76c036bcb07a25ebdcebd90308e70f8c28e5a2d9a99239226ad54019941bd29cd55832992",
+            Convert.ToHexStringLower(TeeKeyBinding.ReportData(Spki, Enc, Account)));
     }
 
     [Fact]
-    public void Is_64_bytes_and_depends_on_both_keys()
+    public void Is_64_bytes_and_depends_on_all_three_keys()
     {
-        var binding = TeeKeyBinding.ReportData(Spki, Enc);
+        var binding = TeeKeyBinding.ReportData(Spki, Enc, Account);
         Assert.Equal(64, binding.Length);
         var otherEnc = Enc.ToArray();
         otherEnc[0] ^= 1;
-        Assert.NotEqual(binding, TeeKeyBinding.ReportData(Spki, otherEnc));
+        Assert.NotEqual(binding, TeeKeyBinding.ReportData(Spki, otherEnc, Account));
         var otherSpki = Spki.ToArray();
         otherSpki[90] ^= 1;
-        Assert.NotEqual(binding, TeeKeyBinding.ReportData(otherSpki, Enc));
+        Assert.NotEqual(binding, TeeKeyBinding.ReportData(otherSpki, Enc, Account));
+        var otherAccount = Account.ToArray();
+        otherAccount[19] ^= 1;
+        Assert.NotEqual(binding, TeeKeyBinding.ReportData(Spki, Enc, otherAccount));
     }
 
     [Fact]
     public void Length_prefixes_keep_the_split_between_the_keys_unambiguous()
     {
         var all = Spki.Concat(Enc).ToArray();
-        Assert.NotEqual(TeeKeyBinding.ReportData(Spki, Enc), TeeKeyBinding.ReportData(all[..90], all[90..]));
+        Assert.NotEqual(TeeKeyBinding.ReportData(Spki, Enc, Account), TeeKeyBinding.ReportData(all[..90], all[90..], Account));
     }
 
     [Fact]
-    public void Refuses_empty_keys()
+    public void Refuses_empty_keys_and_an_account_that_is_not_20_bytes()
     {
-        Assert.Throws<ArgumentException>(() => TeeKeyBinding.ReportData([], Enc));
-        Assert.Throws<ArgumentException>(() => TeeKeyBinding.ReportData(Spki, []));
+        Assert.Throws<ArgumentException>(() => TeeKeyBinding.ReportData([], Enc, Account));
+        Assert.Throws<ArgumentException>(() => TeeKeyBinding.ReportData(Spki, [], Account));
+        Assert.Throws<ArgumentException>(() => TeeKeyBinding.ReportData(Spki, Enc, new byte[19]));
     }
 }

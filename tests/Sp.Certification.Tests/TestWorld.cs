@@ -21,16 +21,18 @@ internal sealed class TestWorld : IDisposable
     public RootCa Root { get; } = RootCa.Create("SP Test Root", Now);
     public TeeIdentity Tee { get; } = TeeIdentity.Create();
     public byte[] EncryptionKey { get; } = RandomNumberGenerator.GetBytes(32);
+    /// <summary>The TEE's ledger account address (20 bytes), bound in its evidence with its two keys.</summary>
+    public byte[] Account { get; } = RandomNumberGenerator.GetBytes(20);
     public List<IEvidenceVerifier> Verifiers { get; } = EvidenceVerifiers.Default;
 
     public AttestationPolicy Policy => AttestationPolicy.Devnet(Platform.PublicKeyId);
     public SimEvidenceProvider Provider => new(Platform, Measurement, new FixedClock(Now));
 
     /// <summary>Evidence binding the TEE's signing key and encryption key.</summary>
-    public Evidence Evidence() => Provider.GetEvidence(TeeKeyBinding.ReportData(Tee.SigningKeySpki, EncryptionKey));
+    public Evidence Evidence() => Provider.GetEvidence(TeeKeyBinding.ReportData(Tee.SigningKeySpki, EncryptionKey, Account));
 
     public string IssueTeeChain() =>
-        Root.IssueTeeCertificate(Tee.CreateCsr("tee-1"), EncryptionKey, Evidence(), Policy, Verifiers, Now, TeeLifetime);
+        Root.IssueTeeCertificate(Tee.CreateCsr("tee-1"), EncryptionKey, Account, Evidence(), Policy, Verifiers, Now, TeeLifetime);
 
     public static TestWorld Certified()
     {

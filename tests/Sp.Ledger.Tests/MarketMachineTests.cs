@@ -158,7 +158,7 @@ public sealed class MarketMachineTests
             var offerId = created.Ids[OutcomeIds.OfferId];
             Assert.Null(sc.Offer(offerId).TeeCertificate);
             sc.Refused(sc.Alice, TxTypes.WorkflowCreate, Scenario.WorkflowPayload(offerId, null), $"TEE offer {offerId} has no TEE certificate yet");
-            sc.Ok(sc.Tee, TxTypes.TeeCertificateUpdate, new TeeCertificateUpdate(offerId, "loader chain"));
+            sc.Ok(sc.Tee, TxTypes.TeeCertificateUpdate, new TeeCertificateUpdate(offerId, TestKit.TeeChainFor(sc.Tee)));
             sc.Ok(sc.Alice, TxTypes.WorkflowCreate, Scenario.WorkflowPayload(offerId, null));
         }
 
@@ -277,8 +277,8 @@ public sealed class MarketMachineTests
             var tee = sc.TeeOffer();
             sc.Refused(sc.Mallory, TxTypes.TeeCertificateUpdate, new TeeCertificateUpdate(tee.OfferId, "x"),
                 $"only the owner of offer {tee.OfferId} ({sc.Tee.Address.Lower}) can publish its TEE certificate");
-            sc.Ok(sc.Tee, TxTypes.TeeCertificateUpdate, new TeeCertificateUpdate(tee.OfferId, "new chain"));
-            Assert.Equal("new chain", sc.Offer(tee.OfferId).TeeCertificate);
+            sc.Ok(sc.Tee, TxTypes.TeeCertificateUpdate, new TeeCertificateUpdate(tee.OfferId, TestKit.TeeChainFor(sc.Tee)));
+            Assert.Equal(TestKit.TeeChainFor(sc.Tee), sc.Offer(tee.OfferId).TeeCertificate);
         }
 
         [Fact]
@@ -470,7 +470,7 @@ public sealed class MarketMachineTests
             sc.Refused(sc.Tee, TxTypes.OrderStart, new OrderStart(w.Order), $"order {w.Order} is Blocked: its data sub-orders are not all completed yet");
             sc.Complete(w.Sub);
             sc.Refused(sc.Alice, TxTypes.OrderStart, new OrderStart(w.Order),
-                $"only the owner of TEE offer {w.Tee} ({sc.Tee.Address.Lower}) can start order {w.Order}; sender is {sc.Alice.Address.Lower}");
+                $"only the TEE of offer {w.Tee} (account {sc.Tee.Address.Lower}, named by its attested certificate) can start order {w.Order}; sender is {sc.Alice.Address.Lower}");
             sc.Refused(sc.Tee, TxTypes.OrderStart, new OrderStart(w.Sub), $"order {w.Sub} is a sub-order of order {w.Order}");
             sc.Start(w.Order);
             sc.Refused(sc.Tee, TxTypes.OrderStart, new OrderStart(w.Order), $"order {w.Order} is Processing: expected New to start it");
@@ -491,7 +491,7 @@ public sealed class MarketMachineTests
             sc.Refused(sc.Tee, TxTypes.OrderReport, new OrderReportPublish(w.Order, TestKit.Report(w.Order + 5)),
                 $"report workloadInfo.orderId: expected \"{w.Order}\", got \"{w.Order + 5}\"");
             sc.Refused(sc.Alice, TxTypes.OrderReport, new OrderReportPublish(w.Order, TestKit.Report(w.Order)),
-                $"only the owner of TEE offer {w.Tee}");
+                $"only the TEE that took it (account {sc.Tee.Address.Lower})");
             sc.Ok(sc.Tee, TxTypes.OrderReport, new OrderReportPublish(w.Order, TestKit.Report(w.Order)));
             var seq = sc.Ledger.Read(s => s.Height);
             Assert.Equal(seq, sc.Order(w.Order).ReportSeq);
@@ -525,11 +525,99 @@ public sealed class MarketMachineTests
             sc.Refused(sc.Tee, TxTypes.OrderFinish, new OrderFinish(w.Order, OrderStatus.Canceled, "r", ""),
                 $"order {w.Order}: finish status must be Done or Error, got Canceled");
             sc.Refused(sc.Tee, TxTypes.OrderFinish, new OrderFinish(w.Order, OrderStatus.Done, null, ""), $"order {w.Order}: status Done needs sealedResult");
-            sc.Refused(sc.Alice, TxTypes.OrderFinish, new OrderFinish(w.Order, OrderStatus.Done, "r", ""), $"only the owner of TEE offer {w.Tee}");
+            sc.Refused(sc.Alice, TxTypes.OrderFinish, new OrderFinish(w.Order, OrderStatus.Done, "r", ""), $"only the TEE that took it (account {sc.Tee.Address.Lower})");
             sc.Ok(sc.Tee, TxTypes.OrderFinish, new OrderFinish(w.Order, OrderStatus.Error, "log only", "container exited with code 1"));
             var o = sc.Order(w.Order);
             Assert.Equal((OrderStatus.Error, "log only", "container exited with code 1"), (o.Status, o.SealedResult, o.StatusMessage));
             sc.Refused(sc.Tee, TxTypes.OrderFinish, new OrderFinish(w.Order, OrderStatus.Done, "r", ""), $"order {w.Order} is Error");
+        }
+    }
+
+    /// <summary>
+    /// The provider (the TEE offer's owner, whose account key sits in tee.json outside anything attested) and the
+    /// TEE (the account its attested certificate names, created in the TEE's memory) are different keys: only the
+    /// TEE's moves an order.
+    /// </summary>
+    public sealed class TheTeeAccount
+    {
+        private static (Scenario Sc, AccountKey Enclave, long Tee, long Order) ProviderWithSeparateEnclave()
+        {
+            var sc = Scenario.OnMachine();
+            var enclave = AccountKey.Generate();
+            var w = sc.UpToWorkflow();
+            sc.Ok(sc.Tee, TxTypes.TeeCertificateUpdate, new TeeCertificateUpdate(w.Tee, TestKit.TeeChainFor(enclave)));
+            sc.Complete(w.Sub);
+            return (sc, enclave, w.Tee, w.Order);
+        }
+
+        [Fact]
+        public void Is_read_from_the_certificate_and_the_provider_can_no_longer_start_finish_or_report()
+        {
+            var (sc, enclave, tee, order) = ProviderWithSeparateEnclave();
+            using var _ = sc;
+            using var __ = enclave;
+            Assert.Equal(enclave.Address.Lower, sc.Offer(tee).TeeAccount);
+            sc.Refused(sc.Tee, TxTypes.OrderStart, new OrderStart(order),
+                $"only the TEE of offer {tee} (account {enclave.Address.Lower}, named by its attested certificate) can start order {order}; sender is {sc.Tee.Address.Lower}");
+            sc.Ok(enclave, TxTypes.OrderStart, new OrderStart(order));
+            Assert.Equal(enclave.Address.Lower, sc.Order(order).TeeAccount);
+            sc.Refused(sc.Tee, TxTypes.OrderReport, new OrderReportPublish(order, TestKit.Report(order)),
+                $"only the TEE that took it (account {enclave.Address.Lower}) can publish the report of order {order}; sender is {sc.Tee.Address.Lower}");
+            sc.Refused(sc.Tee, TxTypes.OrderFinish, new OrderFinish(order, OrderStatus.Done, "forged result sealed to alice", ""),
+                $"only the TEE that took it (account {enclave.Address.Lower}) can finish order {order}; sender is {sc.Tee.Address.Lower}");
+            sc.Ok(enclave, TxTypes.OrderFinish, new OrderFinish(order, OrderStatus.Done, "the TEE's result", ""));
+            Assert.Equal("the TEE's result", sc.Order(order).SealedResult);
+        }
+
+        [Fact]
+        public void A_certificate_the_reader_refuses_is_refused_with_its_reason()
+        {
+            using var sc = Scenario.OnMachine();
+            var w = sc.UpToWorkflow();
+            sc.Refused(sc.Tee, TxTypes.TeeCertificateUpdate, new TeeCertificateUpdate(w.Tee, "-----BEGIN CERTIFICATE-----\nself-made\n-----END CERTIFICATE-----\n"),
+                "teeCertificate: refused: not a TEE certificate of this network");
+            sc.Provider(sc.Mallory);
+            sc.Refused(sc.Mallory, TxTypes.OfferCreate, new OfferCreate(OfferType.TeeOffer, TestKit.TeeInfo(), "forged"),
+                "teeCertificate: refused: not a TEE certificate of this network");
+            Assert.Equal(sc.Tee.Address.Lower, sc.Offer(w.Tee).TeeAccount);
+        }
+
+        [Fact]
+        public void A_restarted_TEE_of_the_offer_may_end_its_predecessors_order_with_Error_only()
+        {
+            var (sc, enclave, tee, order) = ProviderWithSeparateEnclave();
+            using var _ = sc;
+            using var __ = enclave;
+            sc.Ok(enclave, TxTypes.OrderStart, new OrderStart(order));
+            using var restarted = AccountKey.Generate();
+            sc.Ok(sc.Tee, TxTypes.TeeCertificateUpdate, new TeeCertificateUpdate(tee, TestKit.TeeChainFor(restarted)));
+            sc.Refused(restarted, TxTypes.OrderFinish, new OrderFinish(order, OrderStatus.Done, "r", ""),
+                $"only the TEE that took it (account {enclave.Address.Lower}) can finish order {order}");
+            sc.Refused(restarted, TxTypes.OrderReport, new OrderReportPublish(order, TestKit.Report(order)), "only the TEE that took it");
+            sc.Ok(restarted, TxTypes.OrderFinish, new OrderFinish(order, OrderStatus.Error, null, "the loader restarted"));
+            Assert.Equal(OrderStatus.Error, sc.Status(order));
+        }
+
+        [Fact]
+        public void A_statement_must_name_the_order_and_status_of_its_finish()
+        {
+            var (sc, enclave, _, order) = ProviderWithSeparateEnclave();
+            using var _sc = sc;
+            using var __ = enclave;
+            sc.Ok(enclave, TxTypes.OrderStart, new OrderStart(order));
+            ResultStatement Statement(string id, string status) => new()
+            {
+                Claims = new ResultClaims { OrderId = id, Status = status },
+                Certificate = "chain",
+                Signature = "c2ln",
+            };
+            sc.Refused(enclave, TxTypes.OrderFinish, new OrderFinish(order, OrderStatus.Done, "r", "", Statement("999", "Done")),
+                $"statement claims.orderId: expected \"{order}\", got \"999\"");
+            sc.Refused(enclave, TxTypes.OrderFinish, new OrderFinish(order, OrderStatus.Done, "r", "", Statement($"{order}", "Error")),
+                "statement claims.status: expected Done, got Error");
+            var statement = Statement($"{order}", "Done");
+            sc.Ok(enclave, TxTypes.OrderFinish, new OrderFinish(order, OrderStatus.Done, "r", "", statement));
+            Assert.Equal(statement, sc.Order(order).ResultStatement);
         }
     }
 

@@ -30,7 +30,7 @@ public static class MarketplaceTests
     {
         if (!sc.Ledger.Read(s => s.Providers.ContainsKey(owner.Address.Lower))) sc.Provider(owner);
         info ??= type == OfferType.TeeOffer ? TestKit.TeeInfo() : TestKit.DataInfo();
-        var offer = sc.Ok(owner, TxTypes.OfferCreate, new OfferCreate(type, info, type == OfferType.TeeOffer ? TestKit.TeeChain : null)).Ids[OutcomeIds.OfferId];
+        var offer = sc.Ok(owner, TxTypes.OfferCreate, new OfferCreate(type, info, type == OfferType.TeeOffer ? TestKit.TeeChainFor(owner) : null)).Ids[OutcomeIds.OfferId];
         var slotId = sc.Ok(owner, TxTypes.SlotAdd, new SlotAdd(offer, slot)).Ids[OutcomeIds.SlotId];
         return (offer, slotId);
     }

@@ -23,7 +23,7 @@ public sealed class MachineLedger(string network = TestKit.Network) : ILedgerUnd
 {
     public const long StartTime = 1_750_000_000_000;
 
-    public MarketState State { get; } = new() { Network = network };
+    public MarketState State { get; } = new() { Network = network, TeeCertificates = TestKit.FakeTeeCertificates };
     public long Time { get; private set; } = StartTime;
     public string Network => State.Network;
     public long NextNonce(string address) => State.NextNonce(address);
@@ -60,6 +60,19 @@ public static class TestKit
     public const string SolutionHash = "8598805cd2136a4beff17559a7228854f6a8cc0b027856ea5c196fb8d0602501";
     public const string OtherHash = "0000000000000000000000000000000000000000000000000000000000000001";
     public const string TeeChain = "-----BEGIN CERTIFICATE-----\nTEE\n-----END CERTIFICATE-----\n";
+
+    /// <summary>A stand-in TEE certificate chain that <see cref="FakeTeeCertificates"/> reads as naming <paramref name="teeAccount"/>.</summary>
+    public static string TeeChainFor(AccountKey teeAccount) =>
+        $"-----BEGIN CERTIFICATE-----\nTEE account={teeAccount.Address.Lower}\n-----END CERTIFICATE-----\n";
+
+    /// <summary>
+    /// The state machine's tests stand the X.509 check (tested in Sp.Certification.Tests and end to end) in with this
+    /// reader: a chain made by <see cref="TeeChainFor"/> names its account, anything else is refused.
+    /// </summary>
+    public static readonly TeeCertificateReader FakeTeeCertificates = (chain, _) =>
+        System.Text.RegularExpressions.Regex.Match(chain, "account=(0x[0-9a-f]{40})") is { Success: true } m
+            ? TeeAccountReading.Of(m.Groups[1].Value)
+            : TeeAccountReading.Refused("not a TEE certificate of this network (test reader)");
 
     public static SignedTransaction Sign<T>(this ILedgerUnderTest ledger, AccountKey key, string type, T payload,
         long? nonce = null, string? network = null) =>
@@ -171,7 +184,7 @@ public sealed class Scenario : IDisposable
     public (long OfferId, long SlotId) TeeOffer(OfferInfo? info = null)
     {
         if (!Ledger.Read(s => s.Providers.ContainsKey(Tee.Address.Lower))) Provider(Tee);
-        var offer = Ok(Tee, TxTypes.OfferCreate, new OfferCreate(OfferType.TeeOffer, info ?? TestKit.TeeInfo(), TestKit.TeeChain)).Ids[OutcomeIds.OfferId];
+        var offer = Ok(Tee, TxTypes.OfferCreate, new OfferCreate(OfferType.TeeOffer, info ?? TestKit.TeeInfo(), TestKit.TeeChainFor(Tee))).Ids[OutcomeIds.OfferId];
         var slot = Ok(Tee, TxTypes.SlotAdd, new SlotAdd(offer, TestKit.Slot())).Ids[OutcomeIds.SlotId];
         return (offer, slot);
     }

@@ -22,7 +22,8 @@ public sealed record OrderView(Order Order, List<Order> SubOrders);
 
 public sealed record ReportView(long OrderId, OrderReport Report, long Seq);
 
-public sealed record TeeCertificateRequest(string Csr, string EncryptionPublicKey, string EvidenceType, string Evidence);
+/// <param name="Account">The TEE's in-memory ledger account (0x address), bound in the evidence with its two keys.</param>
+public sealed record TeeCertificateRequest(string Csr, string EncryptionPublicKey, string EvidenceType, string Evidence, string Account);
 
 public sealed record TeeCertificateResponse(string CertificateChain);
 

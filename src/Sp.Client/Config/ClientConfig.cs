@@ -91,4 +91,16 @@ public class UserError(string message, string? hint = null) : Exception(message)
 /// acknowledged is not in it: a checkpoint that does not verify, a rollback, a fork, a rewritten history, a missing
 /// or altered entry. Not a transient failure: whoever sees it stops (the conflicting checkpoint is kept as evidence).
 /// </summary>
-public sealed class LogIntegrityError(string message, string? hint = null) : UserError(message, hint);
+public sealed class LogIntegrityError(string message, string? hint = null) : IntegrityError(message, hint);
+
+/// <summary>
+/// Something that must verify did not: a log that contradicts itself, a signature, a hash. Never retried, and never a
+/// <see cref="UserError"/>, so no catch meant for bad input or a refusal swallows it: the loader stops, a CLI exits 1.
+/// </summary>
+public class IntegrityError(string message, string? hint = null) : Exception(message)
+{
+    public string? Hint { get; } = hint;
+
+    /// <summary>The message and its hint as one line (like <see cref="UserError.OneLine"/>).</summary>
+    public string OneLine => (Hint is null ? Message : $"{Message} (hint: {Hint})").ReplaceLineEndings(" ");
+}

@@ -146,7 +146,7 @@ public sealed class ClientLog : IDisposable
         {
             var payload = entry.Signed.Tx.PayloadAs<OrderReportPublish>();
             return payload.OrderId == view.OrderId
-                   && Jcs.Canonicalize(payload.Report).AsSpan().SequenceEqual(Jcs.Canonicalize(view.Report));
+                   && Jcs.Canonicalize(payload.Report).AsSpan().SequenceEqual(Jcs.Canonicalize(view.Report.AsPublished()));
         }
         catch (JsonException)
         {

@@ -40,12 +40,14 @@ public static class LedgerVerifier
 {
     /// <param name="digestHeight">Also report the state digest after this many entries (to compare with a node
     /// whose state was read at that height); null for none.</param>
+    /// <param name="teeCertificates">The ledger's check of TEE certificates (the pinned root's, see
+    /// <see cref="Trust.LedgerTeeCertificates"/>).</param>
     public static async Task<LedgerVerification> VerifyAsync(TileReader reader, Checkpoint checkpoint, string network,
-        long? digestHeight = null, CancellationToken ct = default)
+        TeeCertificateReader teeCertificates, long? digestHeight = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(checkpoint);
-        var state = new MarketState { Network = network };
+        var state = new MarketState { Network = network, TeeCertificates = teeCertificates };
         var byType = new SortedDictionary<string, long>(StringComparer.Ordinal);
         var pending = new List<(long Index, byte[] Leaf)>(TileMath.Width);
         long signatures = 0, lastTime = 0;

@@ -25,4 +25,10 @@ public sealed record OrderReport
 {
     public required string Certificate { get; init; }
     public required WorkloadInfo WorkloadInfo { get; init; }
+    /// <summary>The TEE's signed statement of how the order ended, once it has (not part of the report the TEE
+    /// published: <c>order.finish</c> stores it, and the report's digest is taken without it).</summary>
+    public ResultStatement? ResultStatement { get; init; }
+
+    /// <summary>The report as the TEE published it with <c>order.report</c> (without the result statement).</summary>
+    public OrderReport AsPublished() => ResultStatement is null ? this : this with { ResultStatement = null };
 }

@@ -55,6 +55,9 @@ public static partial class MarketMachine
             return Refuse($"teeCertificate: only a TeeOffer carries one, this offer is {p.OfferType}");
         }
 
+        string? teeAccount = null;
+        if (p.TeeCertificate is not null && ReadTeeAccount(c, p.TeeCertificate, out teeAccount) is { } refusal) return refusal;
+
         var id = c.State.NextOfferId;
         return Accept(TxOutcome.Ok(OutcomeIds.OfferId, id), () =>
         {
@@ -65,6 +68,7 @@ public static partial class MarketMachine
                 Owner = c.From,
                 Info = p.Info,
                 TeeCertificate = p.TeeCertificate,
+                TeeAccount = teeAccount,
                 Enabled = true,
                 Created = c.Time,
             };
@@ -190,6 +194,21 @@ public static partial class MarketMachine
         if (offer.Owner != c.From)
             return Refuse($"only the owner of offer {offer.Id} ({offer.Owner}) can publish its TEE certificate; sender is {c.From}");
         if (IsBlank(p.TeeCertificate)) return Refuse("teeCertificate: must not be empty");
-        return Accept(TxOutcome.Ok(), () => offer.TeeCertificate = p.TeeCertificate);
+        if (ReadTeeAccount(c, p.TeeCertificate, out var teeAccount) is { } refusal) return refusal;
+        return Accept(TxOutcome.Ok(), () =>
+        {
+            offer.TeeCertificate = p.TeeCertificate;
+            offer.TeeAccount = teeAccount;
+        });
+    }
+
+    /// <summary>The account a TEE certificate chain names, checked against the network's root at the entry's time.</summary>
+    private static Step? ReadTeeAccount(Ctx c, string chainPem, out string? account)
+    {
+        var reading = c.State.TeeCertificates(chainPem, c.Time);
+        account = reading.Account;
+        if (reading.Refusal is { } why || !IsCanonicalAddress(reading.Account))
+            return Refuse($"teeCertificate: refused: {reading.Refusal ?? $"it names no TEE account ('{reading.Account}')"}");
+        return null;
     }
 }

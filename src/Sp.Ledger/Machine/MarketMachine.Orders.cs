@@ -10,9 +10,9 @@ namespace Sp.Ledger.Machine;
 //   workflow.create  parent Blocked (while any Data sub-order is Blocked) or New (no data inputs)
 //   order.complete   data owner: sub-order Blocked -> Done (parent Blocked -> New once none is Blocked)
 //                                sub-order Blocked -> Error (parent -> Error: the data was not released)
-//   order.start      TEE owner: parent New -> Processing
-//   order.report     TEE owner: once, while Processing (or after it ended Done/Error)
-//   order.finish     TEE owner: parent Processing -> Done | Error
+//   order.start      the offer's TEE (the account its certificate names): parent New -> Processing
+//   order.report     the TEE that took it: once, while Processing (or after it ended Done/Error)
+//   order.finish     the TEE that took it: parent Processing -> Done | Error (a restarted TEE of the offer: Error only)
 //   order.cancel     consumer: New/Blocked -> Canceled; Processing -> Canceled unless an offer is not cancelable
 //                    TEE owner: New -> Canceled; Processing -> Canceled on the same condition
 //   order.replenish  consumer: adds to the deposit of an order that has not ended
@@ -223,8 +223,12 @@ public static partial class MarketMachine
         }
     }
 
-    /// <summary>Finds a parent (TEE) order and checks the sender owns its TEE offer.</summary>
-    private static bool TryTeeOrder(Ctx c, long orderId, string action, out Order order, out Step refusal)
+    /// <summary>
+    /// Finds a parent (TEE) order and checks the sender is its TEE: the account the offer's attested certificate names
+    /// (never the provider's own account, which sits outside anything attested). Once the order is taken, only the TEE
+    /// that took it may act on it, except that the offer's current TEE (after a loader restart) may end it with Error.
+    /// </summary>
+    private static bool TryTeeOrder(Ctx c, long orderId, string action, out Order order, out Step refusal, bool endingWithError = false)
     {
         refusal = default;
         if (!c.State.Orders.TryGetValue(orderId, out order!))
@@ -238,9 +242,14 @@ public static partial class MarketMachine
             return false;
         }
         var tee = c.State.Offers[order.OfferId];
-        if (tee.Owner != c.From)
+        var expected = order.TeeAccount ?? tee.TeeAccount;
+        var allowed = c.From == expected || (endingWithError && tee.TeeAccount is { } current && c.From == current);
+        if (!allowed)
         {
-            refusal = Refuse($"only the owner of TEE offer {tee.Id} ({tee.Owner}) can {action} order {orderId}; sender is {c.From}");
+            var whose = order.TeeAccount is null
+                ? $"the TEE of offer {tee.Id} (account {tee.TeeAccount ?? "none: the offer has no TEE certificate"}, named by its attested certificate)"
+                : $"the TEE that took it (account {order.TeeAccount})";
+            refusal = Refuse($"only {whose} can {action} order {orderId}; sender is {c.From}");
             return false;
         }
         return true;
@@ -256,6 +265,7 @@ public static partial class MarketMachine
         return Accept(TxOutcome.Ok(), () =>
         {
             order.Status = OrderStatus.Processing;
+            order.TeeAccount = c.From;
             order.Started = c.Time;
             order.Modified = c.Time;
         });
@@ -287,14 +297,19 @@ public static partial class MarketMachine
 
     private static Step OrderFinish(Ctx c, OrderFinish p)
     {
-        if (!TryTeeOrder(c, p.OrderId, "finish", out var order, out var refusal)) return refusal;
+        if (!TryTeeOrder(c, p.OrderId, "finish", out var order, out var refusal, endingWithError: p.Status == OrderStatus.Error)) return refusal;
+        if (p.Statement is { } statement && StatementMismatch(order, p, statement) is { } mismatch) return Refuse(mismatch);
         if (order.Status == OrderStatus.Canceled && order.Started is not null)
         {
             // Canceled while it ran: the TEE's late finish is accepted as a no-op for the status (it stays Canceled,
             // the deposit was settled at cancellation); its sealed result (the log so far) is kept for the consumer.
             return Accept(TxOutcome.Ok(), () =>
             {
-                order.SealedResult ??= p.SealedResult;
+                if (order.SealedResult is null)
+                {
+                    order.SealedResult = p.SealedResult;
+                    order.ResultStatement = p.Statement;
+                }
                 order.Modified = c.Time;
             });
         }
@@ -308,10 +323,23 @@ public static partial class MarketMachine
         {
             order.Status = p.Status;
             order.SealedResult = p.SealedResult;
+            order.ResultStatement = p.Statement;
             order.StatusMessage = p.Message ?? "";
             order.Modified = c.Time;
             Settle(c.State, order, c.Time);
         });
+    }
+
+    /// <summary>The statement's claims must say what the transaction says (its signature is for clients to check).</summary>
+    private static string? StatementMismatch(Order order, OrderFinish p, ResultStatement statement)
+    {
+        var claims = statement.Claims;
+        if (claims is null) return "statement: claims missing";
+        var id = order.Id.ToString(CultureInfo.InvariantCulture);
+        if (claims.OrderId != id) return $"statement claims.orderId: expected \"{id}\", got \"{claims.OrderId}\"";
+        if (claims.Status != p.Status.ToString()) return $"statement claims.status: expected {p.Status}, got {claims.Status}";
+        if (IsBlank(statement.Signature) || IsBlank(statement.Certificate)) return "statement: signature and certificate must not be empty";
+        return null;
     }
 
     private static Step OrderCancel(Ctx c, OrderCancel p)

@@ -49,7 +49,10 @@ public sealed class LedgerService : IDisposable
     /// <param name="clockMillis">Unix time in milliseconds, read once per accepted transaction.</param>
     /// <param name="replayed">Sees each stored entry as the start-up replay accepts it (e.g. to rebuild the
     /// transparency log's tree); its exceptions abort the start.</param>
-    public LedgerService(ILedgerStore store, string network, Func<long> clockMillis, Action<LedgerEntry>? replayed = null)
+    /// <param name="teeCertificates">How TEE certificates are checked (against the network's Root CA); without it no
+    /// TEE certificate is accepted.</param>
+    public LedgerService(ILedgerStore store, string network, Func<long> clockMillis, Action<LedgerEntry>? replayed = null,
+        TeeCertificateReader? teeCertificates = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentException.ThrowIfNullOrWhiteSpace(network);
@@ -57,7 +60,8 @@ public sealed class LedgerService : IDisposable
         _store = store;
         _clockMillis = clockMillis;
         _replayed = replayed;
-        _state = new MarketState { Network = network };
+        _teeCertificates = teeCertificates ?? TeeCertificateReaders.None;
+        _state = NewState(network);
         try
         {
             Replay();
@@ -70,6 +74,10 @@ public sealed class LedgerService : IDisposable
         _sequencer = new Thread(SequencerLoop) { IsBackground = true, Name = "ledger sequencer" };
         _sequencer.Start();
     }
+
+    private readonly TeeCertificateReader _teeCertificates;
+
+    private MarketState NewState(string network) => new() { Network = network, TeeCertificates = _teeCertificates };
 
     private sealed class Submission(SignedTransaction tx)
     {
@@ -227,7 +235,7 @@ public sealed class LedgerService : IDisposable
     private void RestoreFromStore(long heightBefore, long timeBefore)
     {
         if (_state.Height == heightBefore) return;
-        _state = new MarketState { Network = _state.Network };
+        _state = NewState(_state.Network);
         _lastTime = 0;
         Replay(notify: false);
         if (_state.Height != heightBefore)

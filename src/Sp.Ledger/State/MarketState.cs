@@ -8,6 +8,9 @@ namespace Sp.Ledger.State;
 public sealed class MarketState
 {
     public required string Network { get; init; }
+    /// <summary>How TEE certificates are read (a rule of the network, like its name; not part of the state's data).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public TeeCertificateReader TeeCertificates { get; init; } = TeeCertificateReaders.None;
     public Dictionary<string, long> Nonces { get; } = new();          // lowercase address -> next nonce
     public Dictionary<string, Provider> Providers { get; } = new();   // lowercase address -> provider
     public SortedDictionary<long, Offer> Offers { get; } = new();
@@ -60,6 +63,8 @@ public sealed record Offer
     public required string Owner { get; init; }
     public required OfferInfo Info { get; init; }
     public string? TeeCertificate { get; set; }
+    /// <summary>TEE offer: the account named by its current TEE certificate, the only key that may take its orders.</summary>
+    public string? TeeAccount { get; set; }
     public bool Enabled { get; set; } = true;
     public List<long> SlotIds { get; init; } = new();
     public long Created { get; init; }
@@ -92,6 +97,10 @@ public sealed record Order
     public string? ResultPublicKey { get; init; }
     public string? SealedResult { get; set; }
     public OrderReport? Report { get; set; }
+    /// <summary>Parent order: the TEE account that took it (order.start); its report and result must come from it.</summary>
+    public string? TeeAccount { get; set; }
+    /// <summary>Parent order: the TEE's signed statement of how it ended (with order.finish).</summary>
+    public ResultStatement? ResultStatement { get; set; }
     /// <summary>Ledger sequence number of the entry that published the report.</summary>
     public long? ReportSeq { get; set; }
 

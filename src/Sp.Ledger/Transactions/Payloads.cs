@@ -53,12 +53,13 @@ public sealed record WorkflowCreate(
 /// together with the approved solution hash) for that solution hash only.</summary>
 public sealed record OrderComplete(long OrderId, OrderStatus Status, string SolutionHash, string? SealedResource);
 
-/// <summary>The TEE offer's owner takes a parent order (New -> Processing).</summary>
+/// <summary>The TEE of the order's offer (its certified account) takes a parent order (New -> Processing).</summary>
 public sealed record OrderStart(long OrderId);
 
 public sealed record OrderReportPublish(long OrderId, OrderReport Report);
 
-/// <summary>The TEE ends a parent order; the result location and key are sealed to the consumer's result key.</summary>
-public sealed record OrderFinish(long OrderId, OrderStatus Status, string? SealedResult, string Message);
+/// <summary>The TEE ends a parent order; the result location and key are sealed to the consumer's result key, and
+/// <paramref name="Statement"/> is the TEE's signed word on the result (docs/formats-result-statement.md).</summary>
+public sealed record OrderFinish(long OrderId, OrderStatus Status, string? SealedResult, string Message, ResultStatement? Statement = null);
 
 public sealed record OrderCancel(long OrderId);

@@ -72,7 +72,7 @@ public sealed class NodeCalls(NodeClient node, AccountKey account, string networ
                 lostAnswer = true;
                 if (attempt == 1 || attempt % 10 == 0) warn($"{type} for order {orderId}: node unreachable (attempt {attempt}), retrying: {e.Message}");
             }
-            catch (UserError e) when (lostAnswer && e is not LogIntegrityError)
+            catch (UserError) when (lostAnswer)
             {
                 var view = await ReadAsync(c => node.GetOrderAsync(orderId, c), $"order {orderId}", ct);
                 if (view is not null && applied(view.Order)) return;

@@ -65,8 +65,12 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
         Print(order.Id, $"ending with Error: {reason}");
         try
         {
-            if (order.Report is null) await TryPublishReport(order, [], OrderLimits.For(config, null), m => Print(order.Id, m), ct);
-            await Finish(order, OrderStatus.Error, reason, null, ct);
+            var limits = OrderLimits.For(config, null);
+            // The ledger takes a report only from the TEE that took the order: after a restart this fails, and the
+            // Error statement is signed under a fresh order certificate of this TEE instead.
+            var published = order.Report is null ? await TryPublishReport(order, [], limits, m => Print(order.Id, m), ct) : null;
+            using var signer = published ?? IssueOrderCertificate(order, [], limits);
+            await Finish(order, OrderStatus.Error, reason, (null, null), signer, published?.Report ?? order.Report, ct);
         }
         catch (Sp.Client.Config.UserError e) { Print(order.Id, $"could not be ended: {e.Message}"); }
     }
@@ -91,7 +95,7 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
         var limits = OrderLimits.For(config, slot);
         var work = scratch.Create(order.Id, limits.OutputLimitBytes);
         var runtimeInfo = new List<RuntimeInfoEntry>();
-        var reportPublished = false;
+        var run = new OrderRun();
         var status = OrderStatus.Error;
         var containerLog = "";
         var message = "";
@@ -99,29 +103,34 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
         {
             try
             {
-                (status, containerLog, message, reportPublished) = await RunOrderAsync(view, limits, work, runtimeInfo, Note, ct);
+                (status, containerLog, message) = await RunOrderAsync(view, limits, work, runtimeInfo, run, Note, ct);
             }
             catch (OrderFailure f)
             {
                 message = f.Message;
                 Note($"error: {f.Message}");
             }
-            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            catch (Exception e) when (e is not Sp.Client.Config.IntegrityError && (e is not OperationCanceledException || !ct.IsCancellationRequested))
             {
                 message = $"loader error: {e.Message}";
                 Note(message);
             }
 
-            if (!reportPublished) await TryPublishReport(order, runtimeInfo, limits, Note, ct);
-            string? sealedResult = null;
-            try { sealedResult = await UploadResult(order, work, containerLog, () => { lock (loaderLog) return loaderLog.ToString(); }, ct); }
-            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            if (run.Signer is null)
+            {
+                run.Signer = await TryPublishReport(order, runtimeInfo, limits, Note, ct);
+                if (run.Signer is not null) run.Published = run.Signer.Report;
+            }
+            run.Signer ??= IssueOrderCertificate(order, runtimeInfo, limits);
+            (string? Sealed, ResourceFile? Resource) result = (null, null);
+            try { result = await UploadResult(order, work, containerLog, () => { lock (loaderLog) return loaderLog.ToString(); }, ct); }
+            catch (Exception e) when (e is not Sp.Client.Config.IntegrityError && (e is not OperationCanceledException || !ct.IsCancellationRequested))
             {
                 status = OrderStatus.Error;
                 message = $"{message}; the result could not be uploaded: {e.Message}";
                 Print(order.Id, message);
             }
-            await Finish(order, status, message, sealedResult, ct);
+            await Finish(order, status, message, result, run.Signer, run.Published, ct);
             Print(order.Id, $"finished: {status}: {message}");
         }
         catch (Sp.Client.Config.UserError e)
@@ -131,13 +140,21 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
         }
         finally
         {
-            // Decrypted inputs never outlive the order.
+            // Decrypted inputs never outlive the order, nor does the order certificate's key.
             scratch.Release(work);
+            run.Signer?.Dispose();
         }
     }
 
-    private async Task<(OrderStatus Status, string ContainerLog, string Message, bool ReportPublished)> RunOrderAsync(
-        OrderView view, OrderLimits limits, OrderScratch work, List<RuntimeInfoEntry> runtimeInfo, Action<string> Note, CancellationToken ct)
+    /// <summary>What one run holds: the order certificate's key (it signs the result statement) and the report published.</summary>
+    private sealed class OrderRun
+    {
+        public OrderSigner? Signer { get; set; }
+        public OrderReport? Published { get; set; }
+    }
+
+    private async Task<(OrderStatus Status, string ContainerLog, string Message)> RunOrderAsync(
+        OrderView view, OrderLimits limits, OrderScratch work, List<RuntimeInfoEntry> runtimeInfo, OrderRun run, Action<string> Note, CancellationToken ct)
     {
         var order = view.Order;
         // 1. The solution: open, download, decrypt, and check its hash against the order's declared one.
@@ -178,7 +195,10 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
         }
 
         // 4. The report goes on the ledger before the solution runs; its order certificate goes to /sp/certs.
-        var report = await PublishReport(order, runtimeInfo, limits, ct);
+        run.Signer = IssueOrderCertificate(order, runtimeInfo, limits);
+        await PublishReport(order, run.Signer.Report, ct);
+        run.Published = run.Signer.Report;
+        var report = run.Published;
         Note("order report published");
         var certs = Path.Combine(work.Path, "certs");
         Directory.CreateDirectory(certs);
@@ -225,7 +245,7 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
             if (outcome.LogTruncated) Note($"the solution's log was cut at {config.LogCapBytes} bytes (see the note at its end)");
             var message = failure ?? "solution finished";
             Note(message);
-            return (failure is null ? OrderStatus.Done : OrderStatus.Error, outcome.Log, message, true);
+            return (failure is null ? OrderStatus.Done : OrderStatus.Error, outcome.Log, message);
         }
         finally
         {
@@ -277,7 +297,8 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
         }
     }
 
-    private async Task<OrderReport> PublishReport(Order order, List<RuntimeInfoEntry> runtimeInfo, OrderLimits limits, CancellationToken ct)
+    /// <summary>The order certificate over what the TEE loaded, with its key kept for the result statement.</summary>
+    private OrderSigner IssueOrderCertificate(Order order, List<RuntimeInfoEntry> runtimeInfo, OrderLimits limits)
     {
         var workload = new WorkloadInfo
         {
@@ -292,23 +313,49 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
                 ["diskUsage"] = limits.OutputLimitBytes,
             },
         };
-        var report = identity.BuildReport(workload, DateTimeOffset.UtcNow);
-        await calls.SendAsync(TxTypes.OrderReport, new OrderReportPublish(order.Id, report), order.Id, o => o.Report is not null, ct);
-        return report;
+        return identity.IssueOrder(workload, DateTimeOffset.UtcNow);
     }
 
-    private async Task TryPublishReport(Order order, List<RuntimeInfoEntry> runtimeInfo, OrderLimits limits, Action<string> note, CancellationToken ct)
+    private Task PublishReport(Order order, OrderReport report, CancellationToken ct) =>
+        calls.SendAsync(TxTypes.OrderReport, new OrderReportPublish(order.Id, report), order.Id, o => o.Report is not null, ct);
+
+    /// <summary>Issues and publishes the report; null (and a note) when the ledger refuses it.</summary>
+    private async Task<OrderSigner?> TryPublishReport(Order order, List<RuntimeInfoEntry> runtimeInfo, OrderLimits limits, Action<string> note, CancellationToken ct)
     {
-        try { await PublishReport(order, runtimeInfo, limits, ct); note("order report published"); }
-        catch (Sp.Client.Config.UserError e) { note($"report not published: {e.Message}"); }
+        var signer = IssueOrderCertificate(order, runtimeInfo, limits);
+        try
+        {
+            await PublishReport(order, signer.Report, ct);
+            note("order report published");
+            return signer;
+        }
+        catch (Sp.Client.Config.UserError e)
+        {
+            note($"report not published: {e.Message}");
+            signer.Dispose();
+            return null;
+        }
     }
 
-    private async Task Finish(Order order, OrderStatus status, string message, string? sealedResult, CancellationToken ct) =>
-        await calls.SendAsync(TxTypes.OrderFinish, new OrderFinish(order.Id, status, sealedResult, message), order.Id,
+    /// <summary>Ends the order with the TEE's signed statement of the result (docs/formats-result-statement.md).</summary>
+    private async Task Finish(Order order, OrderStatus status, string message, (string? Sealed, ResourceFile? Resource) result,
+        OrderSigner signer, OrderReport? report, CancellationToken ct)
+    {
+        var statement = signer.SignResult(new ResultClaims
+        {
+            OrderId = order.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            Status = status.ToString(),
+            Message = message,
+            ResultSha256 = result.Resource?.Hash.Value.ToLowerInvariant(),
+            ResultSize = result.Resource?.Size,
+            ReportSha256 = report is null ? null : ResultStatements.ReportDigest(report),
+        });
+        await calls.SendAsync(TxTypes.OrderFinish, new OrderFinish(order.Id, status, result.Sealed, message, statement), order.Id,
             o => o.Status is OrderStatus.Done or OrderStatus.Error, ct);
+    }
 
     /// <summary>output/ and log.txt in one gzip tar, encrypted with a fresh key, uploaded, location sealed to the consumer.</summary>
-    private async Task<string?> UploadResult(Order order, OrderScratch work, string containerLog, Func<string> loaderLog, CancellationToken ct)
+    private async Task<(string? Sealed, ResourceFile? Resource)> UploadResult(Order order, OrderScratch work, string containerLog, Func<string> loaderLog, CancellationToken ct)
     {
         var archive = Path.Combine(work.Path, "result.tar.gz");
         await using (var fs = File.Create(archive))
@@ -327,8 +374,8 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
         }
         var resource = await calls.TransferAsync(c => new FileTransfer(stores.Results).UploadAsync(archive, "result.tar.gz", null, c),
             () => { }, $"order {order.Id}: result upload", ct);
-        if (order.ResultPublicKey is null) return null;
-        return Sealed.Seal(Convert.FromBase64String(order.ResultPublicKey), Sealed.ResultInfo, Sealed.ResultAad(order.Id), resource);
+        if (order.ResultPublicKey is null) return (null, resource);
+        return (Sealed.Seal(Convert.FromBase64String(order.ResultPublicKey), Sealed.ResultInfo, Sealed.ResultAad(order.Id), resource), resource);
     }
 
     /// <summary>Downloads and decrypts (again from the start after a broken connection); with <paramref name="verify"/>,

@@ -27,6 +27,9 @@ public sealed class TeeNode : IDisposable
     private readonly NodeClient _node;
     private readonly AccountKey _account;
     private readonly TeeIdentity _identity = TeeIdentity.Create();
+    // The TEE's own ledger account, created in memory and bound into its evidence: the only key the ledger accepts
+    // for order.start, order.report and order.finish. The provider's account (tee.json) keeps offers and slots.
+    private readonly AccountKey _teeAccount = AccountKey.Generate();
     private readonly HpkeKeyPair _encryption = HpkeKeyPair.Generate();
     private readonly IContainerRuntime _runtime;
     private TeeState? _state;
@@ -83,10 +86,12 @@ public sealed class TeeNode : IDisposable
 
     public async Task StartAsync(CancellationToken ct)
     {
-        var evidence = CreateEvidenceProvider().GetEvidence(TeeKeyBinding.ReportData(_identity.SigningKeySpki, _encryption.PublicKey));
+        var teeAddress = Convert.FromHexString(_teeAccount.Address.Lower[2..]);
+        var evidence = CreateEvidenceProvider().GetEvidence(TeeKeyBinding.ReportData(_identity.SigningKeySpki, _encryption.PublicKey, teeAddress));
         var csr = _identity.CreateCsr($"SP TEE loader {_account.Address}");
         var cert = await Retry(() => _node.RequestTeeCertificateAsync(new TeeCertificateRequest(
-            Convert.ToBase64String(csr), Convert.ToBase64String(_encryption.PublicKey), evidence.Type, Convert.ToBase64String(evidence.Data)), ct), ct);
+            Convert.ToBase64String(csr), Convert.ToBase64String(_encryption.PublicKey), evidence.Type, Convert.ToBase64String(evidence.Data),
+            _teeAccount.Address.Lower), ct), ct);
         _identity.AttachCertificateChain(cert.CertificateChain);
         if (_log is null) Warn("tee.json pins no ledger log key (logKey): the loader's transactions are not checked against the log");
         else
@@ -96,7 +101,7 @@ public sealed class TeeNode : IDisposable
         }
         await RegisterOfferAsync(ct);
         await CleanUpAfterPreviousRunAsync(ct);
-        Console.WriteLine($"sp-tee: serving TEE offer {_state!.OfferId} (attestation {evidence.Type}, {Capacity} orders at once, scratch {_scratch!.Root})");
+        Console.WriteLine($"sp-tee: serving TEE offer {_state!.OfferId} (attestation {evidence.Type}, TEE account {_teeAccount.Address.Lower}, {Capacity} orders at once, scratch {_scratch!.Root})");
     }
 
     private IEvidenceProvider CreateEvidenceProvider()
@@ -167,7 +172,8 @@ public sealed class TeeNode : IDisposable
 
     public async Task RunAsync(CancellationToken ct)
     {
-        var calls = new NodeCalls(_node, _account, _config.Network, Warn);
+        // Order transactions are signed by the TEE's in-memory account, never by the provider's.
+        var calls = new NodeCalls(_node, _teeAccount, _config.Network, Warn);
         var executor = new OrderExecutor(calls, _config, _identity, _encryption, _runtime, _scratch!, ContainerLabels, _images!, _stores);
         var running = new Dictionary<long, Task>();
         // At most Capacity at once, within the machine's cores and memory counted from each order's slot.
@@ -271,6 +277,7 @@ public sealed class TeeNode : IDisposable
         _node.Dispose();
         _log?.Dispose();
         _account.Dispose();
+        _teeAccount.Dispose();
         _identity.Dispose();
     }
 }

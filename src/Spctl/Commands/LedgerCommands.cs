@@ -57,7 +57,7 @@ public static class LedgerCommands
         LedgerVerification v;
         try
         {
-            v = await LedgerVerifier.VerifyAsync(log.Reader, checkpoint, ctx.Network, compareAt);
+            v = await LedgerVerifier.VerifyAsync(log.Reader, checkpoint, ctx.Network, ctx.Trust.LedgerTeeCertificates, compareAt);
         }
         catch (LedgerVerificationException e)
         {

@@ -140,6 +140,8 @@ public static class OrderCommands
             throw new UserError($"order {id} has no result yet (status {order.Status})", "wait until `spctl orders get ID` shows Done or Error");
         var resource = Sealed.Open<ResourceFile>(ctx.ResultKey.PrivateKey, Sealed.ResultInfo, Sealed.ResultAad(id), order.SealedResult)
             ?? throw new UserError($"the result of order {id} is not sealed to this account's result key", "download it with the config that created the order");
+        // Before a byte is fetched: the TEE that ran the order signed this very archive (hash and size).
+        CheckResultStatement(ctx, order, resource);
         var full = Path.GetFullPath(saveTo);
         if (File.Exists(full) || Directory.Exists(full)) throw new UserError($"{saveTo} already exists", "remove it or pass --save-to <another path>");
         var tmp = Path.Combine(Path.GetDirectoryName(full)!, "." + Path.GetFileName(full) + ".part");
@@ -156,6 +158,25 @@ public static class OrderCommands
         finally { if (File.Exists(tmp)) File.Delete(tmp); }
         Console.WriteLine($"Order result was saved to {saveTo}");
         return 0;
+    }
+
+    /// <summary>
+    /// The result is the TEE's only if the order's result statement validates (chain to the pinned root, evidence under
+    /// the policy, signature of the order certificate's key), agrees with the order's report on the ledger, and names
+    /// the archive's hash and size the sealed result points to. Anyone can seal an archive to the consumer's public
+    /// result key; only the attested TEE holds the order key.
+    /// </summary>
+    private static void CheckResultStatement(ClientContext ctx, Order order, ResourceFile resource)
+    {
+        const string Hint = "the result was not produced by the attested TEE that ran the order: nothing was downloaded";
+        var statement = order.ResultStatement
+            ?? throw new IntegrityError($"order {order.Id}: its result carries no statement signed by the TEE", Hint);
+        var v = ctx.Trust.ValidateResultStatement(statement);
+        var errors = v.Errors.Concat(Sp.Certification.ResultStatements.CheckAgainst(v, order.Id, order.Report)).ToList();
+        if (!string.Equals(v.Claims?.ResultSha256, resource.Hash.Value, StringComparison.OrdinalIgnoreCase) || v.Claims?.ResultSize != resource.Size)
+            errors.Add($"the sealed result is sha256 {resource.Hash.Value} ({resource.Size} bytes), the TEE signed " +
+                       $"{v.Claims?.ResultSha256 ?? "no result"} ({v.Claims?.ResultSize?.ToString() ?? "-"} bytes)");
+        if (errors.Count > 0) throw new IntegrityError($"order {order.Id}: result refused: {string.Join("; ", errors)}", Hint);
     }
 
     public static async Task<int> ReplenishDepositAsync(CommandLine cl, string configPath)

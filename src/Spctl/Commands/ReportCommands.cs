@@ -21,6 +21,11 @@ public static class ReportCommands
         using var ctx = new ClientContext(configPath);
         var view = await ctx.Node.GetReportAsync(id)
             ?? throw new UserError($"order {id} has no report on the ledger yet", "a report is published once the TEE has taken the order");
+        // The node serves the report; its signed content must be for the order asked (not another order's report).
+        var certified = ctx.Trust.ValidateReport(view.Report).OrderId;
+        if (view.OrderId != id || certified != id.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            throw new IntegrityError($"order {id}: the node served a report whose order certificate is for order '{certified ?? "unreadable"}'",
+                "the node answered with another order's report; nothing was saved");
         Console.WriteLine($"Order report of order {id} (ledger entry {view.Seq})");
         var ok = Validate(view.Report, ctx.Trust);
         ok &= await LedgerCommands.PrintReportInclusionAsync(ctx, view, logUrl); // the report is the one on the ledger's log
@@ -81,6 +86,23 @@ public static class ReportCommands
         catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or ArgumentException) { }
     }
 
+    /// <summary>
+    /// The TEE's signed statement of how the order ended, served with its report: it must validate under the pinned
+    /// root and name this report (docs/formats-result-statement.md). Prints it; returns what fails.
+    /// </summary>
+    private static IEnumerable<string> ValidateResultStatement(OrderReport report, ResultStatement statement, string? orderId, Trust trust)
+    {
+        var v = trust.ValidateResultStatement(statement);
+        var c = statement.Claims;
+        Console.WriteLine($"result_statement: {c?.Status} result={(c?.ResultSha256 is { } h ? $"sha256:{h} size={c.ResultSize}" : "none")} " +
+                          $"report={c?.ReportSha256 ?? "none"} (signed by the TEE under its order certificate)");
+        var errors = v.Errors.Select(e => $"result statement: {e}").ToList();
+        if (!long.TryParse(orderId, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id))
+            id = -1;
+        errors.AddRange(Sp.Certification.ResultStatements.CheckAgainst(v, id, report.AsPublished()).Select(e => $"result statement: {e}"));
+        return errors;
+    }
+
     /// <summary>Prints what the report says and whether it holds; true when valid.</summary>
     private static bool Validate(OrderReport report, Trust trust)
     {
@@ -90,9 +112,12 @@ public static class ReportCommands
             Console.WriteLine($"runtime_info: {e.Type} {e.Hash.Algo}:{e.Hash.Value} size={e.Size}");
         if (v.Evidence is { } ev)
             Console.WriteLine($"attestation: {ev.Type} measurement={ev.Measurement}{(ev.Debug ? " DEBUG" : "")}");
-        if (!v.IsValid)
+        var errors = v.Errors.ToList();
+        if (report.ResultStatement is { } statement) errors.AddRange(ValidateResultStatement(report, statement, v.OrderId, trust));
+        else Console.WriteLine("result_statement: none yet (the order has not ended)");
+        if (errors.Count > 0)
         {
-            foreach (var e in v.Errors) Console.Error.WriteLine($"error: {e}");
+            foreach (var e in errors) Console.Error.WriteLine($"error: {e}");
             Console.Error.WriteLine("Order report validation failed");
             return false;
         }

@@ -11,7 +11,7 @@ namespace Sp.Ledger.Machine;
 //   order.complete   data owner: sub-order Blocked -> Done (parent Blocked -> New once none is Blocked)
 //                                sub-order Blocked -> Error (parent -> Error: the data was not released)
 //   order.start      the offer's TEE (the account its certificate names): parent New -> Processing
-//   order.report     the TEE that took it: once, while Processing (or after it ended Done/Error)
+//   order.report     the TEE that took it (or a restarted TEE of the offer): once, while Processing (or after it ended)
 //   order.finish     the TEE that took it: parent Processing -> Done | Error (a restarted TEE of the offer: Error only)
 //   order.cancel     consumer: New/Blocked -> Canceled; Processing -> Canceled unless an offer is not cancelable
 //                    TEE owner: New -> Canceled; Processing -> Canceled on the same condition
@@ -226,7 +226,8 @@ public static partial class MarketMachine
     /// <summary>
     /// Finds a parent (TEE) order and checks the sender is its TEE: the account the offer's attested certificate names
     /// (never the provider's own account, which sits outside anything attested). Once the order is taken, only the TEE
-    /// that took it may act on it, except that the offer's current TEE (after a loader restart) may end it with Error.
+    /// that took it may act on it, except that the offer's current TEE (after a loader restart) may end it with Error
+    /// and publish its report if it has none.
     /// </summary>
     private static bool TryTeeOrder(Ctx c, long orderId, string action, out Order order, out Step refusal, bool endingWithError = false)
     {
@@ -273,7 +274,9 @@ public static partial class MarketMachine
 
     private static Step OrderReport(Ctx c, OrderReportPublish p)
     {
-        if (!TryTeeOrder(c, p.OrderId, "publish the report of", out var order, out var refusal)) return refusal;
+        // A restarted TEE of the offer may publish the report its predecessor did not get to (it says what it loaded: nothing).
+        var unreported = c.State.Orders.TryGetValue(p.OrderId, out var known) && known.Report is null;
+        if (!TryTeeOrder(c, p.OrderId, "publish the report of", out var order, out var refusal, endingWithError: unreported)) return refusal;
         // A canceled order that had been taken keeps its record: the TEE may still publish what it loaded.
         var taken = order.Status is OrderStatus.Processing or OrderStatus.Done or OrderStatus.Error
                     || (order.Status == OrderStatus.Canceled && order.Started is not null);

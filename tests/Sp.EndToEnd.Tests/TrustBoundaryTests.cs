@@ -1,0 +1,123 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json.Nodes;
+using Sp.Certification;
+using Sp.Client;
+using Sp.Client.Config;
+using Sp.Client.Sealing;
+using Sp.Core.Json;
+using Sp.Core.Model;
+using Sp.Crypto.Accounts;
+using Sp.Ledger.State;
+using Sp.Ledger.Transactions;
+
+namespace Sp.EndToEnd.Tests;
+
+/// <summary>
+/// The compute provider as an attacker: it holds every file of the TEE's host (tee.json with its account key,
+/// tee-state.json, the node's API) and tries to end a running order with a result of its choosing, correctly sealed
+/// to Alice. Through the real node, loader, Docker and spctl.
+/// </summary>
+[Collection("devnet")]
+public sealed class TrustBoundaryTests(DevnetFixture net)
+{
+    [Fact]
+    public async Task A_provider_holding_every_file_of_its_host_cannot_finish_a_running_order_and_Alice_gets_the_TEEs_result()
+    {
+        // Alice's solution runs a few seconds: the provider attacks while the order is Processing.
+        var solution = await UploadSlowSolutionAsync("slow-sol", seconds: 8);
+        var (order, sub) = await net.PlaceOrderAsync(solution);
+        await Cli.MustAsync(net.Bob, net.Spctl, "orders", "complete", sub.ToString(), "--result", "./dataset.resource.json",
+            "--status", "done", "--solution-hash", DevnetFixture.HashOf(Path.Combine(net.Alice, solution)));
+
+        var tee = JsonNode.Parse(File.ReadAllText(Path.Combine(net.Net, "tee", "tee.json")))!;
+        using var provider = AccountKey.FromHex(tee["accountPrivateKey"]!.GetValue<string>());
+        var network = tee["network"]!.GetValue<string>();
+        using var node = new NodeClient(tee["nodeUrl"]!.GetValue<string>());
+        var running = await WaitForProcessingAsync(node, order);
+        Assert.NotNull(running.TeeAccount);
+        Assert.NotEqual(provider.Address.Lower, running.TeeAccount); // the TEE's key is not the provider's
+
+        // A result of the provider's choosing, uploaded and sealed to Alice's (public) result key, as the TEE would.
+        var forgedDir = Directory.CreateDirectory(Path.Combine(net.Bob, "forged-out")).FullName;
+        File.WriteAllText(Path.Combine(forgedDir, "summary.txt"), "forged by the provider\n");
+        await Cli.MustAsync(net.Bob, net.Spctl, "files", "upload", "forged-out", "--output", "forged.resource.json");
+        var forgedResource = SpJson.Deserialize<ResourceFile>(File.ReadAllText(Path.Combine(net.Bob, "forged.resource.json")));
+        var sealedForgery = Sealed.Seal(Convert.FromBase64String(running.ResultPublicKey!), Sealed.ResultInfo, Sealed.ResultAad(order), forgedResource);
+
+        // 1. order.finish signed with tee.json's key: the ledger names the key it expected.
+        var refused = await Assert.ThrowsAsync<UserError>(() => node.SendAsync(provider, network, TxTypes.OrderFinish,
+            new OrderFinish(order, OrderStatus.Done, sealedForgery, "solution finished")));
+        Assert.Contains($"only the TEE that took it (account {running.TeeAccount}) can finish order {order}; sender is {provider.Address.Lower}", refused.Message);
+
+        // 2. With a statement signed by a key of its own under the TEE's public chain: the signer is still not the TEE.
+        using var providerP256 = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var claims = new ResultClaims { OrderId = order.ToString(), Status = "Done", ResultSha256 = forgedResource.Hash.Value, ResultSize = forgedResource.Size };
+        var forgedStatement = new ResultStatement
+        {
+            Claims = claims,
+            Certificate = running.Report?.Certificate ?? "",
+            Signature = Convert.ToBase64String(providerP256.SignData(ResultStatements.SignedBytes(claims), HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence)),
+        };
+        refused = await Assert.ThrowsAsync<UserError>(() => node.SendAsync(provider, network, TxTypes.OrderFinish,
+            new OrderFinish(order, OrderStatus.Done, sealedForgery, "solution finished", forgedStatement)));
+        Assert.Contains($"only the TEE that took it (account {running.TeeAccount})", refused.Message);
+
+        // 3. A TEE certificate of its own making (its own root) naming its own account: refused by the ledger.
+        var offerId = JsonNode.Parse(File.ReadAllText(Path.Combine(net.Net, "tee", "tee-state.json")))!["offerId"]!.GetValue<long>();
+        refused = await Assert.ThrowsAsync<UserError>(() => node.SendAsync(provider, network, TxTypes.TeeCertificateUpdate,
+            new TeeCertificateUpdate(offerId, SelfMadeTeeChain(provider.Address))));
+        Assert.Contains("teeCertificate: refused: [chain-invalid]", refused.Message);
+
+        // The order ran on: Alice gets the TEE's result, and spctl checked the TEE's statement before writing it.
+        Assert.Equal("Done", await net.WaitForEndAsync(order));
+        var saveTo = Path.Combine(net.Work, $"trust-{order}.tar.gz");
+        await Cli.MustAsync(net.Alice, net.Spctl, "orders", "download-result", order.ToString(), "--save-to", saveTo);
+        var summary = DevnetFixture.ReadTarGz(saveTo)["output/summary.txt"];
+        Assert.DoesNotContain("forged", summary);
+        Assert.Contains("data.csv", summary);
+        var report = await Cli.MustAsync(net.Bob, net.Spctl, "orders", "get-report", order.ToString());
+        Assert.Matches($@"(?m)^result_statement: Done result=sha256:{Cli.Sha256File(saveTo)} size=\d+ report=[0-9a-f]{{64}} \(signed by the TEE under its order certificate\)$", report.Stdout);
+        Assert.Contains("Order report validation successful!", report.Stdout);
+    }
+
+    /// <summary>A certificate chain the provider can make without the network's CA: its own root over its own account.</summary>
+    private static string SelfMadeTeeChain(Address account)
+    {
+        using var root = RootCa.Create("Provider's own root", DateTimeOffset.UtcNow);
+        using var teeKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=provider TEE", teeKey, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
+        request.CertificateExtensions.Add(SpExtensions.EncodeTeeAccount(Convert.FromHexString(account.Lower[2..])));
+        using var issuer = X509Certificate2.CreateFromPem(root.CertificatePem, root.ExportPrivateKeyPem());
+        using var cert = request.Create(issuer, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1), [7, 7, 7]);
+        return Pem.Join([cert]);
+    }
+
+    private static async Task<Order> WaitForProcessingAsync(NodeClient node, long order)
+    {
+        for (var i = 0; i < 240; i++)
+        {
+            var view = await node.GetOrderAsync(order);
+            if (view?.Order is { Status: OrderStatus.Processing, Report: not null } o) return o;
+            Assert.False(view?.Order.Status is OrderStatus.Done or OrderStatus.Error, $"order {order} ended before the attack: {view?.Order.StatusMessage}");
+            await Task.Delay(250);
+        }
+        throw new TimeoutException($"order {order} did not start");
+    }
+
+    /// <summary>The example solution, sleeping <paramref name="seconds"/> before its work; uploaded by Alice.</summary>
+    private async Task<string> UploadSlowSolutionAsync(string name, int seconds)
+    {
+        var ctx = Directory.CreateTempSubdirectory("sp-slow-").FullName;
+        var example = Path.Combine(Cli.RepoRoot, "examples", "collaboration", "solution");
+        File.Copy(Path.Combine(example, "Dockerfile"), Path.Combine(ctx, "Dockerfile"));
+        File.WriteAllText(Path.Combine(ctx, "stats.sh"), $"sleep {seconds}\n" + File.ReadAllText(Path.Combine(example, "stats.sh")));
+        File.Copy("/bin/busybox", Path.Combine(ctx, "busybox"));
+        var archive = Path.Combine(net.Alice, $"{name}.tar.gz");
+        await Cli.MustAsync(ctx, "/bin/sh", "-c", $"DOCKER_BUILDKIT=0 docker build -q -t sp-e2e-{name} . >/dev/null && docker save sp-e2e-{name}:latest | gzip > {archive}");
+        Directory.Delete(ctx, recursive: true);
+        await Cli.MustAsync(net.Alice, net.Spctl, "files", "upload", $"{name}.tar.gz", "--output", $"{name}.resource.json");
+        return $"./{name}.resource.json";
+    }
+}

@@ -9,18 +9,23 @@ namespace Sp.Client.Sealing;
 /// Inputs and results travel sealed (HPKE, RFC 9180: DHKEM(X25519), HKDF-SHA256, AES-256-GCM, base mode).
 /// Each kind has its own info label, and the AAD binds the message to where it may be used, so a sealed blob
 /// cannot be replayed into another order or role:
-///   solution: info "sp/solution/v1", aad = "tee-offer:{teeOfferId}|consumer:{address}"
-///   data:     info "sp/data/v1",     aad = "sub-order:{subOrderId}"
+///   solution: info "sp/solution/v2", aad = "tee-offer:{teeOfferId}|consumer:{address}|result-key:{base64 result public key}"
+///   data:     info "sp/data/v2",     aad = "order:{parentOrderId}|sub-order:{subOrderId}"
 ///   result:   info "sp/result/v1",   aad = "order:{orderId}"
+/// The solution's AAD names the consumer's result key: a node that serves the TEE an order with another result key
+/// (its own) makes the solution unopenable, so no result is ever sealed to a key the consumer did not choose. The
+/// data's AAD names the parent order: a node that serves another order's released data with this order cannot get
+/// it opened (docs/security.md).
 /// </summary>
 public static class Sealed
 {
-    public static readonly byte[] SolutionInfo = "sp/solution/v1"u8.ToArray();
-    public static readonly byte[] DataInfo = "sp/data/v1"u8.ToArray();
+    public static readonly byte[] SolutionInfo = "sp/solution/v2"u8.ToArray();
+    public static readonly byte[] DataInfo = "sp/data/v2"u8.ToArray();
     public static readonly byte[] ResultInfo = "sp/result/v1"u8.ToArray();
 
-    public static byte[] SolutionAad(long teeOfferId, string consumer) => Encoding.UTF8.GetBytes($"tee-offer:{teeOfferId}|consumer:{consumer.ToLowerInvariant()}");
-    public static byte[] DataAad(long subOrderId) => Encoding.UTF8.GetBytes($"sub-order:{subOrderId}");
+    public static byte[] SolutionAad(long teeOfferId, string consumer, string resultPublicKey) =>
+        Encoding.UTF8.GetBytes($"tee-offer:{teeOfferId}|consumer:{consumer.ToLowerInvariant()}|result-key:{resultPublicKey}");
+    public static byte[] DataAad(long parentOrderId, long subOrderId) => Encoding.UTF8.GetBytes($"order:{parentOrderId}|sub-order:{subOrderId}");
     public static byte[] ResultAad(long orderId) => Encoding.UTF8.GetBytes($"order:{orderId}");
 
     public static string Seal<T>(byte[] recipientPublicKey, byte[] info, byte[] aad, T message) =>

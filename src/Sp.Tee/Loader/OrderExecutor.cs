@@ -123,7 +123,11 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
             }
             run.Signer ??= IssueOrderCertificate(order, runtimeInfo, limits);
             (string? Sealed, ResourceFile? Resource) result = (null, null);
-            try { result = await UploadResult(order, work, containerLog, () => { lock (loaderLog) return loaderLog.ToString(); }, ct); }
+            try
+            {
+                if (run.ResultKeyVerified) result = await UploadResult(order, work, containerLog, () => { lock (loaderLog) return loaderLog.ToString(); }, ct);
+                else Note("no result is sealed: the result key served with the order is not the one the consumer sealed the solution for");
+            }
             catch (Exception e) when (e is not Sp.Client.Config.IntegrityError && (e is not OperationCanceledException || !ct.IsCancellationRequested))
             {
                 status = OrderStatus.Error;
@@ -151,6 +155,8 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
     {
         public OrderSigner? Signer { get; set; }
         public OrderReport? Published { get; set; }
+        /// <summary>The served result key is the consumer's (the sealed solution's AAD names it): only then is a result sealed to it.</summary>
+        public bool ResultKeyVerified { get; set; }
     }
 
     private async Task<(OrderStatus Status, string ContainerLog, string Message)> RunOrderAsync(
@@ -158,8 +164,12 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
     {
         var order = view.Order;
         // 1. The solution: open, download, decrypt, and check its hash against the order's declared one.
-        var solution = Sealed.Open<ResourceFile>(encryption.PrivateKey, Sealed.SolutionInfo, Sealed.SolutionAad(order.OfferId, order.Consumer), order.Solution!.SealedResource)
-            ?? throw new OrderFailure("the solution is not sealed to this TEE's current key (was the loader restarted after the order was placed?)");
+        // The AAD names the consumer's result key: opened, it proves the key served with the order is the consumer's own.
+        var solution = Sealed.Open<ResourceFile>(encryption.PrivateKey, Sealed.SolutionInfo,
+                           Sealed.SolutionAad(order.OfferId, order.Consumer, order.ResultPublicKey ?? ""), order.Solution!.SealedResource)
+            ?? throw new OrderFailure("the solution is not sealed to this TEE's current key for this order's consumer and result key " +
+                                      "(was the loader restarted after the order was placed, or does the node serve another result key?)");
+        run.ResultKeyVerified = true;
         var imagePath = Path.Combine(work.Path, "solution.tar.gz");
         var (imageSha, imageSize) = await DownloadToFile(TransferFor(solution), solution, imagePath, verify: false, "solution", ct);
         var imageHash = Convert.ToHexStringLower(imageSha);
@@ -170,12 +180,20 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
 
         // 2. Every data release must name this exact image before any dataset is downloaded.
         var releases = new List<(Order Sub, DataRelease Release)>();
-        foreach (var sub in view.SubOrders.Where(s => s.Type == OfferType.Data).OrderBy(s => s.Id))
+        var dataSubOrders = view.SubOrders.Where(s => s.Type == OfferType.Data).OrderBy(s => s.Id).ToList();
+        // The node serves the sub-orders: each must be one of this order's, and every one of them must be there.
+        foreach (var sub in dataSubOrders)
+            if (sub.ParentId != order.Id || !order.SubOrderIds.Contains(sub.Id))
+                throw new OrderFailure($"sub-order {sub.Id} was served with order {order.Id} but belongs to order {sub.ParentId?.ToString() ?? "none"}; no dataset is released");
+        if (dataSubOrders.Count != order.SubOrderIds.Count)
+            throw new OrderFailure($"order {order.Id} has sub-orders {string.Join(", ", order.SubOrderIds)}, the node served {dataSubOrders.Count}; no dataset is released");
+        foreach (var sub in dataSubOrders)
         {
+            // The AAD names this parent order: another order's released data does not open here.
             var release = sub.SealedResource is { } sealedData
-                ? Sealed.Open<DataRelease>(encryption.PrivateKey, Sealed.DataInfo, Sealed.DataAad(sub.Id), sealedData)
+                ? Sealed.Open<DataRelease>(encryption.PrivateKey, Sealed.DataInfo, Sealed.DataAad(order.Id, sub.Id), sealedData)
                 : null;
-            if (release is null) throw new OrderFailure($"the data of sub-order {sub.Id} is not sealed to this TEE's current key");
+            if (release is null) throw new OrderFailure($"the data of sub-order {sub.Id} is not sealed to this TEE's current key for order {order.Id}");
             if (!string.Equals(release.SolutionHash, imageHash, StringComparison.OrdinalIgnoreCase))
                 throw new OrderFailure($"sub-order {sub.Id}: the data owner approved solution {release.SolutionHash}, but the image is {imageHash}; the dataset is not released");
             releases.Add((sub, release));

@@ -122,7 +122,7 @@ public static class OrderCommands
             var tee = await ctx.Node.GetOfferAsync(parent.OfferId) ?? throw new UserError($"TEE offer {parent.OfferId} of order {parentId} does not exist");
             var validated = ctx.Trust.ValidateTee(tee.Offer.TeeCertificate ?? throw new UserError($"TEE offer {parent.OfferId} has no certificate"), DateTimeOffset.UtcNow);
             // The dataset is released to this TEE for this solution hash only: the TEE checks the image against it.
-            sealedRelease = Sealed.Seal(validated.EncryptionPublicKey, Sealed.DataInfo, Sealed.DataAad(subId), new DataRelease(resource, hash));
+            sealedRelease = Sealed.Seal(validated.EncryptionPublicKey, Sealed.DataInfo, Sealed.DataAad(parentId, subId), new DataRelease(resource, hash));
         }
         await ctx.Node.SendAsync(ctx.Account, ctx.Network, TxTypes.OrderComplete, new OrderComplete(subId, status, hash, sealedRelease));
         Console.WriteLine($"Order {subId} has been completed successfully: status={status}");

@@ -43,12 +43,13 @@ public static class WorkflowCommands
         // Seal the solution's location and key to the TEE, only after its chain and evidence validate.
         var validated = ctx.Trust.ValidateTee(tee.Offer.TeeCertificate, DateTimeOffset.UtcNow);
         var consumer = ctx.Account.Address.Lower;
-        var sealedSolution = Sealed.Seal(validated.EncryptionPublicKey, Sealed.SolutionInfo, Sealed.SolutionAad(teeOfferId, consumer), solution);
+        var resultKey = Convert.ToBase64String(ctx.ResultKey.PublicKey);
+        var sealedSolution = Sealed.Seal(validated.EncryptionPublicKey, Sealed.SolutionInfo, Sealed.SolutionAad(teeOfferId, consumer, resultKey), solution);
         var payload = new WorkflowCreate(
             teeOfferId, teeSlotId,
             new SolutionInput(solution.Hash.Value.ToLowerInvariant(), solution.Size, sealedSolution),
             inputs,
-            Convert.ToBase64String(ctx.ResultKey.PublicKey),
+            resultKey,
             deposit);
         var result = await ctx.Node.SendAsync(ctx.Account, ctx.Network, TxTypes.WorkflowCreate, payload);
         var orderId = result.Ids.TryGetValue("orderId", out var id) ? id : throw new UserError("the node did not return an order id");

@@ -129,10 +129,11 @@ internal sealed class TestNetwork : IAsyncDisposable
         var tee = await Client.GetOfferAsync(teeOfferId) ?? throw new InvalidOperationException($"no TEE offer {teeOfferId}");
         var validated = _trust!.ValidateTee(tee.Offer.TeeCertificate!, DateTimeOffset.UtcNow);
         var consumer = Alice.Address.Lower;
-        var sealedSolution = Sealed.Seal(validated.EncryptionPublicKey, Sealed.SolutionInfo, Sealed.SolutionAad(teeOfferId, consumer), solution);
+        var resultKey = Convert.ToBase64String(AliceResultKey.PublicKey);
+        var sealedSolution = Sealed.Seal(validated.EncryptionPublicKey, Sealed.SolutionInfo, Sealed.SolutionAad(teeOfferId, consumer, resultKey), solution);
         var inputs = Enumerable.Range(0, datasets).Select(_ => data ?? new DataInput(DataOfferId, DataSlotId)).ToList();
         var created = await Client.SendAsync(Alice, Network, TxTypes.WorkflowCreate, new WorkflowCreate(teeOfferId, teeSlotId,
-            new SolutionInput(solution.Hash.Value.ToLowerInvariant(), solution.Size, sealedSolution), inputs, Convert.ToBase64String(AliceResultKey.PublicKey), deposit));
+            new SolutionInput(solution.Hash.Value.ToLowerInvariant(), solution.Size, sealedSolution), inputs, resultKey, deposit));
         return (created.Ids["orderId"], (created.SubOrderIds ?? []).ToList());
     }
 
@@ -143,7 +144,7 @@ internal sealed class TestNetwork : IAsyncDisposable
         var parent = (await Client.GetOrderAsync(sub.ParentId!.Value))!.Order;
         var tee = (await Client.GetOfferAsync(parent.OfferId))!;
         var validated = _trust!.ValidateTee(tee.Offer.TeeCertificate!, DateTimeOffset.UtcNow);
-        var sealedRelease = Sealed.Seal(validated.EncryptionPublicKey, Sealed.DataInfo, Sealed.DataAad(subOrderId), new DataRelease(dataset, solutionHash));
+        var sealedRelease = Sealed.Seal(validated.EncryptionPublicKey, Sealed.DataInfo, Sealed.DataAad(parent.Id, subOrderId), new DataRelease(dataset, solutionHash));
         await Client.SendAsync(Bob, Network, TxTypes.OrderComplete, new OrderComplete(subOrderId, OrderStatus.Done, solutionHash, sealedRelease));
     }
 

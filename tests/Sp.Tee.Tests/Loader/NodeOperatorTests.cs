@@ -1,0 +1,130 @@
+using System.Text.Json.Nodes;
+using Sp.Client.Sealing;
+using Sp.Core.Model;
+using Sp.Crypto.Hpke;
+using Sp.Ledger.State;
+using Sp.Ledger.Transactions;
+using Sp.Tee.Tests.Runtime;
+
+namespace Sp.Tee.Tests.Loader;
+
+/// <summary>
+/// The node's operator as an attacker: it cannot sign for anyone, but it answers the loader's reads. A real sp-node,
+/// a dishonest proxy in front of it (<see cref="RewritingNodeProxy"/>), a real loader and Docker.
+/// </summary>
+public sealed class NodeOperatorTests : IAsyncLifetime
+{
+    private readonly string _work = Directory.CreateTempSubdirectory("sp-tee-operator-tests-").FullName;
+    private TestNetwork _net = null!;
+    private ResourceFile _digest = null!;
+
+    public async Task InitializeAsync()
+    {
+        await DockerFixture.EnsureDockerAsync();
+        _net = await TestNetwork.StartAsync(Path.Combine(_work, "net"));
+        _digest = await _net.UploadAsync(await SolutionImages.BuildAsync(_work, "digest", SolutionImages.DigestEntry));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _net.DisposeAsync();
+        try { Directory.Delete(_work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    [Fact]
+    public async Task A_node_that_serves_its_own_result_key_with_an_order_gets_no_result_and_the_order_ends_Error()
+    {
+        var operatorKey = HpkeKeyPair.Generate();
+        var forgedKey = Convert.ToBase64String(operatorKey.PublicKey);
+        await using var proxy = new RewritingNodeProxy(_net.Url, view =>
+        {
+            if (view["order"]?["resultPublicKey"] is not null) view["order"]!["resultPublicKey"] = forgedKey;
+            return view;
+        });
+        await using var loader = await InProcessLoader.StartAsync(_net, Path.Combine(_work, "tee-key"), c => c with { NodeUrl = proxy.Url });
+
+        var order = await _net.RunOrderAsync(loader.OfferId, _digest, await _net.UploadTextAsync("secret.csv", "bob's secret\n"));
+        var ended = await _net.WaitForEndAsync(order);
+
+        Assert.True(proxy.Rewritten > 0, "the proxy served the loader a forged result key");
+        Assert.Equal(OrderStatus.Error, ended.Status);
+        Assert.StartsWith("the solution is not sealed to this TEE's current key for this order's consumer and result key", ended.StatusMessage);
+        Assert.Null(ended.SealedResult); // nothing sealed to the operator's key (nor to anyone's)
+        Assert.DoesNotContain(ended.Report!.WorkloadInfo.RuntimeInfo, e => e.Type == "Data"); // no dataset was fetched
+    }
+
+    [Fact]
+    public async Task A_node_that_serves_another_orders_released_data_with_its_own_order_gets_no_data_released()
+    {
+        // Alice's order A, with Bob's data released for it; the operator's own order B for the same solution. The
+        // proxy hides A from the loader and serves B with A's released sub-order, consistently renumbered as B's.
+        long orderA = 0, orderB = 0, subA = 0;
+        JsonNode? releasedSubOfA = null;
+        await using var proxy = new RewritingNodeProxy(_net.Url, view =>
+        {
+            var id = view["order"]!["id"]!.GetValue<long>();
+            if (id == orderA) return null;
+            if (id != orderB || releasedSubOfA is null) return view;
+            var sub = releasedSubOfA.DeepClone();
+            sub["parentId"] = orderB;
+            view["subOrders"] = new JsonArray(sub);
+            view["order"]!["subOrderIds"] = new JsonArray(subA);
+            return view;
+        });
+        await using var loader = await InProcessLoader.StartAsync(_net, Path.Combine(_work, "tee-sub"), c => c with { NodeUrl = proxy.Url });
+
+        (orderA, var subsA) = await _net.PlaceOrderAsync(loader.OfferId, _digest);
+        subA = subsA.Single();
+        await _net.ReleaseDataAsync(subA, await _net.UploadTextAsync("secret.csv", "bob's secret for order A only\n"), _digest.Hash.Value.ToLowerInvariant());
+        var released = (await _net.Client.GetOrderAsync(subA))!.Order;
+        Assert.NotNull(released.SealedResource);
+        releasedSubOfA = JsonNode.Parse(Sp.Core.Json.SpJson.Serialize(released));
+        (orderB, _) = await _net.PlaceOrderAsync(loader.OfferId, _digest, datasets: 0);
+
+        var endedB = await _net.WaitForEndAsync(orderB);
+        Assert.True(proxy.Rewritten > 0, "the proxy served order B with A's sub-order");
+        Assert.Equal(OrderStatus.Error, endedB.Status);
+        Assert.Equal($"the data of sub-order {subA} is not sealed to this TEE's current key for order {orderB}", endedB.StatusMessage);
+        var resultB = await _net.ResultAsync(endedB);
+        Assert.DoesNotContain(resultB.Keys, k => k.StartsWith("output/", StringComparison.Ordinal) && k != "output/");
+        Assert.DoesNotContain(endedB.Report!.WorkloadInfo.RuntimeInfo, e => e.Type == "Data");
+        Assert.Equal(OrderStatus.New, (await _net.Client.GetOrderAsync(orderA))!.Order.Status); // A was never run
+    }
+
+    [Fact]
+    public async Task A_log_rollback_found_while_taking_an_order_stops_the_loader_and_is_not_swallowed_by_the_order()
+    {
+        // The operator rolls its log back (serves an older checkpoint) right after the loader's order.start.
+        byte[]? firstCheckpoint = null;
+        var rolledBack = false;
+        await using var proxy = new RewritingNodeProxy(_net.Url, view => view, exchange =>
+        {
+            if (exchange.Path == "log/checkpoint")
+            {
+                firstCheckpoint ??= exchange.ResponseBody;
+                return Volatile.Read(ref rolledBack) ? firstCheckpoint : exchange.ResponseBody;
+            }
+            if (exchange.Method == "POST" && System.Text.Encoding.UTF8.GetString(exchange.RequestBody).Contains("\"order.start\"", StringComparison.Ordinal))
+                Volatile.Write(ref rolledBack, true);
+            return exchange.ResponseBody;
+        });
+        var loader = await InProcessLoader.StartAsync(_net, Path.Combine(_work, "tee-rollback"), c => c with { NodeUrl = proxy.Url });
+        long order;
+        Sp.Client.Config.LogIntegrityError stopped;
+        try
+        {
+            order = await _net.RunOrderAsync(loader.OfferId, _digest, await _net.UploadTextAsync("secret.csv", "bob's secret\n"));
+            stopped = await Assert.ThrowsAsync<Sp.Client.Config.LogIntegrityError>(() => loader.Running.WaitAsync(TimeSpan.FromSeconds(60)));
+        }
+        finally
+        {
+            try { await loader.DisposeAsync(); } catch (Sp.Client.Config.LogIntegrityError) { } // its run ended with it, as asserted
+        }
+        Assert.Contains("(a rollback)", stopped.Message);
+        Assert.Contains($"order {order}", stopped.Message);
+        // The loader stopped where it found it: the order was taken, and nothing was run or published after.
+        var o = (await _net.Client.GetOrderAsync(order))!.Order;
+        Assert.Equal(OrderStatus.Processing, o.Status);
+        Assert.Null(o.Report);
+    }
+}

@@ -81,6 +81,63 @@ public sealed class TrustBoundaryTests(DevnetFixture net)
         Assert.Contains("Order report validation successful!", report.Stdout);
     }
 
+    [Fact]
+    public async Task Download_result_refuses_a_result_the_TEE_did_not_sign_and_leaves_nothing_on_disk()
+    {
+        var solution = await net.UploadSolutionAsync("statement-sol");
+        var (order, sub) = await net.PlaceOrderAsync(solution);
+        await Cli.MustAsync(net.Bob, net.Spctl, "orders", "complete", sub.ToString(), "--result", "./dataset.resource.json",
+            "--status", "done", "--solution-hash", DevnetFixture.HashOf(Path.Combine(net.Alice, solution)));
+        Assert.Equal("Done", await net.WaitForEndAsync(order));
+
+        // Whoever serves Alice's reads (the node's operator, or the network) swaps the sealed result for an archive of
+        // its choosing, sealed to her public result key; then it drops the TEE's statement altogether.
+        var forgedDir = Directory.CreateDirectory(Path.Combine(net.Bob, "forged-swap")).FullName;
+        File.WriteAllText(Path.Combine(forgedDir, "summary.txt"), "swapped\n");
+        await Cli.MustAsync(net.Bob, net.Spctl, "files", "upload", "forged-swap", "--output", "forged-swap.resource.json");
+        var forged = SpJson.Deserialize<ResourceFile>(File.ReadAllText(Path.Combine(net.Bob, "forged-swap.resource.json")));
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(net.Alice, "config.json")))!;
+        var nodeUrl = config["backend"]!["url"]!.GetValue<string>();
+        using var node = new NodeClient(nodeUrl);
+        var resultKey = (await node.GetOrderAsync(order))!.Order.ResultPublicKey!;
+        var sealedForgery = Sealed.Seal(Convert.FromBase64String(resultKey), Sealed.ResultInfo, Sealed.ResultAad(order), forged);
+        var dropStatement = false;
+        await using var proxy = new Sp.Tee.Tests.Loader.RewritingNodeProxy(nodeUrl, view =>
+        {
+            if (view["order"]?["id"]?.GetValue<long>() != order) return view;
+            view["order"]!["sealedResult"] = sealedForgery;
+            if (dropStatement) view["order"]!.AsObject().Remove("resultStatement");
+            return view;
+        });
+        var alice = Path.Combine(net.Work, $"alice-via-proxy-{order}");
+        CopyFolder(net.Alice, alice);
+        config["backend"]!["url"] = proxy.Url;
+        File.WriteAllText(Path.Combine(alice, "config.json"), config.ToJsonString());
+
+        var swapped = await Cli.RunAsync(alice, net.Spctl, "orders", "download-result", order.ToString(), "--save-to", "swapped.tar.gz");
+        Assert.Equal(1, swapped.ExitCode);
+        Assert.Contains($"error: order {order}: result refused: the sealed result is sha256 {forged.Hash.Value} ({forged.Size} bytes), the TEE signed ", swapped.Stderr);
+        Assert.Contains("nothing was downloaded", swapped.Stderr);
+        dropStatement = true;
+        var unsigned = await Cli.RunAsync(alice, net.Spctl, "orders", "download-result", order.ToString(), "--save-to", "swapped.tar.gz");
+        Assert.Equal(1, unsigned.ExitCode);
+        Assert.Contains($"error: order {order}: its result carries no statement signed by the TEE", unsigned.Stderr);
+        Assert.Empty(Directory.GetFiles(alice, "*swapped*", SearchOption.AllDirectories)); // no file, no .part
+
+        // Through the honest node the same command writes the TEE's result.
+        await Cli.MustAsync(net.Alice, net.Spctl, "orders", "download-result", order.ToString(), "--save-to", $"honest-{order}.tar.gz");
+        Assert.Contains("data.csv", DevnetFixture.ReadTarGz(Path.Combine(net.Alice, $"honest-{order}.tar.gz"))["output/summary.txt"]);
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        foreach (var dir in Directory.GetDirectories(from, "*", SearchOption.AllDirectories))
+            Directory.CreateDirectory(Path.Combine(to, Path.GetRelativePath(from, dir)));
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+            File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)));
+    }
+
     /// <summary>A certificate chain the provider can make without the network's CA: its own root over its own account.</summary>
     private static string SelfMadeTeeChain(Address account)
     {

@@ -127,6 +127,19 @@ public sealed class TrustBoundaryTests(DevnetFixture net)
         // Through the honest node the same command writes the TEE's result.
         await Cli.MustAsync(net.Alice, net.Spctl, "orders", "download-result", order.ToString(), "--save-to", $"honest-{order}.tar.gz");
         Assert.Contains("data.csv", DevnetFixture.ReadTarGz(Path.Combine(net.Alice, $"honest-{order}.tar.gz"))["output/summary.txt"]);
+
+        // The saved report carries the statement; validate-report checks it offline, and an edited one fails.
+        var saved = $"report-{order}.json";
+        await Cli.MustAsync(net.Bob, net.Spctl, "orders", "get-report", order.ToString(), "--save-to", saved);
+        var valid = await Cli.MustAsync(net.Bob, net.Spctl, "orders", "validate-report", "--path", saved);
+        Assert.Matches(@"(?m)^result_statement: Done result=sha256:[0-9a-f]{64} ", valid.Stdout);
+        var edited = JsonNode.Parse(File.ReadAllText(Path.Combine(net.Bob, saved)))!;
+        edited["resultStatement"]!["claims"]!["resultSha256"] = forged.Hash.Value;
+        File.WriteAllText(Path.Combine(net.Bob, "edited-" + saved), edited.ToJsonString());
+        var refused = await Cli.RunAsync(net.Bob, net.Spctl, "orders", "validate-report", "--path", "edited-" + saved);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("error: result statement: signature: does not verify under the order certificate's key", refused.Stderr);
+        Assert.Contains("Order report validation failed", refused.Stderr);
     }
 
     private static void CopyFolder(string from, string to)

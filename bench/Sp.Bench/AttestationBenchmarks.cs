@@ -41,9 +41,9 @@ public class AttestationBenchmarks
         if (Environment.GetEnvironmentVariable("SP_TESTDATA") is { } env) return Path.Combine(env, "attestation");
         for (var d = new DirectoryInfo(Environment.CurrentDirectory); d is not null; d = d.Parent)
         {
-            var candidate = Path.Combine(d.FullName, "shared", "testdata", "attestation");
+            var candidate = Path.Combine(d.FullName, "tests", "testdata", "attestation");
             if (Directory.Exists(candidate)) return candidate;
         }
-        throw new DirectoryNotFoundException("shared/testdata/attestation not found above the current folder; set SP_TESTDATA");
+        throw new DirectoryNotFoundException("tests/testdata/attestation not found above the current folder; set SP_TESTDATA");
     }
 }

@@ -1,6 +1,6 @@
 namespace Sp.Attestation.Tests;
 
-/// <summary>Locates the shared, read-only test vectors: env SP_TESTDATA, else walk up to a folder holding shared/testdata.</summary>
+/// <summary>The published test vectors in tests/testdata (<see cref="Sp.Testing.TestDataRoot"/>).</summary>
 internal static class TestData
 {
     private static readonly Lazy<string> s_root = new(Find);
@@ -13,20 +13,7 @@ internal static class TestData
 
     public static string Attestation(params string[] parts) => Path(["attestation", .. parts]);
 
-    private static string Find()
-    {
-        var env = Environment.GetEnvironmentVariable("SP_TESTDATA");
-        if (!string.IsNullOrEmpty(env))
-            return env;
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = System.IO.Path.Combine(dir.FullName, "shared", "testdata");
-            if (Directory.Exists(candidate))
-                return candidate;
-        }
-        throw new DirectoryNotFoundException(
-            $"shared/testdata not found above {AppContext.BaseDirectory}; set SP_TESTDATA to its path");
-    }
+    private static string Find() => Sp.Testing.TestDataRoot.Path;
 }
 
 /// <summary>The published samples and the values their README says they verify to.</summary>

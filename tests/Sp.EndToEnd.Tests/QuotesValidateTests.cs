@@ -71,7 +71,7 @@ public sealed class QuotesValidateTests
     {
         var env = Environment.GetEnvironmentVariable("SP_TESTDATA");
         if (env is not null) return Path.Combine(env, "attestation");
-        var candidate = Path.Combine(Cli.RepoRoot, "..", "shared", "testdata", "attestation");
-        return Directory.Exists(candidate) ? Path.GetFullPath(candidate) : throw new DirectoryNotFoundException($"shared test data not found at {candidate}");
+        var candidate = Path.Combine(Cli.RepoRoot, "tests", "testdata", "attestation");
+        return Directory.Exists(candidate) ? Path.GetFullPath(candidate) : throw new DirectoryNotFoundException($"test data not found at {candidate}");
     }
 }

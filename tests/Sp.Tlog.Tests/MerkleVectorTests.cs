@@ -2,7 +2,7 @@ using Sp.Ledger.Tlog;
 
 namespace Sp.Tlog.Tests;
 
-/// <summary>RFC 6962 vectors from the transparency-dev/merkle suite (shared/testdata/merkle).</summary>
+/// <summary>RFC 6962 vectors from the transparency-dev/merkle suite (tests/testdata/merkle).</summary>
 public sealed class MerkleVectorTests
 {
     private static readonly System.Text.Json.JsonElement Vectors = TestData.Json("merkle", "rfc6962-vectors.json");

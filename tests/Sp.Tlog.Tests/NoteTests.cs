@@ -4,7 +4,7 @@ using Sp.Ledger.Tlog;
 
 namespace Sp.Tlog.Tests;
 
-/// <summary>C2SP signed-note against notes made by Go's golang.org/x/mod/sumdb/note (shared/testdata/tlog).</summary>
+/// <summary>C2SP signed-note against notes made by Go's golang.org/x/mod/sumdb/note (tests/testdata/tlog).</summary>
 public sealed class NoteTests
 {
     private static readonly JsonElement Vectors = TestData.Json("tlog", "signed-note-vectors.json");

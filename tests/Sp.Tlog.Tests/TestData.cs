@@ -3,7 +3,7 @@ using Sp.Ledger.Tlog;
 
 namespace Sp.Tlog.Tests;
 
-/// <summary>Locates the shared, read-only test vectors: env SP_TESTDATA, else the first ancestor of the test binaries holding shared/testdata.</summary>
+/// <summary>The published test vectors in tests/testdata (<see cref="Sp.Testing.TestDataRoot"/>).</summary>
 internal static class TestData
 {
     private static readonly Lazy<string> RootPath = new(Locate);
@@ -21,21 +21,5 @@ internal static class TestData
     public static NodeHash[] Hashes(JsonElement array, Func<string, NodeHash> parse) =>
         [.. array.EnumerateArray().Select(e => parse(e.GetString()!))];
 
-    private static string Locate()
-    {
-        var fromEnv = Environment.GetEnvironmentVariable("SP_TESTDATA");
-        if (!string.IsNullOrEmpty(fromEnv))
-        {
-            return fromEnv;
-        }
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = System.IO.Path.Combine(dir.FullName, "shared", "testdata");
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-        throw new DirectoryNotFoundException($"no shared/testdata above {AppContext.BaseDirectory}; set SP_TESTDATA");
-    }
+    private static string Locate() => Sp.Testing.TestDataRoot.Path;
 }

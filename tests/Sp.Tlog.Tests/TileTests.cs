@@ -79,7 +79,7 @@ public sealed class TileTests
         }
     }
 
-    /// <summary>The complete tiled log of 1,000 entries made by Go's sumdb/tlog (shared/testdata/tlog/tiles).</summary>
+    /// <summary>The complete tiled log of 1,000 entries made by Go's sumdb/tlog (tests/testdata/tlog/tiles).</summary>
     public sealed class TheGoTiledLog
     {
         private static readonly JsonElement Vectors = TestData.Json("tlog", "log-vectors.json");

@@ -4,7 +4,7 @@ using Sp.Crypto.Hpke;
 namespace Sp.Crypto.Tests.Hpke;
 
 /// <summary>
-/// RFC 9180 Appendix A / CFRG test-vectors.json (the 24-vector subset in shared/testdata/hpke): every mode,
+/// RFC 9180 Appendix A / CFRG test-vectors.json (the 24-vector subset in tests/testdata/hpke): every mode,
 /// DHKEM(X25519) and DHKEM(P-256) with HKDF-SHA256, AES-128-GCM, AES-256-GCM and ChaCha20Poly1305.
 /// </summary>
 public sealed class Rfc9180VectorTests

@@ -15,11 +15,18 @@ public sealed class NodeClient : IDisposable
 {
     private readonly HttpClient _http;
 
-    public NodeClient(string baseUrl, TimeSpan? timeout = null)
+    /// <param name="handler">The HTTP handler (tests observe the exchanges with one); the default when null.</param>
+    public NodeClient(string baseUrl, TimeSpan? timeout = null, HttpMessageHandler? handler = null)
     {
         BaseUrl = baseUrl.TrimEnd('/');
-        _http = new HttpClient { BaseAddress = new Uri(BaseUrl + "/"), Timeout = timeout ?? TimeSpan.FromMinutes(5) };
+        _http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: true);
+        _http.BaseAddress = new Uri(BaseUrl + "/");
+        _http.Timeout = timeout ?? TimeSpan.FromMinutes(5);
     }
+
+    /// <summary>Attempts of one request the node answers 503 with Retry-After (its sequencer's queue is full).</summary>
+    public const int BusyAttempts = 8;
+    private static readonly TimeSpan MaxBusyDelay = TimeSpan.FromSeconds(30);
 
     public string BaseUrl { get; }
     public HttpClient Http => _http;
@@ -106,14 +113,39 @@ public sealed class NodeClient : IDisposable
         return (await resp.Content.ReadFromJsonAsync<TResp>(SpJson.Options, ct))!;
     }
 
-    public async Task<HttpResponseMessage> SendRawAsync(Func<HttpRequestMessage> request, CancellationToken ct)
+    /// <summary>
+    /// Sends a request built by <paramref name="request"/> (called again for each attempt). A node that answers 503
+    /// with Retry-After did not take the request (its sequencer's queue is full): the request is sent again after
+    /// that delay, doubled on each further 503 (jittered, at most 30 s), up to <see cref="BusyAttempts"/> times;
+    /// the last answer is returned as it is. Pass <paramref name="retryWhenBusy"/> false for a body that can be
+    /// produced only once.
+    /// </summary>
+    public async Task<HttpResponseMessage> SendRawAsync(Func<HttpRequestMessage> request, CancellationToken ct, bool retryWhenBusy = true)
     {
-        try { return await _http.SendAsync(request(), HttpCompletionOption.ResponseHeadersRead, ct); }
-        catch (HttpRequestException e)
+        for (var attempt = 1; ; attempt++)
         {
-            throw new UserError($"cannot reach the node at {BaseUrl}: {e.Message}",
-                "is the network running? (`./bin/sp-devnet up DIR`; check backend.url in config.json)");
+            HttpResponseMessage resp;
+            try { resp = await _http.SendAsync(request(), HttpCompletionOption.ResponseHeadersRead, ct); }
+            catch (HttpRequestException e)
+            {
+                throw new UserError($"cannot reach the node at {BaseUrl}: {e.Message}",
+                    "is the network running? (`./bin/sp-devnet up DIR`; check backend.url in config.json)");
+            }
+            if (!retryWhenBusy || attempt >= BusyAttempts || BusyDelay(resp, attempt) is not { } delay) return resp;
+            resp.Dispose();
+            await Task.Delay(delay, ct);
         }
+    }
+
+    /// <summary>How long to wait before attempt <paramref name="attempt"/> + 1 after a busy answer; null when the answer is not one.</summary>
+    private static TimeSpan? BusyDelay(HttpResponseMessage resp, int attempt)
+    {
+        if (resp.StatusCode != HttpStatusCode.ServiceUnavailable || resp.Headers.RetryAfter is not { } after) return null;
+        var asked = after.Delta ?? (after.Date is { } date ? date - DateTimeOffset.UtcNow : TimeSpan.Zero);
+        var wait = TimeSpan.FromTicks(Math.Max(asked.Ticks, TimeSpan.FromMilliseconds(100).Ticks) << Math.Min(attempt - 1, 8));
+        if (wait > MaxBusyDelay) wait = MaxBusyDelay;
+        // Up to a quarter more, so clients turned away together do not all come back at the same moment.
+        return wait + TimeSpan.FromTicks((long)(wait.Ticks * 0.25 * Random.Shared.NextDouble()));
     }
 
     public static async Task EnsureOkAsync(HttpResponseMessage resp, CancellationToken ct)

@@ -17,9 +17,12 @@ public static class NodeHost
         var paths = new NodePaths(Path.GetFullPath(dir));
         if (!File.Exists(paths.Settings)) throw new InvalidOperationException($"{paths.Root} is not a node folder: run `sp-node init {dir}` first");
         var settings = SpJson.Deserialize<NodeSettings>(File.ReadAllText(paths.Settings));
+        var limits = settings.Limits;
+        limits.Validate();
 
         using var hosting = LedgerHosting.Open(paths.Root, settings.Network); // store from node.json + transparency log
         var ledger = hosting.Service;
+        ledger.QueueLimit = limits.LedgerQueue;
         using var ca = RootCa.FromPem(File.ReadAllText(paths.RootCaCert), File.ReadAllText(paths.RootCaKey));
         var policy = AttestationPolicy.Load(paths.Policy);
         var policyJson = File.ReadAllText(paths.Policy);
@@ -33,7 +36,8 @@ public static class NodeHost
             Args = ["--hostBuilder:reloadConfigOnChange=false"],
         });
         builder.WebHost.UseUrls(urls);
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
+        // Every body is capped before it is read; storage uploads set their own limit.
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = limits.RequestBytes);
         // Storage uploads are GiB-sized: 64 KiB receive blocks instead of 4 KiB, and no zero-byte read before each
         // receive (docs/benchmarks.md, "Through the embedded storage over HTTP").
         builder.Services.AddSingleton<Microsoft.AspNetCore.Connections.IMemoryPoolFactory<byte>, LargeBlockMemoryPoolFactory>();
@@ -47,6 +51,7 @@ public static class NodeHost
             o.SerializerOptions.Encoder = SpJson.Options.Encoder;
         });
         var app = builder.Build();
+        app.UseRequestBodyLimit(limits.RequestBytes);
         app.MapTransparencyLog(hosting);
 
         app.MapGet("/api/info", () => Query(s => new NodeInfo(settings.Network, ca.CertificatePem, policyJson, s.Height, s.LastHash)));
@@ -61,13 +66,7 @@ public static class NodeHost
                 ? Query(s => new BalanceResponse(a.ToString(), s.Balance(a.Lower), s.LockedBy(a.Lower)))
                 : Error(400, $"'{address}' is not an account address"));
 
-        app.MapPost("/api/transactions", async (SignedTransaction tx) =>
-        {
-            var outcome = await ledger.SubmitAsync(tx); // group commit: concurrent requests share one durable write
-            return outcome.Accepted
-                ? Results.Ok(new SubmitResponse(outcome.Seq ?? 0, outcome.Hash ?? "", new Dictionary<string, long>(outcome.Ids), outcome.SubOrderIds.ToList()))
-                : Error(400, $"transaction refused: {outcome.Error}");
-        });
+        app.MapTransactions(ledger, limits);
 
         // State objects change under the ledger's lock, so each answer is serialised while holding it.
         IResult Query<T>(Func<MarketState, T?> query) where T : class
@@ -160,10 +159,12 @@ public static class NodeHost
                 case BlobRepository.Access.NotFound: return Results.NotFound();
                 case BlobRepository.Access.Forbidden: return Error(403, $"storage object {id}: wrong or missing token");
             }
+            // Objects are GiB-sized: an upload is not held to the request limit.
+            if (req.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = null;
             try { await blobs.WriteAsync(id, req.BodyReader, ct); }
             catch (IOException e) { return Error(409, e.Message); }
             return Results.Ok();
-        });
+        }).WithMetadata(new RequestLimits.OwnBodyLimit());
 
         app.MapGet("/api/storage/objects/{id}", (string id, HttpRequest req) =>
             blobs.Check(id, Bearer(req)) switch

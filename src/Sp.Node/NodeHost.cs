@@ -26,7 +26,7 @@ public static class NodeHost
         using var ca = RootCa.FromPem(File.ReadAllText(paths.RootCaCert), File.ReadAllText(paths.RootCaKey));
         var policy = AttestationPolicy.Load(paths.Policy);
         var policyJson = File.ReadAllText(paths.Policy);
-        var blobs = new BlobRepository(paths.Blobs);
+        var blobs = new BlobRepository(paths.Blobs, new StorageQuota(limits.StorageObjectsPerAccount, limits.StorageBytesPerAccount));
 
         // No configuration files are read, so none is watched: a watcher on the content root (the working folder,
         // often above the node's folder) read an inotify event for every write to the ledger and the blobs.
@@ -36,7 +36,7 @@ public static class NodeHost
             Args = ["--hostBuilder:reloadConfigOnChange=false"],
         });
         builder.WebHost.UseUrls(urls);
-        // Every body is capped before it is read; storage uploads set their own limit.
+        // Every body is capped before it is read; storage uploads raise their own limit to the owner's quota.
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = limits.RequestBytes);
         // Storage uploads are GiB-sized: 64 KiB receive blocks instead of 4 KiB, and no zero-byte read before each
         // receive (docs/benchmarks.md, "Through the embedded storage over HTTP").
@@ -138,58 +138,10 @@ public static class NodeHost
             }
         });
 
-        MapStorage(app, blobs);
+        app.MapStorage(blobs, new SignedRequests(settings.Network, TimeSpan.FromSeconds(limits.SignatureWindowSeconds), () => DateTimeOffset.UtcNow));
 
         await app.RunAsync();
         return 0;
-    }
-
-    private static void MapStorage(WebApplication app, BlobRepository blobs)
-    {
-        app.MapPost("/api/storage/objects", () =>
-        {
-            var (id, token) = blobs.Create();
-            return Results.Ok(new StorageObjectCreated(id, token));
-        });
-
-        app.MapPut("/api/storage/objects/{id}", async (string id, HttpRequest req, CancellationToken ct) =>
-        {
-            switch (blobs.Check(id, Bearer(req)))
-            {
-                case BlobRepository.Access.NotFound: return Results.NotFound();
-                case BlobRepository.Access.Forbidden: return Error(403, $"storage object {id}: wrong or missing token");
-            }
-            // Objects are GiB-sized: an upload is not held to the request limit.
-            if (req.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = null;
-            try { await blobs.WriteAsync(id, req.BodyReader, ct); }
-            catch (IOException e) { return Error(409, e.Message); }
-            return Results.Ok();
-        }).WithMetadata(new RequestLimits.OwnBodyLimit());
-
-        app.MapGet("/api/storage/objects/{id}", (string id, HttpRequest req) =>
-            blobs.Check(id, Bearer(req)) switch
-            {
-                BlobRepository.Access.Ok when blobs.Exists(id) => Results.Stream(blobs.OpenRead(id), "application/octet-stream"),
-                BlobRepository.Access.Forbidden => Error(403, $"storage object {id}: wrong or missing token"),
-                _ => Results.NotFound(),
-            });
-
-        app.MapDelete("/api/storage/objects/{id}", (string id, HttpRequest req) =>
-        {
-            switch (blobs.Check(id, Bearer(req)))
-            {
-                case BlobRepository.Access.NotFound: return Results.NotFound();
-                case BlobRepository.Access.Forbidden: return Error(403, $"storage object {id}: wrong or missing token");
-            }
-            blobs.Delete(id);
-            return Results.Ok();
-        });
-    }
-
-    private static string? Bearer(HttpRequest req)
-    {
-        var h = req.Headers.Authorization.ToString();
-        return h.StartsWith("Bearer ", StringComparison.Ordinal) ? h["Bearer ".Length..].Trim() : null;
     }
 
     private static IResult Error(int status, string message) => Results.Json(new ErrorResponse(message), SpJson.Options, statusCode: status);

@@ -6,7 +6,8 @@ namespace Sp.Node;
 /// <summary>
 /// Request bodies are capped before they are read. Kestrel's limit (node.json <c>limits.requestBytes</c>) stops
 /// any body once that much has arrived; this middleware answers a body declared longer (Content-Length) with 413 at
-/// once. An endpoint marked <see cref="OwnBodyLimit"/> sets its own limit before reading (storage uploads).
+/// once. An endpoint marked <see cref="OwnBodyLimit"/> sets its own limit before reading (storage uploads: what the
+/// object's owner may still store).
 /// </summary>
 public static class RequestLimits
 {

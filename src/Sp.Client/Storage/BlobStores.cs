@@ -1,5 +1,6 @@
 using Sp.Client.Config;
 using Sp.Core.Model;
+using Sp.Crypto.Accounts;
 using Sp.Storage.Blobs;
 
 namespace Sp.Client.Storage;
@@ -12,15 +13,16 @@ namespace Sp.Client.Storage;
 public static class BlobStores
 {
     /// <summary>
-    /// The store a <c>storage</c> section names: SP_NODE (the node's embedded storage), S3 (with <c>s3</c>) or LOCAL
-    /// (the folder <c>path</c>, relative to <paramref name="baseDir"/>). <paramref name="where"/> names the file in errors.
+    /// The store a <c>storage</c> section names: SP_NODE (the node's embedded storage, objects created by requests
+    /// that <paramref name="account"/> signs for <paramref name="network"/>), S3 (with <c>s3</c>) or LOCAL (the
+    /// folder <c>path</c>, relative to <paramref name="baseDir"/>). <paramref name="where"/> names the file in errors.
     /// </summary>
-    public static IBlobStore FromConfig(StorageSection storage, string baseDir, NodeClient node, string where)
+    public static IBlobStore FromConfig(StorageSection storage, string baseDir, NodeClient node, AccountKey account, string network, string where)
     {
         ArgumentNullException.ThrowIfNull(storage);
         return storage.Type switch
         {
-            NodeBlobStore.Type => new NodeBlobStore(node),
+            NodeBlobStore.Type => new NodeBlobStore(node, account, network),
             S3BlobStore.Type => new S3BlobStore(storage.S3 ?? throw new UserError($"{where}: storage.s3 is required for S3 storage", "see docs/storage.md")),
             LocalFolderBlobStore.Type => LocalFolder(storage, baseDir) ?? throw new UserError($"{where}: storage.path is required for LOCAL storage"),
             var t => throw new UserError($"{where}: storage.type '{t}' is not supported (expected SP_NODE, S3 or LOCAL)"),

@@ -33,10 +33,16 @@ public static class BlobStores
     public static LocalFolderBlobStore? LocalFolder(StorageSection storage, string baseDir) =>
         storage.Path is { } p ? new LocalFolderBlobStore(Path.Combine(baseDir, p)) : null;
 
-    public static IBlobStore ForResource(StorageResource resource, NodeClient node, IBlobStore? local = null) => resource.StorageType switch
+    /// <summary>
+    /// A store that opens <paramref name="resource"/>: the node's storage (always <paramref name="node"/>, whatever
+    /// URL the resource names), S3 with the resource's credentials, or the <paramref name="local"/> folder. With
+    /// <paramref name="endpoints"/> an S3 endpoint it does not allow is refused here, before any connection, and
+    /// every connection goes through it (sp-tee: tee.json <c>allowedStorageHosts</c>).
+    /// </summary>
+    public static IBlobStore ForResource(StorageResource resource, NodeClient node, IBlobStore? local = null, StorageEndpointPolicy? endpoints = null) => resource.StorageType switch
     {
         NodeBlobStore.Type => new NodeBlobStore(node),
-        S3BlobStore.Type => S3BlobStore.ForResource(resource),
+        S3BlobStore.Type => S3BlobStore.ForResource(resource, endpoints: endpoints),
         LocalFolderBlobStore.Type => local ?? throw new UserError("the resource lives in a LOCAL storage folder, which this configuration has none of"),
         var t => throw new UserError($"resource storage type '{t}' is not supported (expected {NodeBlobStore.Type}, {S3BlobStore.Type} or {LocalFolderBlobStore.Type})"),
     };

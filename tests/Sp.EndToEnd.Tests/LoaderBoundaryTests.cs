@@ -7,7 +7,8 @@ namespace Sp.EndToEnd.Tests;
 /// <summary>
 /// The TEE loader reads inputs only where its operator allows, through the real programs: spctl, sp-node and
 /// sp-tee processes. A resource file that names another endpoint (here a listener on another loopback port that
-/// records connections) ends its order with Error naming the host, and no connection is made.
+/// records connections) or a LOCAL object that is a symbolic link out of the loader's folder ends its order with
+/// Error naming the host or the path, and nothing is read.
 /// </summary>
 [Collection("devnet")]
 public sealed class LoaderBoundaryTests(DevnetFixture net)
@@ -71,5 +72,54 @@ public sealed class LoaderBoundaryTests(DevnetFixture net)
         // sp-devnet wrote the hosts it uses: the node's, and nothing else on loopback.
         var tee = JsonNode.Parse(File.ReadAllText(Path.Combine(net.Net, "tee", "tee.json")))!;
         Assert.Equal([new Uri(net.NodeUrl).Authority], tee["allowedStorageHosts"]!.AsArray().Select(n => n!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task A_LOCAL_dataset_that_is_a_symbolic_link_out_of_the_folder_is_refused_by_the_loader_and_by_spctl()
+    {
+        // Bob keeps an encrypted dataset in a LOCAL folder of his own: a genuine object, which the order would use
+        // if a link to it were followed.
+        var bobLocal = Path.Combine(net.Net, "bob-local");
+        Directory.CreateDirectory(bobLocal);
+        foreach (var f in new[] { "root-ca.pem", "attestation-policy.json" }) File.Copy(Path.Combine(net.Bob, f), Path.Combine(bobLocal, f), overwrite: true);
+        var bobConfig = JsonNode.Parse(File.ReadAllText(Path.Combine(net.Bob, "config.json")))!;
+        bobConfig["storage"] = new JsonObject { ["type"] = "LOCAL", ["path"] = "objects" };
+        File.WriteAllText(Path.Combine(bobLocal, "config.json"), bobConfig.ToJsonString());
+        Directory.CreateDirectory(Path.Combine(bobLocal, "dataset"));
+        File.WriteAllText(Path.Combine(bobLocal, "dataset", "data.csv"), "name,value\nx,1\n");
+        await Cli.MustAsync(bobLocal, net.Spctl, "files", "upload", "dataset", "--output", "dataset.resource.json");
+        var name = JsonNode.Parse(File.ReadAllText(Path.Combine(bobLocal, "dataset.resource.json")))!["resource"]!["filepath"]!.GetValue<string>();
+        var outside = Path.Combine(bobLocal, "objects", name);
+
+        // A loader whose LOCAL folder holds a link, under the object's name, to that file outside the folder.
+        var teeJson = net.WriteTeeConfig("tee-local-link", new JsonObject { ["storage"] = new JsonObject { ["type"] = "LOCAL", ["path"] = "local-store" } });
+        var loaderFolder = Directory.CreateDirectory(Path.Combine(Path.GetDirectoryName(teeJson)!, "local-store")).FullName;
+        var link = Path.Combine(loaderFolder, name);
+        File.CreateSymbolicLink(link, outside);
+
+        await using (var loader = TeeLoaderProcess.Start(teeJson))
+        {
+            var offer = await loader.WaitServingAsync();
+            var solution = await net.UploadSolutionAsync("local-link-sol");
+            var h = DevnetFixture.HashOf(Path.Combine(net.Alice, solution));
+            var (order, sub) = await net.PlaceOrderAsync(solution, offer);
+            await Cli.MustAsync(bobLocal, net.Spctl, "orders", "complete", sub.ToString(), "--result", "./dataset.resource.json", "--status", "done", "--solution-hash", h);
+
+            Assert.Equal("Error", await net.WaitForEndAsync(order));
+            Assert.Contains($"LOCAL object {link} is a symbolic link: refused", await StatusMessageAsync(order));
+        }
+
+        // spctl with that folder as its LOCAL storage refuses the link too, and reads the genuine object.
+        var linkConfig = JsonNode.Parse(bobConfig.ToJsonString())!;
+        linkConfig["storage"] = new JsonObject { ["type"] = "LOCAL", ["path"] = loaderFolder };
+        File.WriteAllText(Path.Combine(bobLocal, "config-link.json"), linkConfig.ToJsonString());
+        var viaLink = Directory.CreateDirectory(Path.Combine(bobLocal, "via-link")).FullName;
+        var refused = await Cli.RunAsync(bobLocal, net.Spctl, "files", "download", "dataset.resource.json", "./via-link", "--config", "config-link.json");
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains($"LOCAL object {link} is a symbolic link: refused", refused.Stderr);
+        Assert.Empty(Directory.GetFileSystemEntries(viaLink));
+        var direct = Directory.CreateDirectory(Path.Combine(bobLocal, "direct")).FullName;
+        await Cli.MustAsync(bobLocal, net.Spctl, "files", "download", "dataset.resource.json", "./direct");
+        Assert.Equal("name,value\nx,1\n", File.ReadAllText(Directory.GetFiles(direct, "data.csv", SearchOption.AllDirectories).Single()));
     }
 }

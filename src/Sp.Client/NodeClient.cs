@@ -148,14 +148,34 @@ public sealed class NodeClient : IDisposable
         return wait + TimeSpan.FromTicks((long)(wait.Ticks * 0.25 * Random.Shared.NextDouble()));
     }
 
+    /// <summary>Longest error text of the node's that a message quotes.</summary>
+    private const int MaxErrorChars = 1000;
+
+    /// <summary>
+    /// Throws a <see cref="UserError"/> for an answer that is not a success: the <c>error</c> of the node's JSON
+    /// answer (at most <see cref="MaxErrorChars"/> characters, one line), else the status alone. Other bodies are
+    /// never quoted: an error path must not copy bytes of a download into a message or a log.
+    /// </summary>
     public static async Task EnsureOkAsync(HttpResponseMessage resp, CancellationToken ct)
     {
         if (resp.IsSuccessStatusCode) return;
-        var text = await resp.Content.ReadAsStringAsync(ct);
-        string message;
-        try { message = JsonSerializer.Deserialize<ErrorResponse>(text, SpJson.Options)?.Error ?? text; }
-        catch (JsonException) { message = text; }
-        throw new UserError(string.IsNullOrWhiteSpace(message) ? $"node answered {(int)resp.StatusCode} {resp.ReasonPhrase}" : message);
+        string? message = null;
+        if (resp.Content.Headers.ContentType?.MediaType == "application/json")
+        {
+            try
+            {
+                // At most 64 KiB of it: an error answer is short.
+                var buffer = new byte[64 * 1024];
+                await using var body = await resp.Content.ReadAsStreamAsync(ct);
+                var read = await body.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, ct);
+                if (read < buffer.Length) message = JsonSerializer.Deserialize<ErrorResponse>(buffer.AsSpan(0, read), SpJson.Options)?.Error;
+            }
+            catch (Exception e) when (e is JsonException or HttpRequestException or IOException) { }
+        }
+        var status = $"node answered {(int)resp.StatusCode} {resp.ReasonPhrase}";
+        if (string.IsNullOrWhiteSpace(message)) throw new UserError(status);
+        message = message.ReplaceLineEndings(" ");
+        throw new UserError(message.Length > MaxErrorChars ? message[..MaxErrorChars] + "…" : message);
     }
 
     public void Dispose() => _http.Dispose();

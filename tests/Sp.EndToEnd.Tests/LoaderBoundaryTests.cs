@@ -75,6 +75,39 @@ public sealed class LoaderBoundaryTests(DevnetFixture net)
     }
 
     [Fact]
+    public async Task A_download_that_fails_is_reported_without_quoting_any_of_its_bytes()
+    {
+        // An allowed endpoint that serves bytes that are not an SP stream (say, a metadata service's credentials).
+        var body = "SECRET-CREDENTIALS-OF-THE-HOST"u8.ToArray();
+        using var server = new Sp.Storage.Tests.FakeHttpServer((method, _) => new Sp.Storage.Tests.FakeHttpServer.Response(method == "HEAD" ? 200 : 206, "OK",
+            new() { ["Content-Type"] = "application/octet-stream", ["ETag"] = "\"e\"", ["Content-Length"] = body.Length.ToString() }, body));
+        var teeJson = net.WriteTeeConfig("tee-listed-server", new JsonObject { ["allowedStorageHosts"] = new JsonArray($"127.0.0.1:{server.Port}") });
+        await using var loader = TeeLoaderProcess.Start(teeJson);
+        var offer = await loader.WaitServingAsync();
+        var solution = await net.UploadSolutionAsync("listed-server-sol");
+        var h = DevnetFixture.HashOf(Path.Combine(net.Alice, solution));
+        var (order, sub) = await net.PlaceOrderAsync(solution, offer);
+        var resource = JsonNode.Parse(File.ReadAllText(Path.Combine(net.Bob, "dataset.resource.json")))!;
+        resource["resource"] = new JsonObject
+        {
+            ["type"] = "STORAGE_PROVIDER", ["storageType"] = "S3", ["filepath"] = "datasets/0123456789abcdef",
+            ["credentials"] = new JsonObject { ["endpoint"] = server.Url, ["bucket"] = "bucket", ["accessKey"] = "AK", ["secretKey"] = "SK" },
+        };
+        File.WriteAllText(Path.Combine(net.Bob, "listed-server.resource.json"), resource.ToJsonString());
+        await Cli.MustAsync(net.Bob, net.Spctl, "orders", "complete", sub.ToString(), "--result", "./listed-server.resource.json", "--status", "done", "--solution-hash", h);
+
+        Assert.Equal("Error", await net.WaitForEndAsync(order));
+        var message = await StatusMessageAsync(order);
+        Assert.Contains("not an SP stream", message);
+        Assert.True(server.Connections > 0); // it was read, and failed
+        Assert.DoesNotContain("SECRET", message);
+        Assert.DoesNotContain("SECRET", loader.Output);
+        var saveTo = Path.Combine(net.Work, $"listed-server-{order}.tar.gz");
+        await Cli.MustAsync(net.Alice, net.Spctl, "orders", "download-result", order.ToString(), "--save-to", saveTo);
+        Assert.DoesNotContain("SECRET", DevnetFixture.ReadTarGz(saveTo)["log.txt"]);
+    }
+
+    [Fact]
     public async Task A_LOCAL_dataset_that_is_a_symbolic_link_out_of_the_folder_is_refused_by_the_loader_and_by_spctl()
     {
         // Bob keeps an encrypted dataset in a LOCAL folder of his own: a genuine object, which the order would use

@@ -215,10 +215,10 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
     private Exception Describe(AmazonServiceException e, string doing, string bucket, string? key)
     {
         var where = key is null ? $"bucket '{bucket}' at {Options.Endpoint}" : $"s3://{bucket}/{key} at {Options.Endpoint}";
-        var code = string.IsNullOrEmpty(e.ErrorCode) ? ((int)e.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture) : e.ErrorCode;
+        var what = S3Errors.Describe(e); // status and code only: the server's own text is never quoted
         return e.StatusCode == HttpStatusCode.NotFound && key is not null && e.ErrorCode != "NoSuchBucket"
-            ? new FileNotFoundException($"object '{key}' not found in bucket '{bucket}' at {Options.Endpoint} ({doing}: {code})", key, e)
-            : new IOException($"S3 error {doing} {where}: {code}: {e.Message}", e);
+            ? new FileNotFoundException($"object '{key}' not found in bucket '{bucket}' at {Options.Endpoint} ({doing}: {what})", key, e)
+            : new IOException($"S3 error {doing} {where}: {what}", e);
     }
 
     /// <summary>The SDK's HTTP client over our handler (an endpoint policy's; fault injection in tests).</summary>

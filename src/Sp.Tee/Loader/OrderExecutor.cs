@@ -358,7 +358,12 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
             {
                 var result = await DownloadToFile(transfer, resource, tarPath, verify: true, "dataset", ct);
                 await using var tarStream = File.OpenRead(tarPath);
-                await DeterministicArchive.ExtractTarAsync(tarStream, dir, ct);
+                try { await DeterministicArchive.ExtractTarAsync(tarStream, dir, ct); }
+                catch (Exception e) when (e is InvalidDataException or FormatException or IOException)
+                {
+                    // The reason names the archive's entries: the dataset's own plaintext, never put in a status or a log.
+                    throw new OrderFailure($"the dataset could not be unpacked ({e.GetType().Name}; the details are the dataset's content and are withheld)");
+                }
                 return result;
             }
             finally { File.Delete(tarPath); }

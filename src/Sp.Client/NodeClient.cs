@@ -15,11 +15,18 @@ public sealed class NodeClient : IDisposable
 {
     private readonly HttpClient _http;
 
-    public NodeClient(string baseUrl, TimeSpan? timeout = null)
+    /// <param name="handler">The HTTP handler (tests observe the exchanges with one); the default when null.</param>
+    public NodeClient(string baseUrl, TimeSpan? timeout = null, HttpMessageHandler? handler = null)
     {
         BaseUrl = baseUrl.TrimEnd('/');
-        _http = new HttpClient { BaseAddress = new Uri(BaseUrl + "/"), Timeout = timeout ?? TimeSpan.FromMinutes(5) };
+        _http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: true);
+        _http.BaseAddress = new Uri(BaseUrl + "/");
+        _http.Timeout = timeout ?? TimeSpan.FromMinutes(5);
     }
+
+    /// <summary>Attempts of one request the node answers 503 with Retry-After (its sequencer's queue is full).</summary>
+    public const int BusyAttempts = 8;
+    private static readonly TimeSpan MaxBusyDelay = TimeSpan.FromSeconds(30);
 
     public string BaseUrl { get; }
     public HttpClient Http => _http;
@@ -106,24 +113,69 @@ public sealed class NodeClient : IDisposable
         return (await resp.Content.ReadFromJsonAsync<TResp>(SpJson.Options, ct))!;
     }
 
-    public async Task<HttpResponseMessage> SendRawAsync(Func<HttpRequestMessage> request, CancellationToken ct)
+    /// <summary>
+    /// Sends a request built by <paramref name="request"/> (called again for each attempt). A node that answers 503
+    /// with Retry-After did not take the request (its sequencer's queue is full): the request is sent again after
+    /// that delay, doubled on each further 503 (jittered, at most 30 s), up to <see cref="BusyAttempts"/> times;
+    /// the last answer is returned as it is. Pass <paramref name="retryWhenBusy"/> false for a body that can be
+    /// produced only once.
+    /// </summary>
+    public async Task<HttpResponseMessage> SendRawAsync(Func<HttpRequestMessage> request, CancellationToken ct, bool retryWhenBusy = true)
     {
-        try { return await _http.SendAsync(request(), HttpCompletionOption.ResponseHeadersRead, ct); }
-        catch (HttpRequestException e)
+        for (var attempt = 1; ; attempt++)
         {
-            throw new UserError($"cannot reach the node at {BaseUrl}: {e.Message}",
-                "is the network running? (`./bin/sp-devnet up DIR`; check backend.url in config.json)");
+            HttpResponseMessage resp;
+            try { resp = await _http.SendAsync(request(), HttpCompletionOption.ResponseHeadersRead, ct); }
+            catch (HttpRequestException e)
+            {
+                throw new UserError($"cannot reach the node at {BaseUrl}: {e.Message}",
+                    "is the network running? (`./bin/sp-devnet up DIR`; check backend.url in config.json)");
+            }
+            if (!retryWhenBusy || attempt >= BusyAttempts || BusyDelay(resp, attempt) is not { } delay) return resp;
+            resp.Dispose();
+            await Task.Delay(delay, ct);
         }
     }
 
+    /// <summary>How long to wait before attempt <paramref name="attempt"/> + 1 after a busy answer; null when the answer is not one.</summary>
+    private static TimeSpan? BusyDelay(HttpResponseMessage resp, int attempt)
+    {
+        if (resp.StatusCode != HttpStatusCode.ServiceUnavailable || resp.Headers.RetryAfter is not { } after) return null;
+        var asked = after.Delta ?? (after.Date is { } date ? date - DateTimeOffset.UtcNow : TimeSpan.Zero);
+        var wait = TimeSpan.FromTicks(Math.Max(asked.Ticks, TimeSpan.FromMilliseconds(100).Ticks) << Math.Min(attempt - 1, 8));
+        if (wait > MaxBusyDelay) wait = MaxBusyDelay;
+        // Up to a quarter more, so clients turned away together do not all come back at the same moment.
+        return wait + TimeSpan.FromTicks((long)(wait.Ticks * 0.25 * Random.Shared.NextDouble()));
+    }
+
+    /// <summary>Longest error text of the node's that a message quotes.</summary>
+    private const int MaxErrorChars = 1000;
+
+    /// <summary>
+    /// Throws a <see cref="UserError"/> for an answer that is not a success: the <c>error</c> of the node's JSON
+    /// answer (at most <see cref="MaxErrorChars"/> characters, one line), else the status alone. Other bodies are
+    /// never quoted: an error path must not copy bytes of a download into a message or a log.
+    /// </summary>
     public static async Task EnsureOkAsync(HttpResponseMessage resp, CancellationToken ct)
     {
         if (resp.IsSuccessStatusCode) return;
-        var text = await resp.Content.ReadAsStringAsync(ct);
-        string message;
-        try { message = JsonSerializer.Deserialize<ErrorResponse>(text, SpJson.Options)?.Error ?? text; }
-        catch (JsonException) { message = text; }
-        throw new UserError(string.IsNullOrWhiteSpace(message) ? $"node answered {(int)resp.StatusCode} {resp.ReasonPhrase}" : message);
+        string? message = null;
+        if (resp.Content.Headers.ContentType?.MediaType == "application/json")
+        {
+            try
+            {
+                // At most 64 KiB of it: an error answer is short.
+                var buffer = new byte[64 * 1024];
+                await using var body = await resp.Content.ReadAsStreamAsync(ct);
+                var read = await body.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, ct);
+                if (read < buffer.Length) message = JsonSerializer.Deserialize<ErrorResponse>(buffer.AsSpan(0, read), SpJson.Options)?.Error;
+            }
+            catch (Exception e) when (e is JsonException or HttpRequestException or IOException) { }
+        }
+        var status = $"node answered {(int)resp.StatusCode} {resp.ReasonPhrase}";
+        if (string.IsNullOrWhiteSpace(message)) throw new UserError(status);
+        message = message.ReplaceLineEndings(" ");
+        throw new UserError(message.Length > MaxErrorChars ? message[..MaxErrorChars] + "…" : message);
     }
 
     public void Dispose() => _http.Dispose();

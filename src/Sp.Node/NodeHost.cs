@@ -17,14 +17,17 @@ public static class NodeHost
         var paths = new NodePaths(Path.GetFullPath(dir));
         if (!File.Exists(paths.Settings)) throw new InvalidOperationException($"{paths.Root} is not a node folder: run `sp-node init {dir}` first");
         var settings = SpJson.Deserialize<NodeSettings>(File.ReadAllText(paths.Settings));
+        var limits = settings.Limits;
+        limits.Validate();
 
         using var ca = RootCa.FromPem(File.ReadAllText(paths.RootCaCert), File.ReadAllText(paths.RootCaKey));
         // Store from node.json + transparency log; TEE certificates are checked against this network's root.
         using var hosting = LedgerHosting.Open(paths.Root, settings.Network, Sp.Client.Trust.LedgerTeeCertificateReader(ca.Certificate));
         var ledger = hosting.Service;
+        ledger.QueueLimit = limits.LedgerQueue;
         var policy = AttestationPolicy.Load(paths.Policy);
         var policyJson = File.ReadAllText(paths.Policy);
-        var blobs = new BlobRepository(paths.Blobs);
+        var blobs = new BlobRepository(paths.Blobs, new StorageQuota(limits.StorageObjectsPerAccount, limits.StorageBytesPerAccount));
 
         // No configuration files are read, so none is watched: a watcher on the content root (the working folder,
         // often above the node's folder) read an inotify event for every write to the ledger and the blobs.
@@ -34,7 +37,8 @@ public static class NodeHost
             Args = ["--hostBuilder:reloadConfigOnChange=false"],
         });
         builder.WebHost.UseUrls(urls);
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
+        // Every body is capped before it is read; storage uploads raise their own limit to the owner's quota.
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = limits.RequestBytes);
         // Storage uploads are GiB-sized: 64 KiB receive blocks instead of 4 KiB, and no zero-byte read before each
         // receive (docs/benchmarks.md, "Through the embedded storage over HTTP").
         builder.Services.AddSingleton<Microsoft.AspNetCore.Connections.IMemoryPoolFactory<byte>, LargeBlockMemoryPoolFactory>();
@@ -48,6 +52,7 @@ public static class NodeHost
             o.SerializerOptions.Encoder = SpJson.Options.Encoder;
         });
         var app = builder.Build();
+        app.UseRequestBodyLimit(limits.RequestBytes);
         app.MapTransparencyLog(hosting);
 
         app.MapGet("/api/info", () => Query(s => new NodeInfo(settings.Network, ca.CertificatePem, policyJson, s.Height, s.LastHash)));
@@ -62,13 +67,7 @@ public static class NodeHost
                 ? Query(s => new BalanceResponse(a.ToString(), s.Balance(a.Lower), s.LockedBy(a.Lower)))
                 : Error(400, $"'{address}' is not an account address"));
 
-        app.MapPost("/api/transactions", async (SignedTransaction tx) =>
-        {
-            var outcome = await ledger.SubmitAsync(tx); // group commit: concurrent requests share one durable write
-            return outcome.Accepted
-                ? Results.Ok(new SubmitResponse(outcome.Seq ?? 0, outcome.Hash ?? "", new Dictionary<string, long>(outcome.Ids), outcome.SubOrderIds.ToList()))
-                : Error(400, $"transaction refused: {outcome.Error}");
-        });
+        app.MapTransactions(ledger, limits);
 
         // State objects change under the ledger's lock, so each answer is serialised while holding it.
         IResult Query<T>(Func<MarketState, T?> query) where T : class
@@ -143,56 +142,10 @@ public static class NodeHost
             }
         });
 
-        MapStorage(app, blobs);
+        app.MapStorage(blobs, new SignedRequests(settings.Network, TimeSpan.FromSeconds(limits.SignatureWindowSeconds), () => DateTimeOffset.UtcNow));
 
         await app.RunAsync();
         return 0;
-    }
-
-    private static void MapStorage(WebApplication app, BlobRepository blobs)
-    {
-        app.MapPost("/api/storage/objects", () =>
-        {
-            var (id, token) = blobs.Create();
-            return Results.Ok(new StorageObjectCreated(id, token));
-        });
-
-        app.MapPut("/api/storage/objects/{id}", async (string id, HttpRequest req, CancellationToken ct) =>
-        {
-            switch (blobs.Check(id, Bearer(req)))
-            {
-                case BlobRepository.Access.NotFound: return Results.NotFound();
-                case BlobRepository.Access.Forbidden: return Error(403, $"storage object {id}: wrong or missing token");
-            }
-            try { await blobs.WriteAsync(id, req.BodyReader, ct); }
-            catch (IOException e) { return Error(409, e.Message); }
-            return Results.Ok();
-        });
-
-        app.MapGet("/api/storage/objects/{id}", (string id, HttpRequest req) =>
-            blobs.Check(id, Bearer(req)) switch
-            {
-                BlobRepository.Access.Ok when blobs.Exists(id) => Results.Stream(blobs.OpenRead(id), "application/octet-stream"),
-                BlobRepository.Access.Forbidden => Error(403, $"storage object {id}: wrong or missing token"),
-                _ => Results.NotFound(),
-            });
-
-        app.MapDelete("/api/storage/objects/{id}", (string id, HttpRequest req) =>
-        {
-            switch (blobs.Check(id, Bearer(req)))
-            {
-                case BlobRepository.Access.NotFound: return Results.NotFound();
-                case BlobRepository.Access.Forbidden: return Error(403, $"storage object {id}: wrong or missing token");
-            }
-            blobs.Delete(id);
-            return Results.Ok();
-        });
-    }
-
-    private static string? Bearer(HttpRequest req)
-    {
-        var h = req.Headers.Authorization.ToString();
-        return h.StartsWith("Bearer ", StringComparison.Ordinal) ? h["Bearer ".Length..].Trim() : null;
     }
 
     private static IResult Error(int status, string message) => Results.Json(new ErrorResponse(message), SpJson.Options, statusCode: status);

@@ -13,4 +13,8 @@ public sealed record NodePaths(string Root)
     public string Log => Path.Combine(Root, "node.log");
 }
 
-public sealed record NodeSettings(string Network, long CreatedAt);
+public sealed record NodeSettings(string Network, long CreatedAt)
+{
+    /// <summary>Request, storage and sequencer limits (defaults when node.json has none).</summary>
+    public NodeLimits Limits { get; init; } = new();
+}

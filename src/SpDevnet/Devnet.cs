@@ -55,11 +55,14 @@ public static partial class Devnet
         // The log's verifier key is read from the node's own folder (not over the network) and pinned for all three.
         var logKey = File.ReadAllText(Path.Combine(nodeDir, "log-key.pub")).Trim();
         var teeDir = Directory.CreateDirectory(Path.Combine(dir, "tee")).FullName;
-        // tee.json (sp-tee's TeeConfig): the compute provider's account, the devnet's sim platform key, the log key.
-        var teeConfig = new Dictionary<string, string>
+        // tee.json (sp-tee's TeeConfig): the compute provider's account, the devnet's sim platform key, the log key, and
+        // the storage hosts inputs may come from: the devnet's only store is the node's (allowed anyway; listed so the
+        // file shows the whole list). Nothing else on loopback is reachable from a resource file.
+        var teeConfig = new Dictionary<string, object>
         {
             ["nodeUrl"] = url, ["network"] = info!.Network, ["accountPrivateKey"] = teeKey.ExportHex(),
             ["simPlatformKey"] = Path.Combine(nodeDir, "sim-platform.key.pem"), ["logKey"] = logKey,
+            ["allowedStorageHosts"] = new[] { $"127.0.0.1:{port}" },
         };
         WriteSecret(Path.Combine(teeDir, "tee.json"), SpJson.Serialize(teeConfig, indented: true));
         // On a restart the offer exists already: wait for the certificate of the new loader's keys.

@@ -56,14 +56,41 @@ public sealed partial class DevnetFixture : IAsyncLifetime
 
     public static string HashOf(string resourceFile) => JsonNode.Parse(File.ReadAllText(resourceFile))!["hash"]!["hash"]!.GetValue<string>();
 
-    /// <summary>Alice places an order for a solution resource; returns (order id, data sub-order id).</summary>
-    public async Task<(long Order, long Sub)> PlaceOrderAsync(string solutionResource)
+    /// <summary>Alice places an order for a solution resource (on the devnet's TEE offer unless another is named); returns (order id, data sub-order id).</summary>
+    public async Task<(long Order, long Sub)> PlaceOrderAsync(string solutionResource, long? teeOffer = null)
     {
-        var created = await Cli.MustAsync(Alice, Spctl, "workflows", "create", "--solution", solutionResource, "--data", $"{DataOfferId},{DataSlotId}", "--tee", TeeOfferId.ToString());
+        var created = await Cli.MustAsync(Alice, Spctl, "workflows", "create", "--solution", solutionResource, "--data", $"{DataOfferId},{DataSlotId}", "--tee", (teeOffer ?? TeeOfferId).ToString());
         var order = long.Parse(OrderLine().Match(created.Stdout).Groups[1].Value);
         var get = await Cli.MustAsync(Alice, Spctl, "orders", "get", order.ToString(), "--suborders", "--suborders_fields", "id,type,status");
         var row = get.Stdout.Split('\n').Single(l => Regex.IsMatch(l, @"^\d+\s+Data\s+"));
         return (order, long.Parse(row.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0]));
+    }
+
+    /// <summary>The devnet node's URL (from Alice's config.json).</summary>
+    public string NodeUrl => JsonNode.Parse(File.ReadAllText(Path.Combine(Alice, "config.json")))!["backend"]!["url"]!.GetValue<string>();
+
+    /// <summary>
+    /// tee.json of a second loader on this devnet (its own account and TEE offer, the devnet's sim platform key and
+    /// log key), written to <c>NET/NAME/tee.json</c> with <paramref name="extra"/> members; returns its path.
+    /// </summary>
+    public string WriteTeeConfig(string name, JsonObject? extra = null)
+    {
+        var dir = Directory.CreateDirectory(Path.Combine(Net, name)).FullName;
+        var alice = JsonNode.Parse(File.ReadAllText(Path.Combine(Alice, "config.json")))!;
+        using var key = Sp.Crypto.Accounts.AccountKey.Generate();
+        var config = new JsonObject
+        {
+            ["nodeUrl"] = alice["backend"]!["url"]!.GetValue<string>(),
+            ["network"] = alice["backend"]!["network"]!.GetValue<string>(),
+            ["accountPrivateKey"] = key.ExportHex(),
+            ["simPlatformKey"] = Path.Combine(Net, "node", "sim-platform.key.pem"),
+            ["logKey"] = alice["trust"]!["logKey"]!.GetValue<string>(),
+            ["offerName"] = name,
+        };
+        foreach (var (k, v) in extra ?? []) config[k] = v?.DeepClone();
+        var path = Path.Combine(dir, "tee.json");
+        File.WriteAllText(path, config.ToJsonString());
+        return path;
     }
 
     /// <summary>Alice uploads a copy of the example solution under <paramref name="name"/>; returns its resource file.</summary>

@@ -7,8 +7,9 @@ using Sp.Storage.Blobs;
 namespace Sp.EndToEnd.Tests;
 
 /// <summary>
-/// Bob keeps his dataset on S3 (a real s3rver on loopback): spctl uploads it there, and the TEE reads it from
-/// there through the credentials sealed to it, so the order runs exactly as with the node's storage.
+/// Bob keeps his dataset on S3 (a real s3rver on loopback): spctl uploads it there, and a TEE whose operator allows
+/// that endpoint (tee.json allowedStorageHosts) reads it from there through the credentials sealed to it, so the
+/// order runs exactly as with the node's storage.
 /// </summary>
 [Collection("devnet")]
 public sealed class S3DatasetTests(DevnetFixture net) : IAsyncLifetime
@@ -62,10 +63,14 @@ public sealed class S3DatasetTests(DevnetFixture net) : IAsyncLifetime
         await Cli.MustAsync(bobS3, net.Spctl, "files", "upload", "dataset", "--output", "dataset.resource.json");
         Assert.Equal("S3", JsonNode.Parse(File.ReadAllText(Path.Combine(bobS3, "dataset.resource.json")))!["resource"]!["storageType"]!.GetValue<string>());
 
+        // The devnet's loader lists only the node: this S3 server on another loopback port is for a loader that lists it.
+        var teeJson = net.WriteTeeConfig("tee-s3-inputs", new JsonObject { ["allowedStorageHosts"] = new JsonArray($"127.0.0.1:{_port}") });
+        await using var loader = TeeLoaderProcess.Start(teeJson);
+        var teeOffer = await loader.WaitServingAsync();
         File.Copy(net.SolutionArchive, Path.Combine(net.Alice, "s3sol.tar.gz"), overwrite: true);
         await Cli.MustAsync(net.Alice, net.Spctl, "files", "upload", "s3sol.tar.gz", "--output", "s3sol.resource.json");
         var h = DevnetFixture.HashOf(Path.Combine(net.Alice, "s3sol.resource.json"));
-        var (order, sub) = await net.PlaceOrderAsync("./s3sol.resource.json");
+        var (order, sub) = await net.PlaceOrderAsync("./s3sol.resource.json", teeOffer);
         await Cli.MustAsync(bobS3, net.Spctl, "orders", "complete", sub.ToString(), "--result", "./dataset.resource.json", "--status", "done", "--solution-hash", h);
         Assert.Equal("Done", await net.WaitForEndAsync(order));
 

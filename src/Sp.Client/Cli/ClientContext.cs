@@ -72,7 +72,7 @@ public sealed class ClientContext : IDisposable
     }
 
     /// <summary>Where uploads go: storage.type in config.json (SP_NODE, S3 with storage.s3, or LOCAL with storage.path).</summary>
-    public IBlobStore BlobStore => BlobStores.FromConfig(Config.Storage, ConfigDir, Node, ConfigPath);
+    public IBlobStore BlobStore => BlobStores.FromConfig(Config.Storage, ConfigDir, Node, Account, Network, ConfigPath);
 
     /// <summary>A store that can open <paramref name="resource"/> (the resource file says where it lives).</summary>
     public IBlobStore StoreFor(Sp.Core.Model.StorageResource resource) =>

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using Sp.Client.Api;
 using Sp.Core.Json;
 using Sp.Core.Model;
+using Sp.Crypto.Accounts;
 using Sp.Storage.Blobs;
 
 namespace Sp.Client.Storage;
@@ -11,17 +12,29 @@ namespace Sp.Client.Storage;
 /// <summary>
 /// The node's embedded blob storage (storage type SP_NODE). Each object has its own access token, created with
 /// the object and kept in the resource file: the ciphertext is useless without the key, and the token keeps
-/// strangers from reading or overwriting it.
+/// strangers from reading or overwriting it. Creating an object is a request signed by <paramref name="account"/>
+/// on <paramref name="network"/> (the object counts against that account's quota on the node); a store without
+/// an account reads and deletes only.
 /// </summary>
-public sealed class NodeBlobStore(NodeClient node) : IBlobStore
+public sealed class NodeBlobStore(NodeClient node, AccountKey? account = null, string? network = null) : IBlobStore
 {
     public const string Type = "SP_NODE";
 
     public string StorageType => Type;
 
+    private const string ObjectsPath = "api/storage/objects";
+
     public async Task<StorageResource> WriteAsync(Func<Stream, CancellationToken, Task> writeContent, CancellationToken ct)
     {
-        using var created = await node.SendRawAsync(() => new HttpRequestMessage(HttpMethod.Post, "api/storage/objects"), ct);
+        if (account is null || network is null)
+            throw new InvalidOperationException("creating an object in the node's storage needs the account that signs it (NodeBlobStore(node, account, network))");
+        using var created = await node.SendRawAsync(() =>
+        {
+            var req = new HttpRequestMessage(HttpMethod.Post, ObjectsPath);
+            req.Headers.Add(AccountRequestSignature.HeaderName,
+                AccountRequestSignature.Create(account, network, "POST", new Uri(node.Http.BaseAddress!, ObjectsPath).AbsolutePath, DateTimeOffset.UtcNow));
+            return req;
+        }, ct);
         await NodeClient.EnsureOkAsync(created, ct);
         var obj = (await created.Content.ReadFromJsonAsync<StorageObjectCreated>(SpJson.Options, ct))!;
         using var put = await node.SendRawAsync(() =>
@@ -29,7 +42,7 @@ public sealed class NodeBlobStore(NodeClient node) : IBlobStore
             var req = new HttpRequestMessage(HttpMethod.Put, $"api/storage/objects/{obj.Id}") { Content = new PushContent(writeContent) };
             req.Headers.Authorization = new AuthenticationHeaderValue("Bearer", obj.Token);
             return req;
-        }, ct);
+        }, ct, retryWhenBusy: false);
         await NodeClient.EnsureOkAsync(put, ct);
         return new StorageResource
         {

@@ -114,7 +114,8 @@ public static class AeadStream
         var headerRead = await ciphertext.ReadAtLeastAsync(header, F.HeaderSize, throwOnEndOfStream: false, ct).ConfigureAwait(false);
         var magicRead = Math.Min(headerRead, F.MagicSize);
         if (!header.AsSpan(0, magicRead).SequenceEqual(F.Magic[..magicRead]) || headerRead < F.MagicSize)
-            throw AeadStreamException.NotAnSpStream($"it starts with \"{F.Describe(header.AsSpan(0, magicRead))}\"");
+            // Never quote the bytes: they are a download's, and messages end up in logs and public order statuses.
+            throw AeadStreamException.NotAnSpStream(headerRead == 0 ? "it is empty" : $"its first {magicRead} bytes are not the magic");
         if (headerRead < F.HeaderSize)
             throw AeadStreamException.NotAnSpStream($"the header is {headerRead} bytes, expected {F.HeaderSize}");
 

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
-using System.Text;
 
 namespace Sp.Crypto.Streaming;
 
@@ -47,5 +46,4 @@ internal static class AeadStreamFormat
             throw new ArgumentException($"stream key must be {KeySize} bytes, got {key.Length}", nameof(key));
     }
 
-    internal static string Describe(ReadOnlySpan<byte> bytes) => Encoding.ASCII.GetString(bytes).Replace("\n", "\\n");
 }

@@ -21,3 +21,13 @@ public sealed class LedgerStorageException(long seq, Exception inner)
 {
     public long Seq { get; } = seq;
 }
+
+/// <summary>
+/// The sequencer's queue already holds <see cref="Limit"/> transactions: this one was not queued (nothing stored,
+/// nothing changed), so the same signed transaction may be submitted again later.
+/// </summary>
+public sealed class LedgerQueueFullException(int limit)
+    : Exception($"the ledger's queue is full ({limit} transactions waiting to be sequenced); the transaction was not queued")
+{
+    public int Limit { get; } = limit;
+}

@@ -31,6 +31,9 @@ public sealed class LedgerService : IDisposable
     /// <summary>Most transactions sequenced and written together.</summary>
     public const int MaxBatch = 1024;
 
+    /// <summary>Default of <see cref="QueueLimit"/>.</summary>
+    public const int DefaultQueueLimit = 8192;
+
     private readonly ILedgerStore _store;
     private readonly Func<long> _clockMillis;
     private readonly Action<LedgerEntry>? _replayed;
@@ -91,6 +94,24 @@ public sealed class LedgerService : IDisposable
 
     public string Network => _state.Network;
 
+    /// <summary>
+    /// Most transactions waiting for the sequencer. A submission past it is refused at once with
+    /// <see cref="LedgerQueueFullException"/> instead of queuing without bound (memory, and answers that come
+    /// ever later); the caller tells its client to come back (sp-node: 503 with Retry-After).
+    /// </summary>
+    public int QueueLimit
+    {
+        get => _queueLimit;
+        set => _queueLimit = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "the queue limit must be positive");
+    }
+    private volatile int _queueLimit = DefaultQueueLimit;
+
+    /// <summary>Transactions queued and not yet taken by the sequencer.</summary>
+    public int Queued
+    {
+        get { lock (_queueLock) return _queue.Count; }
+    }
+
     public long Height
     {
         get { lock (_lock) return _state.Height; }
@@ -125,6 +146,7 @@ public sealed class LedgerService : IDisposable
     /// <see cref="Submit"/> without blocking the caller's thread: the task completes once the entry is durable and
     /// applied (or refused). Concurrent submissions share one durable write.
     /// </summary>
+    /// <exception cref="LedgerQueueFullException"><see cref="QueueLimit"/> transactions are already waiting.</exception>
     public Task<TxOutcome> SubmitAsync(SignedTransaction tx)
     {
         ArgumentNullException.ThrowIfNull(tx);
@@ -135,6 +157,7 @@ public sealed class LedgerService : IDisposable
         lock (_queueLock)
         {
             ObjectDisposedException.ThrowIf(_stopping, this);
+            if (_queue.Count >= _queueLimit) throw new LedgerQueueFullException(_queueLimit);
             _queue.Enqueue(submission);
         }
         _pending.Release();

@@ -40,15 +40,23 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
     private readonly AmazonS3Client _client;
     private readonly S3Retry _retry;
 
-    public S3BlobStore(S3StorageOptions options) : this(options, wrapHandler: null, onRetry: null) { }
+    public S3BlobStore(S3StorageOptions options) : this(options, endpoints: null) { }
+
+    /// <param name="options">Validated here.</param>
+    /// <param name="endpoints">When given, the endpoint must be one it allows (checked here, before any connection)
+    /// and every connection goes through it (a DNS name only to the addresses it allows).</param>
+    public S3BlobStore(S3StorageOptions options, StorageEndpointPolicy? endpoints) : this(options, wrapHandler: null, onRetry: null, endpoints) { }
 
     /// <param name="options">Validated here.</param>
     /// <param name="wrapHandler">Wraps the HTTP handler (tests inject faults with it).</param>
     /// <param name="onRetry">Called before each retry with the operation, the failed attempt's number and its error.</param>
-    internal S3BlobStore(S3StorageOptions options, Func<HttpMessageHandler, HttpMessageHandler>? wrapHandler, Action<string, int, Exception>? onRetry)
+    /// <param name="endpoints">See the public constructor.</param>
+    internal S3BlobStore(S3StorageOptions options, Func<HttpMessageHandler, HttpMessageHandler>? wrapHandler, Action<string, int, Exception>? onRetry,
+        StorageEndpointPolicy? endpoints = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        endpoints?.CheckEndpoint(options.Endpoint);
         Options = options;
         var config = new AmazonS3Config
         {
@@ -61,7 +69,11 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
             MaxErrorRetry = 0, // retries are ours (S3Retry), so they are the same for every request and observable
             Timeout = options.RequestTimeout,
         };
-        if (wrapHandler is not null) config.HttpClientFactory = new WrappingHttpClientFactory(wrapHandler);
+        if (wrapHandler is not null || endpoints is not null)
+        {
+            var wrap = wrapHandler ?? (h => h);
+            config.HttpClientFactory = new WrappingHttpClientFactory(() => wrap(endpoints?.CreateHandler() ?? new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.None }));
+        }
         _client = new AmazonS3Client(new BasicAWSCredentials(options.AccessKey, options.SecretKey), config);
         _retry = new S3Retry(options.MaxAttempts, options.RetryBaseDelay, onRetry);
     }
@@ -92,8 +104,10 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
         };
     }
 
-    /// <summary>A store that can open <paramref name="resource"/> with the credentials it carries (a downloader's view).</summary>
-    public static S3BlobStore ForResource(StorageResource resource, S3StorageOptions? tuning = null) => new(OptionsFor(resource, tuning));
+    /// <summary>A store that can open <paramref name="resource"/> with the credentials it carries (a downloader's view),
+    /// connecting only where <paramref name="endpoints"/> allows when given.</summary>
+    public static S3BlobStore ForResource(StorageResource resource, S3StorageOptions? tuning = null, StorageEndpointPolicy? endpoints = null) =>
+        new(OptionsFor(resource, tuning), endpoints);
 
     /// <summary>Creates the bucket if it does not exist yet.</summary>
     public async Task EnsureBucketAsync(CancellationToken ct = default)
@@ -201,17 +215,17 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
     private Exception Describe(AmazonServiceException e, string doing, string bucket, string? key)
     {
         var where = key is null ? $"bucket '{bucket}' at {Options.Endpoint}" : $"s3://{bucket}/{key} at {Options.Endpoint}";
-        var code = string.IsNullOrEmpty(e.ErrorCode) ? ((int)e.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture) : e.ErrorCode;
+        var what = S3Errors.Describe(e); // status and code only: the server's own text is never quoted
         return e.StatusCode == HttpStatusCode.NotFound && key is not null && e.ErrorCode != "NoSuchBucket"
-            ? new FileNotFoundException($"object '{key}' not found in bucket '{bucket}' at {Options.Endpoint} ({doing}: {code})", key, e)
-            : new IOException($"S3 error {doing} {where}: {code}: {e.Message}", e);
+            ? new FileNotFoundException($"object '{key}' not found in bucket '{bucket}' at {Options.Endpoint} ({doing}: {what})", key, e)
+            : new IOException($"S3 error {doing} {where}: {what}", e);
     }
 
-    /// <summary>The SDK's HTTP client with the handler wrapped (fault injection in tests).</summary>
-    private sealed class WrappingHttpClientFactory(Func<HttpMessageHandler, HttpMessageHandler> wrap) : HttpClientFactory
+    /// <summary>The SDK's HTTP client over our handler (an endpoint policy's; fault injection in tests).</summary>
+    private sealed class WrappingHttpClientFactory(Func<HttpMessageHandler> handler) : HttpClientFactory
     {
         public override HttpClient CreateHttpClient(IClientConfig clientConfig) =>
-            new(wrap(new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.None }), disposeHandler: true)
+            new(handler(), disposeHandler: true)
             {
                 Timeout = clientConfig.Timeout ?? TimeSpan.FromMinutes(5),
             };

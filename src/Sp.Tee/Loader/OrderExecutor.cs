@@ -399,7 +399,7 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
     /// <summary>Downloads and decrypts (again from the start after a broken connection); with <paramref name="verify"/>,
     /// the plaintext must be the resource file's hash and size. (The solution is checked by the caller against the order's declared hash instead.)</summary>
     /// <summary>Inputs are read from the store their resource file names (the node's storage, S3, or the loader's LOCAL folder).</summary>
-    private FileTransfer TransferFor(ResourceFile resource) => new(BlobStores.ForResource(resource.Resource, Node, stores.Local));
+    private FileTransfer TransferFor(ResourceFile resource) => new(BlobStores.ForResource(resource.Resource, Node, stores.Local, stores.InputEndpoints));
 
     private async Task<(byte[] Sha, long Size)> DownloadToFile(FileTransfer transfer, ResourceFile resource, string path, bool verify, string what, CancellationToken ct)
     {
@@ -423,7 +423,12 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
             {
                 var result = await DownloadToFile(transfer, resource, tarPath, verify: true, "dataset", ct);
                 await using var tarStream = File.OpenRead(tarPath);
-                await DeterministicArchive.ExtractTarAsync(tarStream, dir, ct);
+                try { await DeterministicArchive.ExtractTarAsync(tarStream, dir, ct); }
+                catch (Exception e) when (e is InvalidDataException or FormatException or IOException)
+                {
+                    // The reason names the archive's entries: the dataset's own plaintext, never put in a status or a log.
+                    throw new OrderFailure($"the dataset could not be unpacked ({e.GetType().Name}; the details are the dataset's content and are withheld)");
+                }
                 return result;
             }
             finally { File.Delete(tarPath); }
@@ -458,5 +463,6 @@ public static class OrderFunding
     public static string Seconds(long millis) => (millis / 1000.0).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
 }
 
-/// <summary>The loader's stores: where results go (tee.json <c>storage</c>), and its LOCAL folder for inputs kept in one.</summary>
-public sealed record OrderStores(IBlobStore Results, IBlobStore? Local);
+/// <summary>The loader's stores: where results go (tee.json <c>storage</c>), its LOCAL folder for inputs kept in one, and
+/// the storage endpoints inputs may come from (tee.json <c>allowedStorageHosts</c>, the node, the loader's own S3).</summary>
+public sealed record OrderStores(IBlobStore Results, IBlobStore? Local, StorageEndpointPolicy InputEndpoints);

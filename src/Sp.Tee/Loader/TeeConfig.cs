@@ -1,4 +1,5 @@
 using Sp.Core.Json;
+using Sp.Storage.Blobs;
 
 namespace Sp.Tee.Loader;
 
@@ -35,6 +36,21 @@ public sealed record TeeConfig
     /// Inputs are always read from the store their resource file names.
     /// </summary>
     public Sp.Client.Config.StorageSection Storage { get; init; } = new();
+    /// <summary>
+    /// Storage hosts inputs may be read from, besides the node (<c>host</c> or <c>host:port</c>; IPv6 in brackets).
+    /// A resource file naming any other endpoint is refused before a connection is made; loopback, private and
+    /// link-local hosts only when listed as addresses; a listed DNS name only to public addresses or listed ones.
+    /// The node's URL and the endpoint of this file's own <c>storage.s3</c> are always allowed (docs/tee.md).
+    /// </summary>
+    public List<string> AllowedStorageHosts { get; init; } = [];
+
+    /// <summary>Where inputs may come from: <see cref="AllowedStorageHosts"/>, the node, and this loader's own S3 endpoint.</summary>
+    public StorageEndpointPolicy InputEndpoints()
+    {
+        var policy = new StorageEndpointPolicy(AllowedStorageHosts, "tee.json allowedStorageHosts").Allowing(NodeUrl);
+        return Storage.S3?.Endpoint is { } own ? policy.Allowing(own) : policy;
+    }
+
     /// <summary>File that remembers this loader's offer id across restarts.</summary>
     public string StateFile { get; init; } = "tee-state.json";
     /// <summary>Wall-clock limit of one solution run (lowered by the order's slot maxTimeMinutes when that is set).</summary>
@@ -87,6 +103,7 @@ public sealed record TeeConfig
         if (MaxConcurrentOrders < 0) throw new InvalidDataException($"tee.json: maxConcurrentOrders: expected >= 0, got {MaxConcurrentOrders}");
         if (PollSeconds <= 0) throw new InvalidDataException($"tee.json: pollSeconds: expected > 0, got {PollSeconds}");
         if (OrderWatchSeconds <= 0) throw new InvalidDataException($"tee.json: orderWatchSeconds: expected > 0, got {OrderWatchSeconds}");
+        InputEndpoints(); // refuses an entry that is no host, naming it
     }
 
     public static TeeConfig Load(string path)

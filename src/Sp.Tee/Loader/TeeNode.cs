@@ -60,7 +60,8 @@ public sealed class TeeNode : IDisposable
                 calls.ReadAsync(c => _log.ProveSubmittedAsync(tx, receipt, c), $"proving ledger entry {receipt.Seq} in the log", ct);
         }
         // Results go where tee.json's storage says (checked now: a loader with no usable store takes no order).
-        _stores = new OrderStores(BlobStores.FromConfig(config.Storage, configDir, _node, "tee.json"), BlobStores.LocalFolder(config.Storage, configDir));
+        _stores = new OrderStores(BlobStores.FromConfig(config.Storage, configDir, _node, _account, config.Network, "tee.json"), BlobStores.LocalFolder(config.Storage, configDir),
+            config.InputEndpoints());
         _machineMemory = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         Capacity = config.Capacity(Environment.ProcessorCount, _machineMemory);
     }

@@ -104,6 +104,15 @@ public sealed class AeadStreamTests
     }
 
     [Fact]
+    public async Task A_stream_that_is_not_ours_is_refused_without_quoting_its_bytes()
+    {
+        // Error messages reach logs and public order statuses: the bytes of a download must not.
+        var message = (await DecryptFails("SECRET-DATA that is not an SP stream"u8.ToArray(), AeadStream.NewKey())).Message;
+        Assert.Contains("not an SP stream: its first 8 bytes are not the magic", message);
+        Assert.DoesNotContain("SECRET", message);
+    }
+
+    [Fact]
     public async Task Tampered_Chunk_Names_The_Chunk()
     {
         var key = AeadStream.NewKey();

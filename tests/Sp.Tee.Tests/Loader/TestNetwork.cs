@@ -95,7 +95,7 @@ internal sealed class TestNetwork : IAsyncDisposable
     public void KillNode() => _node?.Kill();
 
     public async Task<ResourceFile> UploadAsync(string path, string? filename = null, IBlobStore? store = null) =>
-        await new FileTransfer(store ?? new NodeBlobStore(Client)).UploadAsync(path, filename ?? Path.GetFileName(path));
+        await new FileTransfer(store ?? new NodeBlobStore(Client, Bob, Network)).UploadAsync(path, filename ?? Path.GetFileName(path));
 
     public async Task<ResourceFile> UploadTextAsync(string name, string content, IBlobStore? store = null)
     {

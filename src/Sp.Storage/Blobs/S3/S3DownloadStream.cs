@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 
@@ -148,7 +149,11 @@ internal sealed class S3DownloadStream : Stream
         }
         catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.RequestedRangeNotSatisfiable)
         {
-            throw new IOException($"object '{_key}' in bucket '{_bucket}' changed while it was being read ({e.ErrorCode})", e);
+            throw new IOException($"object '{_key}' in bucket '{_bucket}' changed while it was being read ({S3Errors.Describe(e)})", e);
+        }
+        catch (AmazonServiceException e)
+        {
+            throw new IOException($"s3://{_bucket}/{_key}: reading {range} failed: {S3Errors.Describe(e)}", e);
         }
     }
 

@@ -30,6 +30,11 @@ internal sealed class S3Retry(int maxAttempts, TimeSpan baseDelay, Action<string
                 onRetry?.Invoke(operation, n, e);
                 await Task.Delay(DelayBefore(n + 1), ct).ConfigureAwait(false);
             }
+            catch (Exception e) when (StorageEndpointRefusedException.FindIn(e) is { } refused && refused != e)
+            {
+                // The SDK wraps the connect callback's refusal: the caller hears the refusal itself, which names the host.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(refused);
+            }
         }
     }
 
@@ -47,7 +52,7 @@ internal sealed class S3Retry(int maxAttempts, TimeSpan baseDelay, Action<string
     /// <summary>Whether <paramref name="e"/> is worth another attempt (not when <paramref name="ct"/> itself was cancelled).</summary>
     internal static bool IsTransient(Exception e, CancellationToken ct)
     {
-        if (ct.IsCancellationRequested) return false;
+        if (ct.IsCancellationRequested || StorageEndpointRefusedException.FindIn(e) is not null) return false;
         for (var x = e; x is not null; x = x.InnerException)
         {
             switch (x)

@@ -218,7 +218,7 @@ internal sealed class S3UploadStream : Stream
     private void ThrowIfFailed()
     {
         if (Volatile.Read(ref _failure) is { } e)
-            throw new IOException($"s3://{_bucket}/{_key}: uploading a part failed: {e.Message}", e);
+            throw new IOException($"s3://{_bucket}/{_key}: uploading a part failed: {S3Errors.Describe(e)}", e);
     }
 
     private void EnsureWritable()

@@ -1,0 +1,69 @@
+using Sp.Crypto.Accounts;
+using Sp.Ledger.Service;
+using Sp.Ledger.Store;
+using Sp.Ledger.Transactions;
+
+namespace Sp.Ledger.Tests;
+
+/// <summary>The sequencer's queue is bounded: past <see cref="LedgerService.QueueLimit"/> a submission is refused at once, unqueued.</summary>
+public sealed class QueueBoundTests : IDisposable
+{
+    private readonly TempDb _db = new();
+
+    /// <summary>A real store whose writes wait for <see cref="Open"/>: the sequencer stays busy with its first batch meanwhile.</summary>
+    private sealed class GatedStore(ILedgerStore inner) : ILedgerStore
+    {
+        private readonly ManualResetEventSlim _gate = new(false);
+        public int Waiting;
+        public void Open() => _gate.Set();
+        public long Count => inner.Count;
+        public IEnumerable<LedgerEntry> ReadAll() => inner.ReadAll();
+        public LedgerEntry? Last() => inner.Last();
+        public void Append(LedgerEntry entry) => AppendBatch([entry]);
+        public void AppendBatch(IReadOnlyList<LedgerEntry> entries)
+        {
+            Interlocked.Increment(ref Waiting);
+            _gate.Wait();
+            inner.AppendBatch(entries);
+        }
+        public void Dispose() => inner.Dispose();
+    }
+
+    [Fact]
+    public async Task Past_the_queue_limit_a_submission_is_refused_unqueued_and_the_same_transaction_is_accepted_later()
+    {
+        var store = new GatedStore(new SqliteLedgerStore(_db.Path));
+        long clock = 1;
+        using var service = new LedgerService(store, TestKit.Network, () => Interlocked.Increment(ref clock)) { QueueLimit = 2 };
+        var keys = Enumerable.Range(0, 4).Select(_ => AccountKey.Generate()).ToArray();
+        var txs = keys.Select(k => SignedTransaction.Sign(Transaction.Create(TestKit.Network, k.Address, 0, TxTypes.ProviderCreate, new ProviderCreate("p", "d")), k)).ToArray();
+
+        // The first is taken by the sequencer, whose write waits at the gate; two more fill the queue.
+        var first = service.SubmitAsync(txs[0]);
+        while (Volatile.Read(ref store.Waiting) == 0) await Task.Delay(10);
+        var queued = new[] { service.SubmitAsync(txs[1]), service.SubmitAsync(txs[2]) };
+        Assert.Equal(2, service.Queued);
+
+        var full = Assert.Throws<LedgerQueueFullException>(() => { _ = service.SubmitAsync(txs[3]); });
+        Assert.Equal(2, full.Limit);
+        Assert.Equal(2, service.Queued); // the refused one took no place
+
+        store.Open();
+        var outcomes = await Task.WhenAll(queued.Prepend(first));
+        Assert.All(outcomes, o => Assert.True(o.Accepted, o.Error));
+        var again = await service.SubmitAsync(txs[3]); // the same signed transaction, now that there is room
+        Assert.True(again.Accepted, again.Error);
+        Assert.Equal(4, service.Height);
+        Assert.Equal(4, store.Count);
+    }
+
+    [Fact]
+    public void A_queue_limit_must_be_positive()
+    {
+        using var service = new LedgerService(new SqliteLedgerStore(_db.Path), TestKit.Network, () => 1);
+        Assert.Equal(LedgerService.DefaultQueueLimit, service.QueueLimit);
+        Assert.Throws<ArgumentOutOfRangeException>(() => service.QueueLimit = 0);
+    }
+
+    public void Dispose() => _db.Dispose();
+}

@@ -101,7 +101,7 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
             {
                 (status, containerLog, message, reportPublished) = await RunOrderAsync(view, limits, work, runtimeInfo, Note, ct);
             }
-            catch (OrderFailure f)
+            catch (Exception f) when (f is OrderFailure or ImageRefusedException)
             {
                 message = f.Message;
                 Note($"error: {f.Message}");

@@ -24,7 +24,6 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
     internal const string CertsMountPath = "/sp/certs";
     internal const string TmpMountPath = "/tmp";
     internal const string TmpMountOptions = "rw,nosuid,nodev,size=64m,mode=1777";
-    internal const string NobodyUser = "65534:65534";
     internal const string DefaultNamePrefix = "sp-run";
     internal const string RoleLabel = "sp.tee.role";
     internal const long MaxLogCapBytes = 1L << 30;
@@ -136,7 +135,8 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
         ValidateLimits(spec);
 
         var imageInfo = await _client.Images.InspectImageAsync(image.ImageId, ct).ConfigureAwait(false);
-        var user = string.IsNullOrWhiteSpace(imageInfo.Config?.User) ? NobodyUser : imageInfo.Config!.User;
+        // Numeric and never root (refused with the reason otherwise): see ContainerUser.
+        var user = ContainerUser.FromImageUser(imageInfo.Config?.User).DockerUser;
 
         // The container user is unprivileged: let it write the output directory.
         if (!OperatingSystem.IsWindows())

@@ -17,30 +17,8 @@ namespace Sp.Tee.Tests.Loader;
 [Collection(LoaderCollection.Name)]
 public sealed class HostileSolutionTests(LoaderFixture f)
 {
-    private const string HonestScenario = "sha256sum /sp/inputs/input-0001/scenario.sh | cut -d' ' -f1 > /sp/output/digest.txt\necho honest\n";
-
     /// <summary>Runs the hostile scenario and an honest order placed just after it; returns the hostile order and its result.</summary>
-    private async Task<(Order Order, Dictionary<string, byte[]> Result)> RunHostileAsync(string scenario)
-    {
-        var hostileData = await f.Net.UploadTextAsync("scenario.sh", scenario);
-        var honestText = HonestScenario + $"# {Guid.NewGuid()}\n";
-        var honestData = await f.Net.UploadTextAsync("scenario.sh", honestText);
-        var hostile = await f.Net.RunOrderAsync(f.Loader.OfferId, f.Runner, hostileData);
-        var honest = await f.Net.RunOrderAsync(f.Loader.OfferId, f.Runner, honestData);
-
-        var hostileOrder = await f.Net.WaitForEndAsync(hostile);
-        var honestOrder = await f.Net.WaitForEndAsync(honest);
-        Assert.True(honestOrder.Status == OrderStatus.Done, $"the honest order after a hostile one: {honestOrder.Status} {honestOrder.StatusMessage}");
-        var honestResult = await f.Net.ResultAsync(honestOrder);
-        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(honestText))) + "\n", TestNetwork.Text(honestResult, "output/digest.txt"));
-
-        Assert.Equal(OrderStatus.Error, hostileOrder.Status);
-        Assert.NotNull(hostileOrder.Report); // the TEE took it: its report is on the ledger
-        var result = await f.Net.ResultAsync(hostileOrder);
-        Assert.Contains(hostileOrder.StatusMessage, TestNetwork.Text(result, "log.txt")); // the reason is in the result's log too
-        await f.Loader.AssertScratchEmptiesAsync();
-        return (hostileOrder, result);
-    }
+    private Task<(Order Order, Dictionary<string, byte[]> Result)> RunHostileAsync(string scenario) => HostileRun.RunFailingAsync(f, f.Runner, scenario);
 
     [Fact]
     public async Task A_solution_that_opens_a_TCP_connection_reaches_nothing()

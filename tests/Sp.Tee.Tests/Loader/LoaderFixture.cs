@@ -15,7 +15,8 @@ internal static class SolutionImages
     /// <summary>Writes the SHA-256 of each input file to /sp/output/digest.txt, after a second (so runs overlap).</summary>
     public const string DigestEntry = "#!/bin/sh\nset -e\nsleep 1\nfor f in /sp/inputs/*/*; do sha256sum \"$f\" | cut -d' ' -f1; done > /sp/output/digest.txt\necho digested\n";
 
-    public static async Task<string> BuildAsync(string workDir, string name, string entry)
+    /// <param name="dockerfileLines">Extra Dockerfile lines (e.g. "USER 0", "VOLUME /data") before the ENTRYPOINT.</param>
+    public static async Task<string> BuildAsync(string workDir, string name, string entry, string dockerfileLines = "")
     {
         var context = Directory.CreateDirectory(Path.Combine(workDir, "img-" + name)).FullName;
         File.Copy("/bin/busybox", Path.Combine(context, "busybox"), overwrite: true);
@@ -23,7 +24,9 @@ internal static class SolutionImages
         await File.WriteAllTextAsync(entryPath, entry);
         File.SetUnixFileMode(entryPath, (UnixFileMode)0x1ED);
         await File.WriteAllTextAsync(Path.Combine(context, "Dockerfile"),
-            "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nCOPY entry.sh /entry.sh\nENTRYPOINT [\"/entry.sh\"]\n"
+            "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nCOPY entry.sh /entry.sh\n"
+            + (dockerfileLines.Length == 0 ? "" : dockerfileLines.TrimEnd('\n') + "\n")
+            + "ENTRYPOINT [\"/entry.sh\"]\n"
             // Its own image id: fixtures running side by side must not load, share and remove one image.
             + $"LABEL sp.test.build={Guid.NewGuid():N}\n");
         var tag = $"sp-tee-loader-test-{name}:{Guid.NewGuid().ToString("N")[..8]}";

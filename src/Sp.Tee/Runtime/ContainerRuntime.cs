@@ -8,10 +8,9 @@ namespace Sp.Tee.Runtime;
 public sealed record LoadedImage(string ImageId, IReadOnlyList<string> RepoTags);
 
 /// <summary>
-/// How to run one solution container. All directories are host paths.
-/// The caller prepares input and certificate directories so that any user can read them
-/// (directories 0755, files 0644): the container runs as an unprivileged user.
-/// The output directory is made world-writable (0777) by the runtime before the container starts.
+/// How to run one solution container. All directories are host paths, best kept below a folder only root can enter.
+/// Before the container starts the runtime gives them to the container's user and to no one else: inputs and
+/// certificates read-only (directories 0500, files 0400), the output writable (0700).
 /// </summary>
 public sealed record ContainerSpec
 {

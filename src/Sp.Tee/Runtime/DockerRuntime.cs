@@ -10,7 +10,8 @@ namespace Sp.Tee.Runtime;
 /// <summary>
 /// Runs solution images in a locked-down Docker container through the Engine API (pinned to API 1.41):
 /// no network, read-only root filesystem with a small /tmp tmpfs, all capabilities dropped, no-new-privileges,
-/// pids/memory/CPU limits, unprivileged user, read-only inputs and certificates, one writable output directory.
+/// pids/memory/CPU limits, unprivileged numeric user, read-only inputs and certificates, one writable output directory,
+/// all three owned by the container's user alone on the host.
 /// Images are referred to by id only, never by tag, so a shared daemon cannot swap them.
 /// </summary>
 public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
@@ -31,10 +32,6 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
     private const string Sha256Prefix = "sha256:";
     private static readonly TimeSpan ExitGracePeriod = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan LogDrainGracePeriod = TimeSpan.FromSeconds(10);
-    private const UnixFileMode WorldWritable =
-        UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
-        UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute |
-        UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
 
     private readonly DockerClientConfiguration _configuration;
     private readonly DockerClient _client;
@@ -136,13 +133,14 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
 
         var imageInfo = await _client.Images.InspectImageAsync(image.ImageId, ct).ConfigureAwait(false);
         // Numeric and never root (refused with the reason otherwise): see ContainerUser.
-        var user = ContainerUser.FromImageUser(imageInfo.Config?.User).DockerUser;
+        var user = ContainerUser.FromImageUser(imageInfo.Config?.User);
 
-        // The container user is unprivileged: let it write the output directory.
-        if (!OperatingSystem.IsWindows())
-            File.SetUnixFileMode(Path.GetFullPath(spec.OutputDirectory), WorldWritable);
+        // The container's user, and no other user of the host, reads the inputs and certificates and writes the output.
+        foreach (var input in spec.InputDirectories) FolderAccess.GiveReadOnly(Path.GetFullPath(input), user);
+        FolderAccess.GiveReadOnly(Path.GetFullPath(spec.CertsDirectory), user);
+        FolderAccess.GiveWritable(Path.GetFullPath(spec.OutputDirectory), user);
 
-        var created = await _client.Containers.CreateContainerAsync(BuildCreateParameters(image, spec, mounts, user), ct).ConfigureAwait(false);
+        var created = await _client.Containers.CreateContainerAsync(BuildCreateParameters(image, spec, mounts, user.DockerUser), ct).ConfigureAwait(false);
         var containerId = created.ID;
         try
         {

@@ -61,6 +61,10 @@ public sealed record ContainerOutcome(long ExitCode, bool TimedOut, bool OutOfMe
     /// <summary>The container was stopped because <see cref="ContainerSpec.StopWhen"/> completed.</summary>
     public bool StoppedByRequest { get; init; }
 
+    /// <summary>What the output held besides regular files and directories (FIFOs, sockets, devices, symbolic links),
+    /// as "relative/path (a FIFO)": removed without being opened, and named in <see cref="Log"/>.</summary>
+    public IReadOnlyList<string> LeftOutOfOutput { get; init; } = [];
+
     /// <summary>When the container's process started and ended, as the engine recorded them (null if unknown).</summary>
     public DateTimeOffset? StartedAt { get; init; }
     public DateTimeOffset? FinishedAt { get; init; }
@@ -71,7 +75,8 @@ public interface IContainerRuntime
     /// <summary>Loads a `docker save` archive (plain tar or gzip) holding exactly one image.</summary>
     Task<LoadedImage> LoadImageAsync(string imageArchivePath, CancellationToken ct);
 
-    /// <summary>Runs the image once with the sandbox settings of <paramref name="spec"/>; the container is always removed.</summary>
+    /// <summary>Runs the image once with the sandbox settings of <paramref name="spec"/>; the container is always removed,
+    /// and afterwards the output holds only regular files and directories.</summary>
     Task<ContainerOutcome> RunAsync(LoadedImage image, ContainerSpec spec, CancellationToken ct);
 
     /// <summary>Removes the image by id (forced); succeeds when it is already gone.</summary>

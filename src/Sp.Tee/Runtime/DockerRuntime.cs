@@ -142,14 +142,34 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
 
         var created = await _client.Containers.CreateContainerAsync(BuildCreateParameters(image, spec, mounts, user.DockerUser), ct).ConfigureAwait(false);
         var containerId = created.ID;
+        ContainerOutcome outcome;
         try
         {
-            return await RunCreatedAsync(containerId, spec, ct).ConfigureAwait(false);
+            outcome = await RunCreatedAsync(containerId, spec, ct).ConfigureAwait(false);
         }
         finally
         {
             await RemoveContainerQuietlyAsync(containerId).ConfigureAwait(false);
         }
+        return LeaveOutSpecialFiles(outcome, Path.GetFullPath(spec.OutputDirectory));
+    }
+
+    /// <summary>Names at most this many left-out entries in the log (a solution may leave millions).</summary>
+    private const int MaxLeftOutNamed = 20;
+
+    /// <summary>
+    /// Only regular files and directories of the output reach the result: a FIFO would block whoever opens it, a
+    /// symbolic link points out of the output, a socket or a device is no result. They are removed (never opened)
+    /// once the container is gone (nothing writes there any more), and the log says which.
+    /// </summary>
+    private static ContainerOutcome LeaveOutSpecialFiles(ContainerOutcome outcome, string output)
+    {
+        var removed = FolderAccess.RemoveSpecialEntries(output);
+        if (removed.Count == 0) return outcome;
+        var named = string.Join(", ", removed.Take(MaxLeftOutNamed)) + (removed.Count > MaxLeftOutNamed ? $" and {removed.Count - MaxLeftOutNamed} more" : "");
+        var separator = outcome.Log.Length == 0 || outcome.Log.EndsWith('\n') ? "" : "\n";
+        var note = $"[sp-tee: left out of the result (only regular files and directories of /sp/output are kept): {named}]\n";
+        return outcome with { Log = outcome.Log + separator + note, LeftOutOfOutput = removed };
     }
 
     private async Task<ContainerOutcome> RunCreatedAsync(string containerId, ContainerSpec spec, CancellationToken ct)

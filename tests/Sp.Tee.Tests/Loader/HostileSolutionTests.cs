@@ -109,6 +109,32 @@ public sealed class HostileSolutionTests(LoaderFixture f)
     }
 
     [Fact]
+    public async Task FIFOs_and_symbolic_links_in_the_output_are_left_out_of_the_result_and_never_block_the_loader()
+    {
+        // A FIFO sorts first: a loader that opened it to archive it would wait forever for a writer.
+        var (order, result) = await HostileRun.RunAsync(f, f.Runner, """
+            mkdir -p /sp/output/sub/deeper
+            echo kept > /sp/output/kept.txt
+            echo nested > /sp/output/sub/deeper/nested.txt
+            mkfifo /sp/output/a-fifo /sp/output/sub/deeper/z-fifo
+            ln -s /sp/inputs/input-0001/scenario.sh /sp/output/link-to-input
+            ln -s /etc /sp/output/sub/link-to-dir
+            ln -s /nonexistent /sp/output/dangling
+            mknod /sp/output/null-device c 1 3 2>/dev/null && echo DEVICE-MADE
+            ls -l /sp/output
+            """);
+
+        Assert.True(order.Status == OrderStatus.Done, $"{order.Status} {order.StatusMessage}");
+        Assert.Equal(["log.txt", "output/", "output/kept.txt", "output/sub/", "output/sub/deeper/", "output/sub/deeper/nested.txt"], result.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("kept\n", TestNetwork.Text(result, "output/kept.txt"));
+        Assert.Equal("nested\n", TestNetwork.Text(result, "output/sub/deeper/nested.txt"));
+        var log = TestNetwork.Text(result, "log.txt");
+        Assert.Contains("[sp-tee: left out of the result (only regular files and directories of /sp/output are kept): a-fifo (a FIFO), "
+                        + "dangling (a symbolic link), link-to-input (a symbolic link), sub/deeper/z-fifo (a FIFO), sub/link-to-dir (a symbolic link)]", log);
+        Assert.DoesNotContain("DEVICE-MADE", log); // no CAP_MKNOD in the container
+    }
+
+    [Fact]
     public async Task A_log_flood_is_capped_noted_and_stopped_at_the_log_limit()
     {
         var (order, result) = await RunHostileAsync("while :; do echo 'flood flood flood flood flood flood flood flood'; done\n");

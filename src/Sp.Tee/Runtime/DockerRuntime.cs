@@ -134,6 +134,10 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
         var imageInfo = await _client.Images.InspectImageAsync(image.ImageId, ct).ConfigureAwait(false);
         // Numeric and never root (refused with the reason otherwise): see ContainerUser.
         var user = ContainerUser.FromImageUser(imageInfo.Config?.User);
+        // Docker would create a volume on the host's disk for each, beyond the order's limits and the scratch's clean-up.
+        if (imageInfo.Config?.Volumes is { Count: > 0 } volumes)
+            throw new ImageRefusedException($"the image declares VOLUME {string.Join(", ", volumes.Keys.Order(StringComparer.Ordinal))}: " +
+                                            "Docker would keep it on the host's disk, outside the order's limits; write to /sp/output or /tmp instead");
 
         // The container's user, and no other user of the host, reads the inputs and certificates and writes the output.
         foreach (var input in spec.InputDirectories) FolderAccess.GiveReadOnly(Path.GetFullPath(input), user);

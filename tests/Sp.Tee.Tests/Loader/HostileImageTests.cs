@@ -33,6 +33,17 @@ public sealed class HostileImageTests(LoaderFixture f)
     }
 
     [Fact]
+    public async Task An_image_that_declares_VOLUMEs_is_refused_before_Docker_puts_them_on_the_host_disk()
+    {
+        var solution = await UploadImageAsync("volume", "VOLUME /data /cache");
+
+        var (order, result) = await HostileRun.RunFailingAsync(f, solution, "head -c 1m /dev/zero > /data/fill && echo WROTE-VOLUME\n");
+
+        Assert.StartsWith("solution image refused: the image declares VOLUME /cache, /data: Docker would keep it on the host's disk", order.StatusMessage);
+        Assert.DoesNotContain("WROTE-VOLUME", TestNetwork.Text(result, "log.txt"));
+    }
+
+    [Fact]
     public async Task A_numeric_USER_without_a_group_runs_with_group_65534_not_root()
     {
         // Docker alone would give such a user group 0 (the image has no /etc/passwd to name its group).

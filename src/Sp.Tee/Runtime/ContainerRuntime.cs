@@ -4,8 +4,15 @@ using System.Runtime.CompilerServices;
 
 namespace Sp.Tee.Runtime;
 
-/// <summary>An image loaded into the container engine, always referred to by <see cref="ImageId"/> ("sha256:…").</summary>
-public sealed record LoadedImage(string ImageId, IReadOnlyList<string> RepoTags);
+/// <summary>
+/// An image in the container engine, always referred to by <see cref="ImageId"/> ("sha256:…"), loaded under no name.
+/// <see cref="WasAlreadyPresent"/>: the engine had it before (e.g. a host image identical to the upload): it was
+/// not loaded, and must not be removed.
+/// </summary>
+public sealed record LoadedImage(string ImageId)
+{
+    public bool WasAlreadyPresent { get; init; }
+}
 
 /// <summary>
 /// How to run one solution container. All directories are host paths, best kept below a folder only root can enter.
@@ -72,7 +79,8 @@ public sealed record ContainerOutcome(long ExitCode, bool TimedOut, bool OutOfMe
 
 public interface IContainerRuntime
 {
-    /// <summary>Loads a `docker save` archive (plain tar or gzip) holding exactly one image.</summary>
+    /// <summary>Loads a `docker save` archive (plain tar or gzip) holding exactly one image, under no name (its tags are
+    /// ignored); an image the engine already has is not loaded again (<see cref="LoadedImage.WasAlreadyPresent"/>).</summary>
     Task<LoadedImage> LoadImageAsync(string imageArchivePath, CancellationToken ct);
 
     /// <summary>Runs the image once with the sandbox settings of <paramref name="spec"/>; the container is always removed,

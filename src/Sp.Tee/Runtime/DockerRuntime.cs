@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Globalization;
+using System.IO.Pipelines;
+using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Docker.DotNet;
@@ -29,6 +31,8 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
     internal const string RoleLabel = "sp.tee.role";
     internal const long MaxLogCapBytes = 1L << 30;
     private const int LogReadBufferBytes = 64 * 1024;
+    /// <summary>How much of the rewritten archive may wait in memory for the engine to read it.</summary>
+    private const long LoadPipeBytes = 1L << 20;
     private const string Sha256Prefix = "sha256:";
     private static readonly TimeSpan ExitGracePeriod = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan LogDrainGracePeriod = TimeSpan.FromSeconds(10);
@@ -65,18 +69,11 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
 
         var manifest = await ImageArchive.ReadAsync(imageArchivePath, ct).ConfigureAwait(false);
 
-        var errors = new List<string>();
-        var progress = new SynchronousProgress<JSONMessage>(message =>
-        {
-            var error = message.Error?.Message ?? message.ErrorMessage;
-            if (!string.IsNullOrEmpty(error)) lock (errors) errors.Add(error);
-        });
-        await using (var archive = File.OpenRead(imageArchivePath))
-        {
-            await _client.Images.LoadImageAsync(new ImageLoadParameters { Quiet = true }, archive, progress, ct).ConfigureAwait(false);
-        }
-        if (errors.Count > 0)
-            throw new InvalidOperationException($"docker refused image archive '{imageArchivePath}': {string.Join("; ", errors)}");
+        // The engine has it already (e.g. a host image identical to the upload): use it as it is, never remove it.
+        if (await ImageExistsAsync(manifest.ImageId, ct).ConfigureAwait(false))
+            return new LoadedImage(manifest.ImageId) { WasAlreadyPresent = true };
+
+        await LoadUntaggedAsync(imageArchivePath, ct).ConfigureAwait(false);
 
         ImageInspectResponse inspected;
         try
@@ -92,7 +89,74 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
             throw new InvalidOperationException(
                 $"image archive '{imageArchivePath}': engine reports id {inspected.ID} for {manifest.ImageId}; expected them equal");
 
-        return new LoadedImage(manifest.ImageId, manifest.RepoTags);
+        return new LoadedImage(manifest.ImageId);
+    }
+
+    private async Task<bool> ImageExistsAsync(string imageId, CancellationToken ct)
+    {
+        try
+        {
+            await _client.Images.InspectImageAsync(imageId, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (DockerImageNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// `docker load` of the archive without its names (see <see cref="ImageArchive.WriteUntaggedAsync"/>): an
+    /// archive's RepoTags and `repositories` would otherwise move the host's own tags onto the upload. Streamed
+    /// through a pipe, the rewritten archive never exists whole.
+    /// </summary>
+    private async Task LoadUntaggedAsync(string imageArchivePath, CancellationToken ct)
+    {
+        var errors = new List<string>();
+        var progress = new SynchronousProgress<JSONMessage>(message =>
+        {
+            var error = message.Error?.Message ?? message.ErrorMessage;
+            if (!string.IsNullOrEmpty(error)) lock (errors) errors.Add(error);
+        });
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: LoadPipeBytes, resumeWriterThreshold: LoadPipeBytes / 2));
+        using var produceCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        Exception? producerError = null;
+        var produce = Task.Run(async () =>
+        {
+            try
+            {
+                await using (var into = pipe.Writer.AsStream(leaveOpen: true))
+                    await ImageArchive.WriteUntaggedAsync(imageArchivePath, into, produceCts.Token).ConfigureAwait(false);
+                await pipe.Writer.CompleteAsync().ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                producerError = e;
+                await pipe.Writer.CompleteAsync(e).ConfigureAwait(false);
+            }
+        }, CancellationToken.None);
+
+        Exception? loadError = null;
+        try
+        {
+            await using var body = pipe.Reader.AsStream();
+            await _client.Images.LoadImageAsync(new ImageLoadParameters { Quiet = true }, body, progress, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            loadError = e;
+        }
+        finally
+        {
+            // Docker stopped reading (done or failed): the producer stops too.
+            await produceCts.CancelAsync().ConfigureAwait(false);
+            await produce.ConfigureAwait(false);
+        }
+        // What was wrong with the archive explains a failed load better than the broken stream Docker saw.
+        if (producerError is not null and not OperationCanceledException) ExceptionDispatchInfo.Throw(producerError);
+        if (loadError is not null) ExceptionDispatchInfo.Throw(loadError);
+        if (errors.Count > 0)
+            throw new InvalidOperationException($"docker refused image archive '{imageArchivePath}': {string.Join("; ", errors)}");
     }
 
     public async Task RemoveImageAsync(LoadedImage image, CancellationToken ct)

@@ -2,6 +2,7 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Sp.Tee.Runtime;
 
@@ -10,11 +11,16 @@ internal sealed record ImageArchiveManifest(string ImageId, string ConfigPath, I
 
 /// <summary>
 /// Reads the manifest of a `docker save` archive (legacy "&lt;hex&gt;.json" config names or OCI "blobs/sha256/&lt;hex&gt;")
-/// and derives the image id as the SHA-256 of the config blob, checking that it matches the blob's name.
+/// and derives the image id as the SHA-256 of the config blob, checking that it matches the blob's name; and
+/// streams the archive to the engine without its names (<see cref="WriteUntaggedAsync"/>).
 /// </summary>
 internal static class ImageArchive
 {
     internal const string ManifestEntryName = "manifest.json";
+    /// <summary>The legacy name → id map of `docker save`; `docker load` would tag with it.</summary>
+    internal const string RepositoriesEntryName = "repositories";
+    /// <summary>manifest.json above this is refused (one image's manifest is a few hundred bytes; docker load reads it whole).</summary>
+    internal const long MaxManifestBytes = 4L << 20;
     private const string Sha256Prefix = "sha256:";
     private const string OciBlobPrefix = "blobs/sha256/";
     private const string LegacyConfigSuffix = ".json";
@@ -91,6 +97,86 @@ internal static class ImageArchive
         }
     }
 
+    /// <summary>
+    /// Copies the archive to <paramref name="destination"/> as a plain tar that names no image: manifest.json's
+    /// RepoTags emptied and `repositories` left out, everything else byte for byte (the image id and the layers'
+    /// digests do not change). `docker load` of it touches none of the host's tags. Streams: nothing but the
+    /// manifest is held in memory.
+    /// </summary>
+    public static async Task WriteUntaggedAsync(string archivePath, Stream destination, CancellationToken ct)
+    {
+        await using var source = OpenTarStream(archivePath);
+        await using var reader = new TarReader(source, leaveOpen: false);
+        var writer = new TarWriter(destination, TarEntryFormat.Pax, leaveOpen: true);
+        await using (writer.ConfigureAwait(false))
+        {
+            try
+            {
+                while (await reader.GetNextEntryAsync(copyData: false, ct).ConfigureAwait(false) is { } entry)
+                {
+                    var name = NormalizeEntryName(entry.Name);
+                    if (name == RepositoriesEntryName) continue;
+                    if (name == ManifestEntryName && entry.DataStream is { } data)
+                    {
+                        if (entry.Length > MaxManifestBytes)
+                            throw new ImageRefusedException($"its {ManifestEntryName} is {entry.Length} bytes, more than the {MaxManifestBytes} bytes allowed");
+                        var bytes = new byte[entry.Length];
+                        await data.ReadExactlyAsync(bytes, ct).ConfigureAwait(false);
+                        var untagged = new PaxTarEntry(TarEntryType.RegularFile, entry.Name)
+                        {
+                            DataStream = new MemoryStream(WithoutTags(archivePath, bytes)), Mode = entry.Mode, ModificationTime = entry.ModificationTime,
+                        };
+                        await writer.WriteEntryAsync(untagged, ct).ConfigureAwait(false);
+                        continue;
+                    }
+                    if (entry.EntryType == TarEntryType.GlobalExtendedAttributes) continue; // defaults for later headers: each copy is complete
+                    await writer.WriteEntryAsync(CopyOf(archivePath, entry), ct).ConfigureAwait(false);
+                }
+            }
+            catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException)
+            {
+                throw new InvalidDataException($"image archive '{archivePath}' is not a readable tar (or gzip-compressed tar): {e.Message}", e);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A PAX entry with the same name, type, metadata and data as one read from the archive. (The read entry itself
+    /// cannot be written: its data is a forward-only view the writer would have to seek back over, and replacing it
+    /// on that entry would skip it.)
+    /// </summary>
+    private static PaxTarEntry CopyOf(string archivePath, TarEntry entry)
+    {
+        var type = entry.EntryType switch
+        {
+            TarEntryType.V7RegularFile or TarEntryType.ContiguousFile => TarEntryType.RegularFile,
+            TarEntryType.RegularFile or TarEntryType.Directory or TarEntryType.SymbolicLink or TarEntryType.HardLink => entry.EntryType,
+            var other => throw new InvalidDataException($"image archive '{archivePath}': entry '{entry.Name}' is of type {other}; a `docker save` archive holds files, directories and links"),
+        };
+        var copy = entry is PaxTarEntry pax ? new PaxTarEntry(type, entry.Name, pax.ExtendedAttributes) : new PaxTarEntry(type, entry.Name);
+        copy.Mode = entry.Mode;
+        copy.Uid = entry.Uid;
+        copy.Gid = entry.Gid;
+        copy.ModificationTime = entry.ModificationTime;
+        if (entry is PosixTarEntry posix)
+        {
+            copy.UserName = posix.UserName;
+            copy.GroupName = posix.GroupName;
+        }
+        if (type is TarEntryType.SymbolicLink or TarEntryType.HardLink) copy.LinkName = entry.LinkName;
+        if (entry.DataStream is { } data) copy.DataStream = new KnownLengthStream(data, entry.Length);
+        return copy;
+    }
+
+    /// <summary>The manifest with every image's RepoTags set to [] (checked as <see cref="ParseManifest"/> does).</summary>
+    internal static byte[] WithoutTags(string archivePath, byte[] manifestBytes)
+    {
+        ParseManifest(archivePath, manifestBytes);
+        var manifest = JsonNode.Parse(manifestBytes)!.AsArray();
+        foreach (var image in manifest) image!["RepoTags"] = new JsonArray();
+        return JsonSerializer.SerializeToUtf8Bytes(manifest);
+    }
+
     /// <summary>"&lt;hex&gt;.json" or "blobs/sha256/&lt;hex&gt;" → hex; null when the name does not carry a digest.</summary>
     internal static string? DigestHexFromConfigPath(string configPath)
     {
@@ -157,4 +243,54 @@ internal static class ImageArchive
             throw new InvalidDataException($"image archive '{archivePath}' is not a readable tar (or gzip-compressed tar): {e.Message}", e);
         }
     }
+}
+
+/// <summary>
+/// A forward-only stream that reports its length and position, so a TarWriter copies it into a forward-only archive
+/// (it refuses an entry whose size it would have to find by seeking back). Seeking is refused, except to where it is.
+/// </summary>
+internal sealed class KnownLengthStream(Stream inner, long length) : Stream
+{
+    private long _position;
+
+    public override bool CanRead => true;
+    public override bool CanSeek => true;
+    public override bool CanWrite => false;
+    public override long Length => length;
+
+    public override long Position
+    {
+        get => _position;
+        set => Seek(value, SeekOrigin.Begin);
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        var read = inner.Read(buffer);
+        _position += read;
+        return read;
+    }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        var read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        _position += read;
+        return read;
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override long Seek(long offset, SeekOrigin origin)
+    {
+        var target = origin switch { SeekOrigin.Begin => offset, SeekOrigin.Current => _position + offset, _ => length + offset };
+        if (target != _position) throw new NotSupportedException("a forward-only stream cannot seek");
+        return _position;
+    }
+
+    public override void Flush() { }
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

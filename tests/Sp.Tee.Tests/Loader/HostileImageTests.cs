@@ -1,5 +1,6 @@
 using Sp.Core.Model;
 using Sp.Ledger.State;
+using Sp.Tee.Tests.Runtime;
 
 namespace Sp.Tee.Tests.Loader;
 
@@ -41,6 +42,56 @@ public sealed class HostileImageTests(LoaderFixture f)
 
         Assert.StartsWith("solution image refused: the image declares VOLUME /cache, /data: Docker would keep it on the host's disk", order.StatusMessage);
         Assert.DoesNotContain("WROTE-VOLUME", TestNetwork.Text(result, "log.txt"));
+    }
+
+    private static async Task<string?> ImageIdOfAsync(string reference)
+    {
+        var r = await ProcessRunner.RunAsync("docker", ["image", "inspect", "-f", "{{.Id}}", reference], TimeSpan.FromSeconds(60));
+        return r.ExitCode == 0 ? r.StdOut.Trim() : null;
+    }
+
+    [Fact]
+    public async Task An_archive_whose_RepoTags_name_a_host_image_leaves_the_host_tag_where_it_was()
+    {
+        // The hostile archive is saved under the name a host image goes by.
+        var victimTag = $"sp-tee-victim-{Guid.NewGuid():N}"[..26] + ":latest";
+        var hostile = await f.Net.UploadAsync(await SolutionImages.BuildAsync(f.Work, $"tag-thief-{Guid.NewGuid():N}"[..20], SolutionImages.RunnerEntry, tag: victimTag));
+        await SolutionImages.BuildAsync(f.Work, $"victim-{Guid.NewGuid():N}"[..16], SolutionImages.DigestEntry, tag: victimTag, keepOnHost: true);
+        var victimId = await ImageIdOfAsync(victimTag);
+        Assert.NotNull(victimId);
+        try
+        {
+            var (order, result) = await HostileRun.RunAsync(f, hostile, "echo ran > /sp/output/ran.txt\n");
+
+            Assert.True(order.Status == OrderStatus.Done, $"{order.Status} {order.StatusMessage}");
+            Assert.Equal("ran\n", TestNetwork.Text(result, "output/ran.txt"));
+            Assert.Equal(victimId, await ImageIdOfAsync(victimTag)); // still the host's image, not the upload
+        }
+        finally
+        {
+            await ProcessRunner.RunAsync("docker", ["rmi", "-f", victimTag], TimeSpan.FromSeconds(60));
+        }
+    }
+
+    [Fact]
+    public async Task A_host_image_identical_to_the_upload_survives_the_order_with_its_tag()
+    {
+        var hostTag = $"sp-tee-host-copy-{Guid.NewGuid():N}"[..28] + ":v1";
+        var solution = await f.Net.UploadAsync(await SolutionImages.BuildAsync(f.Work, $"host-copy-{Guid.NewGuid():N}"[..20], SolutionImages.RunnerEntry, tag: hostTag, keepOnHost: true));
+        var hostId = await ImageIdOfAsync(hostTag);
+        Assert.NotNull(hostId);
+        try
+        {
+            var (order, result) = await HostileRun.RunAsync(f, solution, "echo ran > /sp/output/ran.txt\n");
+
+            Assert.True(order.Status == OrderStatus.Done, $"{order.Status} {order.StatusMessage}");
+            Assert.Contains($"image {hostId} loaded", TestNetwork.Text(result, "log.txt")); // the very image ran
+            Assert.Equal(hostId, await ImageIdOfAsync(hostTag));
+        }
+        finally
+        {
+            await ProcessRunner.RunAsync("docker", ["rmi", "-f", hostTag], TimeSpan.FromSeconds(60));
+        }
     }
 
     [Fact]

@@ -16,7 +16,9 @@ internal static class SolutionImages
     public const string DigestEntry = "#!/bin/sh\nset -e\nsleep 1\nfor f in /sp/inputs/*/*; do sha256sum \"$f\" | cut -d' ' -f1; done > /sp/output/digest.txt\necho digested\n";
 
     /// <param name="dockerfileLines">Extra Dockerfile lines (e.g. "USER 0", "VOLUME /data") before the ENTRYPOINT.</param>
-    public static async Task<string> BuildAsync(string workDir, string name, string entry, string dockerfileLines = "")
+    /// <param name="tag">The name it is built and saved under (the archive's RepoTags); a random one by default.</param>
+    /// <param name="keepOnHost">Leave the image (and its tag) in the engine instead of removing it after the save.</param>
+    public static async Task<string> BuildAsync(string workDir, string name, string entry, string dockerfileLines = "", string? tag = null, bool keepOnHost = false)
     {
         var context = Directory.CreateDirectory(Path.Combine(workDir, "img-" + name)).FullName;
         File.Copy("/bin/busybox", Path.Combine(context, "busybox"), overwrite: true);
@@ -29,10 +31,10 @@ internal static class SolutionImages
             + "ENTRYPOINT [\"/entry.sh\"]\n"
             // Its own image id: fixtures running side by side must not load, share and remove one image.
             + $"LABEL sp.test.build={Guid.NewGuid():N}\n");
-        var tag = $"sp-tee-loader-test-{name}:{Guid.NewGuid().ToString("N")[..8]}";
+        tag ??= $"sp-tee-loader-test-{name}:{Guid.NewGuid().ToString("N")[..8]}";
         var archive = Path.Combine(workDir, name + ".tar.gz");
         var r = await ProcessRunner.BashAsync(
-            $"docker build -q -t {tag} {context} >/dev/null; docker save {tag} | gzip > {archive}; docker rmi -f {tag} >/dev/null",
+            $"docker build -q -t {tag} {context} >/dev/null; docker save {tag} | gzip > {archive}" + (keepOnHost ? "" : $"; docker rmi -f {tag} >/dev/null"),
             TimeSpan.FromSeconds(120), new Dictionary<string, string> { ["DOCKER_BUILDKIT"] = "0" });
         Assert.True(r.ExitCode == 0, r.Describe($"building solution image {name}"));
         return archive;

@@ -57,8 +57,9 @@ public sealed class DockerRuntimeTests(DockerFixture fixture)
     private string UniqueName(string what) => $"sp-test-{what}-{fixture.TagSuffix}-{Guid.NewGuid().ToString("N")[..6]}";
 
     [Fact]
-    public async Task LoadImageAsync_Returns_The_Manifest_Config_Digest_And_Tags()
+    public async Task LoadImageAsync_Returns_The_Manifest_Config_Digest_And_Loads_It_Under_No_Name()
     {
+        await ProcessRunner.RunAsync("docker", ["rmi", "-f", fixture.Csv.ImageId], TimeSpan.FromSeconds(60)); // loaded by an earlier test?
         var image = await fixture.Runtime.LoadImageAsync(fixture.Csv.GzipArchive, None);
 
         // Independently: manifest.json → Config → SHA-256 of that blob.
@@ -85,8 +86,29 @@ public sealed class DockerRuntimeTests(DockerFixture fixture)
 
         Assert.Equal(expectedId, image.ImageId);
         Assert.Equal(fixture.Csv.ImageId, image.ImageId); // what `docker build` reported
-        Assert.Equal([fixture.Csv.Tag], image.RepoTags);
-        Assert.True(await fixture.ImageExistsAsync(image.ImageId));
+        Assert.False(image.WasAlreadyPresent);
+        // The archive names it (RepoTags, `repositories`): the engine has it under no name.
+        var tags = await ProcessRunner.RunAsync("docker", ["image", "inspect", "-f", "{{json .RepoTags}}", image.ImageId], TimeSpan.FromSeconds(60));
+        Assert.Equal("[]", tags.StdOut.Trim());
+        Assert.False(await fixture.ImageExistsAsync(fixture.Csv.Tag));
+    }
+
+    [Fact]
+    public async Task LoadImageAsync_Of_An_Image_The_Engine_Has_Says_So_And_Leaves_Its_Tag()
+    {
+        var tag = $"sp-test-present-{fixture.TagSuffix}:v1";
+        await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, None);
+        var tagged = await ProcessRunner.RunAsync("docker", ["tag", fixture.Scripted.ImageId, tag], TimeSpan.FromSeconds(60));
+        Assert.True(tagged.ExitCode == 0, tagged.Describe("docker tag"));
+        try
+        {
+            var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, None);
+
+            Assert.Equal(fixture.Scripted.ImageId, image.ImageId);
+            Assert.True(image.WasAlreadyPresent);
+            Assert.True(await fixture.ImageExistsAsync(tag));
+        }
+        finally { await ProcessRunner.RunAsync("docker", ["rmi", tag], TimeSpan.FromSeconds(60)); }
     }
 
     [Fact]

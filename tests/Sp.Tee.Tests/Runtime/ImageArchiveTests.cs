@@ -96,6 +96,36 @@ public sealed class ImageArchiveTests : IDisposable
     }
 
     [Fact]
+    public async Task The_Untagged_Copy_Names_No_Image_And_Keeps_Every_Other_Byte()
+    {
+        var config = Utf8("""{"os":"linux"}""");
+        var hex = Convert.ToHexStringLower(SHA256.HashData(config));
+        var layer = RandomNumberGenerator.GetBytes(5000);
+        var path = WriteArchive(true,
+            ("layer/layer.tar", layer),
+            ($"{hex}.json", config),
+            ("repositories", Utf8("""{"victim":{"latest":"x"}}""")),
+            ("manifest.json", Utf8($$"""[{"Config":"{{hex}}.json","RepoTags":["victim:latest"],"Layers":["layer/layer.tar"]}]""")));
+
+        using var copy = new MemoryStream();
+        await ImageArchive.WriteUntaggedAsync(path, copy, CancellationToken.None);
+
+        copy.Position = 0;
+        var entries = new List<(string Name, byte[] Data)>();
+        using (var reader = new TarReader(copy))
+            while (reader.GetNextEntry(copyData: true) is { } e)
+            {
+                using var data = new MemoryStream();
+                e.DataStream?.CopyTo(data);
+                entries.Add((e.Name, data.ToArray()));
+            }
+        Assert.Equal(["layer/layer.tar", $"{hex}.json", "manifest.json"], entries.Select(e => e.Name));
+        Assert.Equal(layer, entries[0].Data);
+        Assert.Equal(config, entries[1].Data);
+        Assert.Equal($$"""[{"Config":"{{hex}}.json","RepoTags":[],"Layers":["layer/layer.tar"]}]""", Encoding.UTF8.GetString(entries[2].Data));
+    }
+
+    [Fact]
     public async Task Refuses_Something_That_Is_Not_A_Tar()
     {
         var path = Path.Combine(_dir, "junk.tar");

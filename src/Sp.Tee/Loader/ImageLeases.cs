@@ -22,12 +22,13 @@ public sealed class ImageLeases(IContainerRuntime runtime, Action<string> warn, 
         public bool LoadedHere { get; } = loadedHere;
     }
 
-    public async Task<LoadedImage> AcquireAsync(string archivePath, CancellationToken ct)
+    /// <param name="maxDiskBytes">The order's disk: an archive unpacking to more is refused (see <see cref="IContainerRuntime.LoadImageAsync"/>).</param>
+    public async Task<LoadedImage> AcquireAsync(string archivePath, long maxDiskBytes, CancellationToken ct)
     {
         await _lock.WaitAsync(ct);
         try
         {
-            var image = await runtime.LoadImageAsync(archivePath, ct);
+            var image = await runtime.LoadImageAsync(archivePath, maxDiskBytes, ct);
             if (!_leases.TryGetValue(image.ImageId, out var lease))
             {
                 // The first use decides: an image the engine had before it is someone else's, never removed here.

@@ -184,7 +184,7 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
 
         // 5. Run. Another loader on the same engine may remove an identical image (same id) between our load and
         // our container's creation: the archive stays in the order's scratch, and is loaded again once if so.
-        var image = await _images.AcquireAsync(imagePath, ct);
+        var image = await _images.AcquireAsync(imagePath, limits.OutputLimitBytes, ct);
         try
         {
             Note($"image {image.ImageId} loaded; container starting");
@@ -209,7 +209,7 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
             {
                 Note($"image {image.ImageId} was removed from the engine before the container started; loading it again");
                 await _images.ReleaseAsync(image);
-                image = await _images.AcquireAsync(imagePath, ct);
+                image = await _images.AcquireAsync(imagePath, limits.OutputLimitBytes, ct);
                 outcome = await runtime.RunAsync(image, spec, ct);
             }
             if (outcome.StartedAt is { } started && outcome.FinishedAt is { } finished)

@@ -80,8 +80,10 @@ public sealed record ContainerOutcome(long ExitCode, bool TimedOut, bool OutOfMe
 public interface IContainerRuntime
 {
     /// <summary>Loads a `docker save` archive (plain tar or gzip) holding exactly one image, under no name (its tags are
-    /// ignored); an image the engine already has is not loaded again (<see cref="LoadedImage.WasAlreadyPresent"/>).</summary>
-    Task<LoadedImage> LoadImageAsync(string imageArchivePath, CancellationToken ct);
+    /// ignored); an image the engine already has is not loaded again (<see cref="LoadedImage.WasAlreadyPresent"/>).
+    /// An archive whose manifest or config exceeds a few MiB, or that (or whose layers) unpacks to more than
+    /// <paramref name="maxDiskBytes"/>, is refused (<see cref="ImageRefusedException"/>) before anything is loaded.</summary>
+    Task<LoadedImage> LoadImageAsync(string imageArchivePath, long maxDiskBytes, CancellationToken ct);
 
     /// <summary>Runs the image once with the sandbox settings of <paramref name="spec"/>; the container is always removed,
     /// and afterwards the output holds only regular files and directories.</summary>

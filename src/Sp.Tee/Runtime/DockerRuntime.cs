@@ -61,13 +61,15 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
         _configuration.Dispose();
     }
 
-    public async Task<LoadedImage> LoadImageAsync(string imageArchivePath, CancellationToken ct)
+    public async Task<LoadedImage> LoadImageAsync(string imageArchivePath, long maxDiskBytes, CancellationToken ct)
     {
         ArgumentException.ThrowIfNullOrEmpty(imageArchivePath);
         if (!File.Exists(imageArchivePath))
             throw new FileNotFoundException($"image archive '{imageArchivePath}' does not exist", imageArchivePath);
 
-        var manifest = await ImageArchive.ReadAsync(imageArchivePath, ct).ConfigureAwait(false);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxDiskBytes);
+        // Measured (and refused) through the tar headers before docker load reads or unpacks anything.
+        var manifest = await ImageArchive.ReadAsync(imageArchivePath, maxDiskBytes, ct).ConfigureAwait(false);
 
         // The engine has it already (e.g. a host image identical to the upload): use it as it is, never remove it.
         if (await ImageExistsAsync(manifest.ImageId, ct).ConfigureAwait(false))

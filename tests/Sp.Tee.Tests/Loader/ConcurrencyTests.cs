@@ -141,7 +141,8 @@ internal sealed class ImageRemovedBeforeFirstRun(Sp.Tee.Runtime.IContainerRuntim
 
     public int Runs => _runs;
 
-    public Task<Sp.Tee.Runtime.LoadedImage> LoadImageAsync(string imageArchivePath, CancellationToken ct) => inner.LoadImageAsync(imageArchivePath, ct);
+    public Task<Sp.Tee.Runtime.LoadedImage> LoadImageAsync(string imageArchivePath, long maxDiskBytes, CancellationToken ct) =>
+        inner.LoadImageAsync(imageArchivePath, maxDiskBytes, ct);
 
     public async Task<Sp.Tee.Runtime.ContainerOutcome> RunAsync(Sp.Tee.Runtime.LoadedImage image, Sp.Tee.Runtime.ContainerSpec spec, CancellationToken ct)
     {

@@ -44,6 +44,70 @@ public sealed class HostileImageTests(LoaderFixture f)
         Assert.DoesNotContain("WROTE-VOLUME", TestNetwork.Text(result, "log.txt"));
     }
 
+    private const string Loaded = "; container starting"; // the loader's note once the engine has the image
+
+    private string WorkFile(string name) => Path.Combine(f.Work, $"{name}-{Guid.NewGuid():N}.tar.gz");
+
+    [Fact]
+    public async Task An_archive_whose_manifest_is_over_4_MiB_is_refused_before_docker_load()
+    {
+        var archive = await CraftedArchives.WithPaddedManifestAsync(f.RunnerArchive, WorkFile("fat-manifest"), 5 << 20);
+
+        var (order, result) = await HostileRun.RunFailingAsync(f, await f.Net.UploadAsync(archive), RunsScenario);
+
+        Assert.Matches(@"^solution image refused: its manifest\.json is 52428\d\d bytes, more than the 4194304 bytes allowed$", order.StatusMessage);
+        Assert.DoesNotContain(Loaded, TestNetwork.Text(result, "log.txt"));
+    }
+
+    [Fact]
+    public async Task An_archive_whose_config_is_over_4_MiB_is_refused_before_docker_load()
+    {
+        var archive = await CraftedArchives.WithPaddedConfigAsync(f.RunnerArchive, WorkFile("fat-config"), 5 << 20);
+
+        var (order, result) = await HostileRun.RunFailingAsync(f, await f.Net.UploadAsync(archive), RunsScenario);
+
+        Assert.Matches(@"^solution image refused: its image config is 52\d{5} bytes, more than the 4194304 bytes allowed$", order.StatusMessage);
+        Assert.DoesNotContain(Loaded, TestNetwork.Text(result, "log.txt"));
+    }
+
+    [Fact]
+    public async Task A_gzip_layer_that_unpacks_past_the_orders_disk_is_refused_before_docker_load()
+    {
+        // 64 MiB of zeros in a layer of a few hundred KiB: its size on the wire says nothing of its size on disk.
+        var archive = await CraftedArchives.WithLayerOfZerosAsync(f.RunnerArchive, WorkFile("gzip-bomb"), 64L << 20, gzip: true);
+        Assert.InRange(new FileInfo(archive).Length, 1, LoaderFixture.OutputLimitBytes / 4);
+
+        var (order, result) = await HostileRun.RunFailingAsync(f, await f.Net.UploadAsync(archive), RunsScenario);
+
+        Assert.Equal($"solution image refused: it unpacks to more than the order's disk of {LoaderFixture.OutputLimitBytes} bytes: " +
+                     "its entry 'zeros-layer/layer.tar' alone does (unpacking stopped there)", order.StatusMessage);
+        Assert.DoesNotContain(Loaded, TestNetwork.Text(result, "log.txt"));
+    }
+
+    [Fact]
+    public async Task An_archive_that_unpacks_past_the_orders_disk_is_refused_before_docker_load()
+    {
+        var archive = await CraftedArchives.WithLayerOfZerosAsync(f.RunnerArchive, WorkFile("big-layer"), 24L << 20, gzip: false);
+
+        var (order, result) = await HostileRun.RunFailingAsync(f, await f.Net.UploadAsync(archive), RunsScenario);
+
+        Assert.Equal($"solution image refused: it unpacks to more than the order's disk of {LoaderFixture.OutputLimitBytes} bytes: " +
+                     "its archive alone does (docker load unpacks it on the host's disk first)", order.StatusMessage);
+        Assert.DoesNotContain(Loaded, TestNetwork.Text(result, "log.txt"));
+    }
+
+    [Fact]
+    public async Task An_archive_with_an_extra_layer_that_fits_the_orders_disk_runs()
+    {
+        // The crafted archives are loadable: the refusals above are the limits' doing, not a broken archive.
+        var archive = await CraftedArchives.WithLayerOfZerosAsync(f.RunnerArchive, WorkFile("small-layer"), 1L << 20, gzip: true);
+
+        var (order, result) = await HostileRun.RunAsync(f, await f.Net.UploadAsync(archive), "wc -c < /zeros > /sp/output/zeros.txt\n");
+
+        Assert.True(order.Status == OrderStatus.Done, $"{order.Status} {order.StatusMessage}");
+        Assert.Equal($"{1 << 20}\n", TestNetwork.Text(result, "output/zeros.txt"));
+    }
+
     private static async Task<string?> ImageIdOfAsync(string reference)
     {
         var r = await ProcessRunner.RunAsync("docker", ["image", "inspect", "-f", "{{.Id}}", reference], TimeSpan.FromSeconds(60));

@@ -101,7 +101,7 @@ public sealed class HostileSolutionTests(LoaderFixture f)
     public async Task A_solution_that_writes_more_output_than_allowed_ends_at_the_output_limit()
     {
         // Even though the script itself exits 0, its output was cut at the limit: the order is Error.
-        var (order, result) = await RunHostileAsync("head -c 8m /dev/zero > /sp/output/big.bin\necho \"head exited $?\"\nexit 0\n");
+        var (order, result) = await RunHostileAsync("head -c 32m /dev/zero > /sp/output/big.bin\necho \"head exited $?\"\nexit 0\n");
 
         Assert.Equal($"output limit of {LoaderFixture.OutputLimitBytes} bytes reached", order.StatusMessage);
         Assert.Contains("head exited 1", TestNetwork.Text(result, "log.txt")); // its writes failed at the limit (ENOSPC)

@@ -124,7 +124,8 @@ public sealed class LoaderFixture : IAsyncLifetime
 
     public const int TimeLimitSeconds = 5;
     public const long MemoryBytes = 128L << 20;
-    public const long OutputLimitBytes = 1L << 20;
+    /// <summary>The order's disk: the ~2 MiB busybox images (unpacked) fit it, and the output is this big at most.</summary>
+    public const long OutputLimitBytes = 16L << 20;
     public const long LogCapBytes = 64L << 10;
     public const long LogLimitBytes = 4L << 20;
     public const long PidsLimit = 64;

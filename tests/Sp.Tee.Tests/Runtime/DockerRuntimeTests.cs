@@ -14,6 +14,7 @@ namespace Sp.Tee.Tests.Runtime;
 public sealed class DockerRuntimeTests(DockerFixture fixture)
 {
     private static readonly CancellationToken None = CancellationToken.None;
+    private const long AnyDisk = 1L << 30; // far above these images' few MiB
 
     private sealed class Dirs
     {
@@ -60,7 +61,7 @@ public sealed class DockerRuntimeTests(DockerFixture fixture)
     public async Task LoadImageAsync_Returns_The_Manifest_Config_Digest_And_Loads_It_Under_No_Name()
     {
         await ProcessRunner.RunAsync("docker", ["rmi", "-f", fixture.Csv.ImageId], TimeSpan.FromSeconds(60)); // loaded by an earlier test?
-        var image = await fixture.Runtime.LoadImageAsync(fixture.Csv.GzipArchive, None);
+        var image = await fixture.Runtime.LoadImageAsync(fixture.Csv.GzipArchive, AnyDisk, None);
 
         // Independently: manifest.json → Config → SHA-256 of that blob.
         string configName;
@@ -97,12 +98,12 @@ public sealed class DockerRuntimeTests(DockerFixture fixture)
     public async Task LoadImageAsync_Of_An_Image_The_Engine_Has_Says_So_And_Leaves_Its_Tag()
     {
         var tag = $"sp-test-present-{fixture.TagSuffix}:v1";
-        await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, None);
+        await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, AnyDisk, None);
         var tagged = await ProcessRunner.RunAsync("docker", ["tag", fixture.Scripted.ImageId, tag], TimeSpan.FromSeconds(60));
         Assert.True(tagged.ExitCode == 0, tagged.Describe("docker tag"));
         try
         {
-            var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, None);
+            var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, AnyDisk, None);
 
             Assert.Equal(fixture.Scripted.ImageId, image.ImageId);
             Assert.True(image.WasAlreadyPresent);
@@ -114,7 +115,7 @@ public sealed class DockerRuntimeTests(DockerFixture fixture)
     [Fact]
     public async Task LoadImageAsync_Accepts_A_Plain_Tar_And_RemoveImageAsync_Removes_It()
     {
-        var image = await fixture.Runtime.LoadImageAsync(fixture.Disposable.PlainArchive!, None);
+        var image = await fixture.Runtime.LoadImageAsync(fixture.Disposable.PlainArchive!, AnyDisk, None);
         Assert.Equal(fixture.Disposable.ImageId, image.ImageId);
         Assert.True(await fixture.ImageExistsAsync(image.ImageId));
 
@@ -127,7 +128,7 @@ public sealed class DockerRuntimeTests(DockerFixture fixture)
     [Fact]
     public async Task LoadImageAsync_Refuses_An_Archive_With_Two_Images()
     {
-        var e = await Assert.ThrowsAsync<InvalidDataException>(() => fixture.Runtime.LoadImageAsync(fixture.TwoImagesArchive, None));
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => fixture.Runtime.LoadImageAsync(fixture.TwoImagesArchive, AnyDisk, None));
         Assert.Contains("lists 2 images; exactly one expected", e.Message);
     }
 
@@ -136,7 +137,7 @@ public sealed class DockerRuntimeTests(DockerFixture fixture)
     {
         var dirs = NewDirs();
         WriteReadable(Path.Combine(dirs.Input, "data.csv"), "name,value\na,10\nb,32");
-        var image = await fixture.Runtime.LoadImageAsync(fixture.Csv.GzipArchive, None);
+        var image = await fixture.Runtime.LoadImageAsync(fixture.Csv.GzipArchive, AnyDisk, None);
 
         var outcome = await fixture.Runtime.RunAsync(image, Spec(dirs, UniqueName("csv")), None);
 
@@ -164,7 +165,7 @@ public sealed class DockerRuntimeTests(DockerFixture fixture)
             cat /sp/inputs/input-0001/data.csv
             """);
         WriteReadable(Path.Combine(dirs.Input, "data.csv"), "visible");
-        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, None);
+        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, AnyDisk, None);
 
         var outcome = await fixture.Runtime.RunAsync(image, Spec(dirs, UniqueName("ro")), None);
 
@@ -193,7 +194,7 @@ public sealed class DockerRuntimeTests(DockerFixture fixture)
         File.SetUnixFileMode(second, (UnixFileMode)0b111_101_101);
         WriteReadable(Path.Combine(dirs.Input, "n"), "first");
         WriteReadable(Path.Combine(second, "n"), "second");
-        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, None);
+        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, AnyDisk, None);
 
         var outcome = await fixture.Runtime.RunAsync(image,
             Spec(dirs, UniqueName("inputs")) with { InputDirectories = [dirs.Input, second] }, None);
@@ -232,7 +233,7 @@ public sealed class DockerRuntimeTests(DockerFixture fixture)
             {attempts}
             exit 0
             """);
-        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, None);
+        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, AnyDisk, None);
 
         var outcome = await fixture.Runtime.RunAsync(image, Spec(dirs, UniqueName("net")), None);
 
@@ -251,7 +252,7 @@ public sealed class DockerRuntimeTests(DockerFixture fixture)
     public async Task RunAsync_Kills_A_Container_Over_Its_Time_Limit()
     {
         var dirs = NewDirs("echo started; sleep 1000; echo NOT-REACHED");
-        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, None);
+        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, AnyDisk, None);
         var name = UniqueName("timeout");
 
         var watch = Stopwatch.StartNew();
@@ -274,7 +275,7 @@ public sealed class DockerRuntimeTests(DockerFixture fixture)
             echo "boom on stderr" >&2
             exit 3
             """);
-        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, None);
+        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, AnyDisk, None);
 
         var outcome = await fixture.Runtime.RunAsync(image, Spec(dirs, UniqueName("exit")), None);
 
@@ -294,7 +295,7 @@ public sealed class DockerRuntimeTests(DockerFixture fixture)
         const int printed = 3_000_000;
         const int cap = 64 * 1024;
         var dirs = NewDirs($"head -c {printed} /dev/zero | tr '\\0' 'a'");
-        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, None);
+        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, AnyDisk, None);
 
         var outcome = await fixture.Runtime.RunAsync(image, Spec(dirs, UniqueName("logcap"), logCap: cap), None);
 
@@ -309,7 +310,7 @@ public sealed class DockerRuntimeTests(DockerFixture fixture)
     public async Task RunAsync_Runs_As_Nobody_When_The_Image_Sets_No_User()
     {
         var dirs = NewDirs("id -u; id -g; echo written > /sp/output/by-nobody.txt");
-        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, None);
+        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, AnyDisk, None);
 
         var outcome = await fixture.Runtime.RunAsync(image, Spec(dirs, UniqueName("nobody")), None);
 
@@ -322,7 +323,7 @@ public sealed class DockerRuntimeTests(DockerFixture fixture)
     public async Task RunAsync_Honours_The_Image_User()
     {
         var dirs = NewDirs();
-        var image = await fixture.Runtime.LoadImageAsync(fixture.WithUser.GzipArchive, None);
+        var image = await fixture.Runtime.LoadImageAsync(fixture.WithUser.GzipArchive, AnyDisk, None);
 
         var outcome = await fixture.Runtime.RunAsync(image, Spec(dirs, UniqueName("user")), None);
 
@@ -334,7 +335,7 @@ public sealed class DockerRuntimeTests(DockerFixture fixture)
     public async Task RunAsync_Drops_Capabilities_And_Sets_No_New_Privileges()
     {
         var dirs = NewDirs("grep -E '^(CapEff|CapBnd|NoNewPrivs)' /proc/self/status");
-        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, None);
+        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, AnyDisk, None);
 
         var outcome = await fixture.Runtime.RunAsync(image, Spec(dirs, UniqueName("caps")), None);
 
@@ -349,7 +350,7 @@ public sealed class DockerRuntimeTests(DockerFixture fixture)
     {
         // busybox tail buffers the newline-free stream in memory.
         var dirs = NewDirs("head -c 200m /dev/zero | tail -c 100m > /dev/null; echo survived");
-        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, None);
+        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, AnyDisk, None);
 
         var outcome = await fixture.Runtime.RunAsync(image, Spec(dirs, UniqueName("oom"), memory: 16L << 20), None);
 
@@ -362,7 +363,7 @@ public sealed class DockerRuntimeTests(DockerFixture fixture)
     public async Task RunAsync_Removes_The_Container_Afterwards()
     {
         var dirs = NewDirs("echo done");
-        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, None);
+        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, AnyDisk, None);
         var name = UniqueName("removed");
 
         var outcome = await fixture.Runtime.RunAsync(image, Spec(dirs, name), None);
@@ -375,7 +376,7 @@ public sealed class DockerRuntimeTests(DockerFixture fixture)
     public async Task RunAsync_Rejects_A_Missing_Output_Directory_Naming_The_Field()
     {
         var dirs = NewDirs("echo never");
-        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, None);
+        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, AnyDisk, None);
         var spec = Spec(dirs, UniqueName("missing")) with { OutputDirectory = Path.Combine(dirs.Output, "nope") };
 
         var e = await Assert.ThrowsAsync<DirectoryNotFoundException>(() => fixture.Runtime.RunAsync(image, spec, None));

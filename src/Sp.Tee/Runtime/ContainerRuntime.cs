@@ -65,6 +65,10 @@ public sealed record ContainerOutcome(long ExitCode, bool TimedOut, bool OutOfMe
     /// <summary>The container printed more than <see cref="ContainerSpec.LogLimitBytes"/> (it was killed for it).</summary>
     public bool LogLimitExceeded { get; init; }
 
+    /// <summary>How many of the container's processes the kernel's OOM killer killed, as its memory cgroup counted them
+    /// while it ran (any one makes <see cref="OutOfMemory"/> true, even when PID 1 survived and exited 0).</summary>
+    public long OutOfMemoryKills { get; init; }
+
     /// <summary>The container was stopped because <see cref="ContainerSpec.StopWhen"/> completed.</summary>
     public bool StoppedByRequest { get; init; }
 

@@ -262,7 +262,8 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
         await _client.Containers.StartContainerAsync(containerId, new ContainerStartParameters(), ct).ConfigureAwait(false);
 
         using var monitorCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var monitor = MonitorProcessLimitAsync(containerId, spec.PidsLimit, Stop, monitorCts.Token);
+        var oomKills = new OomKillCount();
+        var monitor = WatchCgroupAsync(containerId, spec.PidsLimit, Stop, oomKills, monitorCts.Token);
         string? requestedStop = null;
         var watch = spec.StopWhen is { } stopWhen ? WatchAsync() : Task.CompletedTask;
         async Task WatchAsync()
@@ -312,7 +313,9 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
 
         var state = (await _client.Containers.InspectContainerAsync(containerId, ct).ConfigureAwait(false)).State;
         var exitCode = state?.ExitCode ?? -1;
-        var outOfMemory = state?.OOMKilled ?? false;
+        // The kernel's count of OOM kills in the container's cgroup: any process (not only PID 1) killed means the
+        // solution ran short of memory, even if PID 1 carried on and exited 0. Docker's own flag is kept as well.
+        var outOfMemory = (state?.OOMKilled ?? false) || oomKills.Value > 0;
         var reason = Volatile.Read(ref limitReason);
         string? failure = timedOut
             ? $"time limit of {spec.TimeLimit.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s exceeded"
@@ -326,17 +329,25 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
             ProcessLimitReached = reason is not null && reason.StartsWith(ProcessLimitReason, StringComparison.Ordinal),
             LogLimitExceeded = reason is not null && reason.StartsWith(LogLimitReason, StringComparison.Ordinal),
             StoppedByRequest = reason is not null && ReferenceEquals(reason, Volatile.Read(ref requestedStop)),
+            OutOfMemoryKills = oomKills.Value,
             StartedAt = ParseEngineTime(state?.StartedAt),
             FinishedAt = ParseEngineTime(state?.FinishedAt),
         };
     }
 
+    /// <summary>The highest OOM-kill count read from the container's memory cgroup (written by the watch, read after it ends).</summary>
+    private sealed class OomKillCount
+    {
+        public long Value;
+    }
+
     internal const string ProcessLimitReason = "process limit";
     internal const string LogLimitReason = "log limit";
     /// <summary>
-    /// How often pids.events is read. A fork bomb can make its shell exit within milliseconds of the first refused
-    /// fork, and the cgroup (with its count) goes with the container: the watch must see it before then. One read of
-    /// a cgroup file costs microseconds.
+    /// How often pids.events and the OOM-kill count are read. A fork bomb can make its shell exit within milliseconds
+    /// of the first refused fork, a solution can exit right after a child was OOM-killed, and the cgroup (with its
+    /// counts) goes with the container: the watch must see them before then. One read of a cgroup file costs
+    /// microseconds.
     /// </summary>
     private static readonly TimeSpan LimitPollInterval = TimeSpan.FromMilliseconds(10);
 
@@ -349,30 +360,53 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
         };
 
     /// <summary>
-    /// Watches the container's pids cgroup: once the kernel has refused a fork for the pids limit, the container
-    /// is stopped (a fork bomb ends the order at once instead of at its time limit). Where the cgroup cannot be
-    /// found (another pid namespace than the engine's), the pids limit still holds and the time limit ends it.
+    /// Watches the container's cgroups while it runs. pids: once the kernel has refused a fork for the pids limit,
+    /// the container is stopped (a fork bomb ends the order at once instead of at its time limit). memory: the count
+    /// of OOM kills is kept in <paramref name="oomKills"/>. Where the cgroups cannot be found (another pid namespace
+    /// than the engine's), the pids limit still holds and the time limit ends it, and Docker's OOM flag remains.
     /// </summary>
-    private async Task MonitorProcessLimitAsync(string containerId, long pidsLimit, Action<string> stop, CancellationToken ct)
+    private async Task WatchCgroupAsync(string containerId, long pidsLimit, Action<string> stop, OomKillCount oomKills, CancellationToken ct)
     {
         var pid = (await _client.Containers.InspectContainerAsync(containerId, ct).ConfigureAwait(false)).State?.Pid ?? 0;
-        if (pid <= 0 || PidsEventsPath(pid) is not { } events) return;
-        while (true)
+        if (pid <= 0) return;
+        var pidsEvents = PidsEventsPath(pid);
+        var oomEvents = OomKillsPath(pid);
+        while (pidsEvents is not null || oomEvents is not null)
         {
-            long refused;
-            try { refused = ReadPidsMaxEvents(await File.ReadAllTextAsync(events, ct).ConfigureAwait(false)); }
-            catch (IOException) { return; } // the cgroup went away with the container
-            if (refused > 0)
+            if (pidsEvents is not null)
             {
-                stop($"{ProcessLimitReason} of {pidsLimit} processes reached ({refused} process creations refused)");
-                return;
+                try
+                {
+                    var refused = ReadPidsMaxEvents(await File.ReadAllTextAsync(pidsEvents, ct).ConfigureAwait(false));
+                    if (refused > 0)
+                    {
+                        stop($"{ProcessLimitReason} of {pidsLimit} processes reached ({refused} process creations refused)");
+                        pidsEvents = null; // said once
+                    }
+                }
+                catch (IOException) { pidsEvents = null; } // the cgroup went away with the container
+            }
+            if (oomEvents is not null)
+            {
+                try
+                {
+                    var kills = ReadOomKills(await File.ReadAllTextAsync(oomEvents, ct).ConfigureAwait(false));
+                    if (kills > oomKills.Value) oomKills.Value = kills;
+                }
+                catch (IOException) { oomEvents = null; }
             }
             await Task.Delay(LimitPollInterval, ct).ConfigureAwait(false);
         }
     }
 
     /// <summary>pids.events of the cgroup of <paramref name="pid"/> (cgroup v1 "pids" hierarchy or the v2 unified one).</summary>
-    internal static string? PidsEventsPath(long pid)
+    internal static string? PidsEventsPath(long pid) => CgroupFile(pid, "pids", "pids.events", "pids.events");
+
+    /// <summary>Where the kernel counts OOM kills in the memory cgroup of <paramref name="pid"/>: cgroup v1
+    /// memory.oom_control (its "oom_kill" line, kernel 4.13+), v2 memory.events.</summary>
+    internal static string? OomKillsPath(long pid) => CgroupFile(pid, "memory", "memory.oom_control", "memory.events");
+
+    private static string? CgroupFile(long pid, string controller, string v1File, string v2File)
     {
         string[] lines;
         try { lines = File.ReadAllLines($"/proc/{pid}/cgroup"); }
@@ -382,8 +416,8 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
         {
             var parts = line.Split(':', 3);
             if (parts.Length != 3) continue;
-            var candidate = parts[1].Split(',').Contains("pids") ? $"/sys/fs/cgroup/pids{parts[2]}/pids.events"
-                : parts[0] == "0" && parts[1].Length == 0 ? $"/sys/fs/cgroup{parts[2]}/pids.events"
+            var candidate = parts[1].Split(',').Contains(controller) ? $"/sys/fs/cgroup/{controller}{parts[2]}/{v1File}"
+                : parts[0] == "0" && parts[1].Length == 0 ? $"/sys/fs/cgroup{parts[2]}/{v2File}"
                 : null;
             if (candidate is not null && File.Exists(candidate)) return candidate;
         }
@@ -391,12 +425,17 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
     }
 
     /// <summary>The "max N" line of pids.events: how many forks the pids limit refused.</summary>
-    internal static long ReadPidsMaxEvents(string text)
+    internal static long ReadPidsMaxEvents(string text) => ReadCounter(text, "max");
+
+    /// <summary>The "oom_kill N" line of memory.oom_control (v1) or memory.events (v2): how many processes the OOM killer killed.</summary>
+    internal static long ReadOomKills(string text) => ReadCounter(text, "oom_kill");
+
+    private static long ReadCounter(string text, string key)
     {
         foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (parts is ["max", var n] && long.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out var v)) return v;
+            if (parts.Length == 2 && parts[0] == key && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var v)) return v;
         }
         return 0;
     }

@@ -87,6 +87,25 @@ public sealed class HostileSolutionTests(LoaderFixture f)
     }
 
     [Fact]
+    public async Task A_child_killed_for_memory_ends_the_order_out_of_memory_though_pid_1_exits_0()
+    {
+        // The child offers itself to the OOM killer; PID 1 (the shell) survives, writes its output and exits 0.
+        var (order, result) = await RunHostileAsync("""
+            head -c 400m /dev/zero | sh -c 'echo 1000 > /proc/self/oom_score_adj; exec tail -c 300m > /dev/null'
+            echo "child ended with $?"
+            echo partial > /sp/output/partial.txt
+            echo survived
+            exit 0
+            """);
+
+        Assert.Equal("out of memory", order.StatusMessage);
+        var log = TestNetwork.Text(result, "log.txt");
+        Assert.Contains("child ended with 137", log);
+        Assert.Contains("survived", log);
+        Assert.Contains("(exit code 0)", log); // the loader's note of the container's own end
+    }
+
+    [Fact]
     public async Task A_solution_that_sleeps_forever_ends_at_the_time_limit()
     {
         var started = DateTimeOffset.UtcNow;

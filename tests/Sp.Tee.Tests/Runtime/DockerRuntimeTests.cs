@@ -360,6 +360,29 @@ public sealed class DockerRuntimeTests(DockerFixture fixture)
     }
 
     [Fact]
+    public async Task RunAsync_Counts_A_Child_Killed_For_Memory_While_Pid_1_Goes_On_And_Exits_0()
+    {
+        // The child offers itself to the OOM killer (oom_score_adj 1000): PID 1, the shell, survives it.
+        var dirs = NewDirs("""
+            head -c 200m /dev/zero | sh -c 'echo 1000 > /proc/self/oom_score_adj; exec tail -c 100m > /dev/null'
+            echo "child ended with $?"
+            sleep 1
+            echo survived
+            exit 0
+            """);
+        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, AnyDisk, None);
+
+        var outcome = await fixture.Runtime.RunAsync(image, Spec(dirs, UniqueName("oom-child"), memory: 16L << 20), None);
+
+        Assert.Equal(0, outcome.ExitCode);
+        Assert.Contains("child ended with 137", outcome.Log); // SIGKILL
+        Assert.Contains("survived", outcome.Log);
+        Assert.True(outcome.OutOfMemoryKills >= 1, $"the memory cgroup counted {outcome.OutOfMemoryKills} OOM kills");
+        Assert.True(outcome.OutOfMemory);
+        Assert.Equal("out of memory", outcome.FailureReason);
+    }
+
+    [Fact]
     public async Task RunAsync_Removes_The_Container_Afterwards()
     {
         var dirs = NewDirs("echo done");

@@ -46,6 +46,3 @@ public readonly record struct ContainerUser(uint Uid, uint Gid)
 
     private static ImageRefusedException Refused(string user, string why) => new($"the image's USER '{user}' {why}");
 }
-
-/// <summary>The solution image breaks a rule of the loader; the message is the order's reason (status message).</summary>
-public sealed class ImageRefusedException(string message) : Exception("solution image refused: " + message);

@@ -11,8 +11,8 @@ namespace Sp.Storage.Archive;
 /// Normalisation: entries in a depth-first walk, each directory's children sorted by ordinal name, a directory's
 /// entry before its contents; names relative to the archived directory with '/' separators (directories end
 /// in '/'); mtime, atime and ctime = Unix epoch; uid = gid = 0; empty user and group names; mode 0755 for
-/// directories and for files with any execute bit, 0644 for other files. Symbolic links and other reparse
-/// points are refused.
+/// directories and for files with any execute bit, 0644 for other files. Symbolic links, FIFOs, sockets and
+/// devices are refused (never opened).
 /// </remarks>
 public static class DeterministicArchive
 {
@@ -70,6 +70,9 @@ public static class DeterministicArchive
             ct.ThrowIfCancellationRequested();
             if (child.LinkTarget is not null || child.Attributes.HasFlag(FileAttributes.ReparsePoint))
                 throw new IOException($"cannot archive '{child.FullName}': it is a symbolic link (or another reparse point); archives hold only files and directories");
+            // .NET lists a FIFO, a socket or a device as a file, and opening a FIFO blocks until someone writes to it.
+            if (UnixFileKind.Of(child.FullName) is not (UnixFileType.Regular or UnixFileType.Directory) and var kind)
+                throw new IOException($"cannot archive '{child.FullName}': it is {UnixFileKind.Describe(kind)}; archives hold only files and directories");
             var name = prefix + child.Name;
             switch (child)
             {

@@ -5,28 +5,41 @@ namespace Sp.Tee.Loader;
 /// <summary>
 /// Solution images are loaded for an order and removed after it (Alice's code does not stay on the machine).
 /// Orders running at once may use the same image (same id): it is removed only when the last of them is done,
-/// and a load never races a removal (both happen under one lock). Each loaded image is recorded in
+/// and a load never races a removal (both happen under one lock). An image the engine had before its first use
+/// here (a host image identical to the upload) is never removed. Each image loaded here is recorded in
 /// <paramref name="recordDir"/> (an empty file named after its id) until it is removed, so that a loader killed
 /// with images loaded removes them at its next start (<see cref="RemoveLeftoversAsync"/>).
 /// </summary>
 public sealed class ImageLeases(IContainerRuntime runtime, Action<string> warn, string? recordDir = null)
 {
     private readonly SemaphoreSlim _lock = new(1, 1);
-    private readonly Dictionary<string, int> _users = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Lease> _leases = new(StringComparer.Ordinal);
 
-    public async Task<LoadedImage> AcquireAsync(string archivePath, CancellationToken ct)
+    /// <summary>How many orders hold an image, and whether this loader loaded it (then it removes it after the last).</summary>
+    private sealed class Lease(bool loadedHere)
+    {
+        public int Users;
+        public bool LoadedHere { get; } = loadedHere;
+    }
+
+    /// <param name="maxDiskBytes">The order's disk: an archive unpacking to more is refused (see <see cref="IContainerRuntime.LoadImageAsync"/>).</param>
+    public async Task<LoadedImage> AcquireAsync(string archivePath, long maxDiskBytes, CancellationToken ct)
     {
         await _lock.WaitAsync(ct);
         try
         {
-            var image = await runtime.LoadImageAsync(archivePath, ct);
-            var users = _users.GetValueOrDefault(image.ImageId) + 1;
-            _users[image.ImageId] = users;
-            if (users == 1 && RecordOf(image.ImageId) is { } record)
+            var image = await runtime.LoadImageAsync(archivePath, maxDiskBytes, ct);
+            if (!_leases.TryGetValue(image.ImageId, out var lease))
             {
-                Directory.CreateDirectory(recordDir!);
-                await File.WriteAllTextAsync(record, "", CancellationToken.None);
+                // The first use decides: an image the engine had before it is someone else's, never removed here.
+                lease = _leases[image.ImageId] = new Lease(loadedHere: !image.WasAlreadyPresent);
+                if (lease.LoadedHere && RecordOf(image.ImageId) is { } record)
+                {
+                    Directory.CreateDirectory(recordDir!);
+                    await File.WriteAllTextAsync(record, "", CancellationToken.None);
+                }
             }
+            lease.Users++;
             return image;
         }
         finally { _lock.Release(); }
@@ -42,7 +55,7 @@ public sealed class ImageLeases(IContainerRuntime runtime, Action<string> warn, 
             var id = "sha256:" + Path.GetFileName(record);
             try
             {
-                await runtime.RemoveImageAsync(new LoadedImage(id, []), ct);
+                await runtime.RemoveImageAsync(new LoadedImage(id), ct);
                 File.Delete(record);
                 removed++;
             }
@@ -61,13 +74,10 @@ public sealed class ImageLeases(IContainerRuntime runtime, Action<string> warn, 
         await _lock.WaitAsync(CancellationToken.None);
         try
         {
-            var left = _users.GetValueOrDefault(image.ImageId) - 1;
-            if (left > 0)
-            {
-                _users[image.ImageId] = left;
-                return;
-            }
-            _users.Remove(image.ImageId);
+            if (!_leases.TryGetValue(image.ImageId, out var lease)) return;
+            if (--lease.Users > 0) return;
+            _leases.Remove(image.ImageId);
+            if (!lease.LoadedHere) return; // the engine had it before: not ours to remove
             try
             {
                 await runtime.RemoveImageAsync(image, CancellationToken.None);
@@ -82,7 +92,7 @@ public sealed class ImageLeases(IContainerRuntime runtime, Action<string> warn, 
     internal int Holders(string imageId)
     {
         _lock.Wait();
-        try { return _users.GetValueOrDefault(imageId); }
+        try { return _leases.TryGetValue(imageId, out var lease) ? lease.Users : 0; }
         finally { _lock.Release(); }
     }
 }

@@ -105,7 +105,7 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
             {
                 (status, containerLog, message) = await RunOrderAsync(view, limits, work, runtimeInfo, run, Note, ct);
             }
-            catch (OrderFailure f)
+            catch (Exception f) when (f is OrderFailure or ImageRefusedException)
             {
                 message = f.Message;
                 Note($"error: {f.Message}");
@@ -203,11 +203,10 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
         var inputs = new List<string>();
         for (var i = 0; i < releases.Count; i++)
         {
-            var dir = Path.Combine(work.Path, "inputs", $"input-{i + 1:0000}");
+            var dir = Path.Combine(work.Inputs, $"input-{i + 1:0000}");
             Directory.CreateDirectory(dir);
             var (sha, size) = await DownloadInput(TransferFor(releases[i].Release.Resource), releases[i].Release.Resource, dir, work.Path, ct);
             runtimeInfo.Add(new RuntimeInfoEntry { Type = "Data", Size = size, Hash = HashInfo.Sha256(sha) });
-            MakeReadable(dir);
             inputs.Add(dir);
             Note($"dataset of sub-order {releases[i].Sub.Id} loaded: sha256 {Convert.ToHexStringLower(sha)}, {size} bytes");
         }
@@ -218,14 +217,12 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
         run.Published = run.Signer.Report;
         var report = run.Published;
         Note("order report published");
-        var certs = Path.Combine(work.Path, "certs");
-        Directory.CreateDirectory(certs);
+        var certs = work.Certs;
         await File.WriteAllTextAsync(Path.Combine(certs, "order-certificate.pem"), report.Certificate, ct);
-        MakeReadable(certs);
 
         // 5. Run. Another loader on the same engine may remove an identical image (same id) between our load and
         // our container's creation: the archive stays in the order's scratch, and is loaded again once if so.
-        var image = await _images.AcquireAsync(imagePath, ct);
+        var image = await _images.AcquireAsync(imagePath, limits.OutputLimitBytes, ct);
         try
         {
             Note($"image {image.ImageId} loaded; container starting");
@@ -250,7 +247,7 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
             {
                 Note($"image {image.ImageId} was removed from the engine before the container started; loading it again");
                 await _images.ReleaseAsync(image);
-                image = await _images.AcquireAsync(imagePath, ct);
+                image = await _images.AcquireAsync(imagePath, limits.OutputLimitBytes, ct);
                 outcome = await runtime.RunAsync(image, spec, ct);
             }
             if (outcome.StartedAt is { } started && outcome.FinishedAt is { } finished)
@@ -405,7 +402,8 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
     {
         var (sha, size) = await calls.TransferAsync(async c =>
         {
-            await using var fs = new FileStream(path, FileMode.Create, FileAccess.Write);
+            // Decrypted: root's alone (the container runtime gives inputs to the container's user).
+            await using var fs = new FileStream(path, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite });
             return await transfer.DownloadToStreamAsync(resource, fs, c);
         }, () => File.Delete(path), $"download of {what}", ct);
         if (verify && (size != resource.Size || !string.Equals(Convert.ToHexStringLower(sha), resource.Hash.Value, StringComparison.OrdinalIgnoreCase)))
@@ -436,14 +434,6 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
         var name = Path.GetFileName(resource.Filename ?? "data");
         if (string.IsNullOrEmpty(name) || name is "." or "..") name = "data";
         return await DownloadToFile(transfer, resource, Path.Combine(dir, name), verify: true, "dataset", ct);
-    }
-
-    /// <summary>The container runs as an unprivileged user: inputs and certs must be readable by it (never writable).</summary>
-    private static void MakeReadable(string dir)
-    {
-        File.SetUnixFileMode(dir, (UnixFileMode)0x1ED);
-        foreach (var d in Directory.EnumerateDirectories(dir, "*", SearchOption.AllDirectories)) File.SetUnixFileMode(d, (UnixFileMode)0x1ED);
-        foreach (var f in Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)) File.SetUnixFileMode(f, (UnixFileMode)0x1A4);
     }
 }
 

@@ -18,13 +18,14 @@ public sealed partial class ScratchSpace
     private const int MntDetach = 2;
     private const string MountInfo = "/proc/self/mountinfo";
     private static readonly string[] MemoryFileSystems = ["tmpfs", "ramfs"];
+    /// <summary>0700: no other user of the host enters the scratch root or an order's folder, whatever paths it knows.</summary>
+    private const UnixFileMode RootOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
     public ScratchSpace(string root)
     {
         Root = Path.GetFullPath(root);
         Directory.CreateDirectory(Root);
-        File.SetUnixFileMode(Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
-                                   | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        File.SetUnixFileMode(Root, RootOnly);
         RootIsMemoryBacked = MemoryFileSystems.Contains(FileSystemOf(Root));
     }
 
@@ -52,11 +53,13 @@ public sealed partial class ScratchSpace
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(outputLimitBytes);
         var dir = Path.Combine(Root, $"order-{orderId}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dir);
-        var inMemory = RootIsMemoryBacked || TryMountTmpfs(dir, "mode=0755");
-        File.SetUnixFileMode(dir, (UnixFileMode)0x1ED);
-        var output = Path.Combine(dir, "output");
-        Directory.CreateDirectory(output);
-        var hardLimit = TryMountTmpfs(output, $"size={outputLimitBytes},mode=0777");
+        var inMemory = RootIsMemoryBacked || TryMountTmpfs(dir, "mode=0700");
+        File.SetUnixFileMode(dir, RootOnly);
+        foreach (var sub in new[] { OrderScratch.InputsFolder, OrderScratch.CertsFolder }) Directory.CreateDirectory(Path.Combine(dir, sub), RootOnly);
+        var output = Path.Combine(dir, OrderScratch.OutputFolder);
+        Directory.CreateDirectory(output, RootOnly);
+        // Root's until the container runtime gives it to the container's user (ownership, never a mode open to all).
+        var hardLimit = TryMountTmpfs(output, $"size={outputLimitBytes},mode=0700");
         return new OrderScratch(dir, output, outputLimitBytes, hardLimit, inMemory);
     }
 
@@ -140,11 +143,17 @@ public sealed partial class ScratchSpace
     private static partial int Umount2(string target, int flags);
 }
 
-/// <summary>One order's scratch folder. <see cref="Output"/> is mounted at /sp/output.</summary>
+/// <summary>One order's scratch folder (0700, root's). <see cref="Output"/> is mounted at /sp/output.</summary>
 public sealed class OrderScratch(string path, string output, long outputLimitBytes, bool outputLimitEnforced, bool memoryBacked)
 {
+    internal const string InputsFolder = "inputs", CertsFolder = "certs", OutputFolder = "output";
+
     public string Path { get; } = path;
     public string Output { get; } = output;
+    /// <summary>Where the decrypted datasets go, one folder each (input-0001, …).</summary>
+    public string Inputs => System.IO.Path.Combine(Path, InputsFolder);
+    /// <summary>Mounted at /sp/certs.</summary>
+    public string Certs => System.IO.Path.Combine(Path, CertsFolder);
     public long OutputLimitBytes { get; } = outputLimitBytes;
     /// <summary>True when output/ is a tmpfs of that size (writes beyond it fail); false: checked after the run.</summary>
     public bool OutputLimitEnforced { get; } = outputLimitEnforced;

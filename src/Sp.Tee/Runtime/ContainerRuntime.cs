@@ -4,14 +4,20 @@ using System.Runtime.CompilerServices;
 
 namespace Sp.Tee.Runtime;
 
-/// <summary>An image loaded into the container engine, always referred to by <see cref="ImageId"/> ("sha256:…").</summary>
-public sealed record LoadedImage(string ImageId, IReadOnlyList<string> RepoTags);
+/// <summary>
+/// An image in the container engine, always referred to by <see cref="ImageId"/> ("sha256:…"), loaded under no name.
+/// <see cref="WasAlreadyPresent"/>: the engine had it before (e.g. a host image identical to the upload): it was
+/// not loaded, and must not be removed.
+/// </summary>
+public sealed record LoadedImage(string ImageId)
+{
+    public bool WasAlreadyPresent { get; init; }
+}
 
 /// <summary>
-/// How to run one solution container. All directories are host paths.
-/// The caller prepares input and certificate directories so that any user can read them
-/// (directories 0755, files 0644): the container runs as an unprivileged user.
-/// The output directory is made world-writable (0777) by the runtime before the container starts.
+/// How to run one solution container. All directories are host paths, best kept below a folder only root can enter.
+/// Before the container starts the runtime gives them to the container's user and to no one else: inputs and
+/// certificates read-only (directories 0500, files 0400), the output writable (0700).
 /// </summary>
 public sealed record ContainerSpec
 {
@@ -59,8 +65,16 @@ public sealed record ContainerOutcome(long ExitCode, bool TimedOut, bool OutOfMe
     /// <summary>The container printed more than <see cref="ContainerSpec.LogLimitBytes"/> (it was killed for it).</summary>
     public bool LogLimitExceeded { get; init; }
 
+    /// <summary>How many of the container's processes the kernel's OOM killer killed, as its memory cgroup counted them
+    /// while it ran (any one makes <see cref="OutOfMemory"/> true, even when PID 1 survived and exited 0).</summary>
+    public long OutOfMemoryKills { get; init; }
+
     /// <summary>The container was stopped because <see cref="ContainerSpec.StopWhen"/> completed.</summary>
     public bool StoppedByRequest { get; init; }
+
+    /// <summary>What the output held besides regular files and directories (FIFOs, sockets, devices, symbolic links),
+    /// as "relative/path (a FIFO)": removed without being opened, and named in <see cref="Log"/>.</summary>
+    public IReadOnlyList<string> LeftOutOfOutput { get; init; } = [];
 
     /// <summary>When the container's process started and ended, as the engine recorded them (null if unknown).</summary>
     public DateTimeOffset? StartedAt { get; init; }
@@ -69,10 +83,14 @@ public sealed record ContainerOutcome(long ExitCode, bool TimedOut, bool OutOfMe
 
 public interface IContainerRuntime
 {
-    /// <summary>Loads a `docker save` archive (plain tar or gzip) holding exactly one image.</summary>
-    Task<LoadedImage> LoadImageAsync(string imageArchivePath, CancellationToken ct);
+    /// <summary>Loads a `docker save` archive (plain tar or gzip) holding exactly one image, under no name (its tags are
+    /// ignored); an image the engine already has is not loaded again (<see cref="LoadedImage.WasAlreadyPresent"/>).
+    /// An archive whose manifest or config exceeds a few MiB, or that (or whose layers) unpacks to more than
+    /// <paramref name="maxDiskBytes"/>, is refused (<see cref="ImageRefusedException"/>) before anything is loaded.</summary>
+    Task<LoadedImage> LoadImageAsync(string imageArchivePath, long maxDiskBytes, CancellationToken ct);
 
-    /// <summary>Runs the image once with the sandbox settings of <paramref name="spec"/>; the container is always removed.</summary>
+    /// <summary>Runs the image once with the sandbox settings of <paramref name="spec"/>; the container is always removed,
+    /// and afterwards the output holds only regular files and directories.</summary>
     Task<ContainerOutcome> RunAsync(LoadedImage image, ContainerSpec spec, CancellationToken ct);
 
     /// <summary>Removes the image by id (forced); succeeds when it is already gone.</summary>

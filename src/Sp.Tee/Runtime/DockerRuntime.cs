@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Globalization;
+using System.IO.Pipelines;
+using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Docker.DotNet;
@@ -10,7 +12,8 @@ namespace Sp.Tee.Runtime;
 /// <summary>
 /// Runs solution images in a locked-down Docker container through the Engine API (pinned to API 1.41):
 /// no network, read-only root filesystem with a small /tmp tmpfs, all capabilities dropped, no-new-privileges,
-/// pids/memory/CPU limits, unprivileged user, read-only inputs and certificates, one writable output directory.
+/// pids/memory/CPU limits, unprivileged numeric user, read-only inputs and certificates, one writable output directory,
+/// all three owned by the container's user alone on the host.
 /// Images are referred to by id only, never by tag, so a shared daemon cannot swap them.
 /// </summary>
 public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
@@ -24,18 +27,15 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
     internal const string CertsMountPath = "/sp/certs";
     internal const string TmpMountPath = "/tmp";
     internal const string TmpMountOptions = "rw,nosuid,nodev,size=64m,mode=1777";
-    internal const string NobodyUser = "65534:65534";
     internal const string DefaultNamePrefix = "sp-run";
     internal const string RoleLabel = "sp.tee.role";
     internal const long MaxLogCapBytes = 1L << 30;
     private const int LogReadBufferBytes = 64 * 1024;
+    /// <summary>How much of the rewritten archive may wait in memory for the engine to read it.</summary>
+    private const long LoadPipeBytes = 1L << 20;
     private const string Sha256Prefix = "sha256:";
     private static readonly TimeSpan ExitGracePeriod = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan LogDrainGracePeriod = TimeSpan.FromSeconds(10);
-    private const UnixFileMode WorldWritable =
-        UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
-        UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute |
-        UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
 
     private readonly DockerClientConfiguration _configuration;
     private readonly DockerClient _client;
@@ -61,26 +61,21 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
         _configuration.Dispose();
     }
 
-    public async Task<LoadedImage> LoadImageAsync(string imageArchivePath, CancellationToken ct)
+    public async Task<LoadedImage> LoadImageAsync(string imageArchivePath, long maxDiskBytes, CancellationToken ct)
     {
         ArgumentException.ThrowIfNullOrEmpty(imageArchivePath);
         if (!File.Exists(imageArchivePath))
             throw new FileNotFoundException($"image archive '{imageArchivePath}' does not exist", imageArchivePath);
 
-        var manifest = await ImageArchive.ReadAsync(imageArchivePath, ct).ConfigureAwait(false);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxDiskBytes);
+        // Measured (and refused) through the tar headers before docker load reads or unpacks anything.
+        var manifest = await ImageArchive.ReadAsync(imageArchivePath, maxDiskBytes, ct).ConfigureAwait(false);
 
-        var errors = new List<string>();
-        var progress = new SynchronousProgress<JSONMessage>(message =>
-        {
-            var error = message.Error?.Message ?? message.ErrorMessage;
-            if (!string.IsNullOrEmpty(error)) lock (errors) errors.Add(error);
-        });
-        await using (var archive = File.OpenRead(imageArchivePath))
-        {
-            await _client.Images.LoadImageAsync(new ImageLoadParameters { Quiet = true }, archive, progress, ct).ConfigureAwait(false);
-        }
-        if (errors.Count > 0)
-            throw new InvalidOperationException($"docker refused image archive '{imageArchivePath}': {string.Join("; ", errors)}");
+        // The engine has it already (e.g. a host image identical to the upload): use it as it is, never remove it.
+        if (await ImageExistsAsync(manifest.ImageId, ct).ConfigureAwait(false))
+            return new LoadedImage(manifest.ImageId) { WasAlreadyPresent = true };
+
+        await LoadUntaggedAsync(imageArchivePath, ct).ConfigureAwait(false);
 
         ImageInspectResponse inspected;
         try
@@ -96,7 +91,74 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
             throw new InvalidOperationException(
                 $"image archive '{imageArchivePath}': engine reports id {inspected.ID} for {manifest.ImageId}; expected them equal");
 
-        return new LoadedImage(manifest.ImageId, manifest.RepoTags);
+        return new LoadedImage(manifest.ImageId);
+    }
+
+    private async Task<bool> ImageExistsAsync(string imageId, CancellationToken ct)
+    {
+        try
+        {
+            await _client.Images.InspectImageAsync(imageId, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (DockerImageNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// `docker load` of the archive without its names (see <see cref="ImageArchive.WriteUntaggedAsync"/>): an
+    /// archive's RepoTags and `repositories` would otherwise move the host's own tags onto the upload. Streamed
+    /// through a pipe, the rewritten archive never exists whole.
+    /// </summary>
+    private async Task LoadUntaggedAsync(string imageArchivePath, CancellationToken ct)
+    {
+        var errors = new List<string>();
+        var progress = new SynchronousProgress<JSONMessage>(message =>
+        {
+            var error = message.Error?.Message ?? message.ErrorMessage;
+            if (!string.IsNullOrEmpty(error)) lock (errors) errors.Add(error);
+        });
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: LoadPipeBytes, resumeWriterThreshold: LoadPipeBytes / 2));
+        using var produceCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        Exception? producerError = null;
+        var produce = Task.Run(async () =>
+        {
+            try
+            {
+                await using (var into = pipe.Writer.AsStream(leaveOpen: true))
+                    await ImageArchive.WriteUntaggedAsync(imageArchivePath, into, produceCts.Token).ConfigureAwait(false);
+                await pipe.Writer.CompleteAsync().ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                producerError = e;
+                await pipe.Writer.CompleteAsync(e).ConfigureAwait(false);
+            }
+        }, CancellationToken.None);
+
+        Exception? loadError = null;
+        try
+        {
+            await using var body = pipe.Reader.AsStream();
+            await _client.Images.LoadImageAsync(new ImageLoadParameters { Quiet = true }, body, progress, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            loadError = e;
+        }
+        finally
+        {
+            // Docker stopped reading (done or failed): the producer stops too.
+            await produceCts.CancelAsync().ConfigureAwait(false);
+            await produce.ConfigureAwait(false);
+        }
+        // What was wrong with the archive explains a failed load better than the broken stream Docker saw.
+        if (producerError is not null and not OperationCanceledException) ExceptionDispatchInfo.Throw(producerError);
+        if (loadError is not null) ExceptionDispatchInfo.Throw(loadError);
+        if (errors.Count > 0)
+            throw new InvalidOperationException($"docker refused image archive '{imageArchivePath}': {string.Join("; ", errors)}");
     }
 
     public async Task RemoveImageAsync(LoadedImage image, CancellationToken ct)
@@ -136,22 +198,48 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
         ValidateLimits(spec);
 
         var imageInfo = await _client.Images.InspectImageAsync(image.ImageId, ct).ConfigureAwait(false);
-        var user = string.IsNullOrWhiteSpace(imageInfo.Config?.User) ? NobodyUser : imageInfo.Config!.User;
+        // Numeric and never root (refused with the reason otherwise): see ContainerUser.
+        var user = ContainerUser.FromImageUser(imageInfo.Config?.User);
+        // Docker would create a volume on the host's disk for each, beyond the order's limits and the scratch's clean-up.
+        if (imageInfo.Config?.Volumes is { Count: > 0 } volumes)
+            throw new ImageRefusedException($"the image declares VOLUME {string.Join(", ", volumes.Keys.Order(StringComparer.Ordinal))}: " +
+                                            "Docker would keep it on the host's disk, outside the order's limits; write to /sp/output or /tmp instead");
 
-        // The container user is unprivileged: let it write the output directory.
-        if (!OperatingSystem.IsWindows())
-            File.SetUnixFileMode(Path.GetFullPath(spec.OutputDirectory), WorldWritable);
+        // The container's user, and no other user of the host, reads the inputs and certificates and writes the output.
+        foreach (var input in spec.InputDirectories) FolderAccess.GiveReadOnly(Path.GetFullPath(input), user);
+        FolderAccess.GiveReadOnly(Path.GetFullPath(spec.CertsDirectory), user);
+        FolderAccess.GiveWritable(Path.GetFullPath(spec.OutputDirectory), user);
 
-        var created = await _client.Containers.CreateContainerAsync(BuildCreateParameters(image, spec, mounts, user), ct).ConfigureAwait(false);
+        var created = await _client.Containers.CreateContainerAsync(BuildCreateParameters(image, spec, mounts, user.DockerUser), ct).ConfigureAwait(false);
         var containerId = created.ID;
+        ContainerOutcome outcome;
         try
         {
-            return await RunCreatedAsync(containerId, spec, ct).ConfigureAwait(false);
+            outcome = await RunCreatedAsync(containerId, spec, ct).ConfigureAwait(false);
         }
         finally
         {
             await RemoveContainerQuietlyAsync(containerId).ConfigureAwait(false);
         }
+        return LeaveOutSpecialFiles(outcome, Path.GetFullPath(spec.OutputDirectory));
+    }
+
+    /// <summary>Names at most this many left-out entries in the log (a solution may leave millions).</summary>
+    private const int MaxLeftOutNamed = 20;
+
+    /// <summary>
+    /// Only regular files and directories of the output reach the result: a FIFO would block whoever opens it, a
+    /// symbolic link points out of the output, a socket or a device is no result. They are removed (never opened)
+    /// once the container is gone (nothing writes there any more), and the log says which.
+    /// </summary>
+    private static ContainerOutcome LeaveOutSpecialFiles(ContainerOutcome outcome, string output)
+    {
+        var removed = FolderAccess.RemoveSpecialEntries(output);
+        if (removed.Count == 0) return outcome;
+        var named = string.Join(", ", removed.Take(MaxLeftOutNamed)) + (removed.Count > MaxLeftOutNamed ? $" and {removed.Count - MaxLeftOutNamed} more" : "");
+        var separator = outcome.Log.Length == 0 || outcome.Log.EndsWith('\n') ? "" : "\n";
+        var note = $"[sp-tee: left out of the result (only regular files and directories of /sp/output are kept): {named}]\n";
+        return outcome with { Log = outcome.Log + separator + note, LeftOutOfOutput = removed };
     }
 
     private async Task<ContainerOutcome> RunCreatedAsync(string containerId, ContainerSpec spec, CancellationToken ct)
@@ -174,7 +262,8 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
         await _client.Containers.StartContainerAsync(containerId, new ContainerStartParameters(), ct).ConfigureAwait(false);
 
         using var monitorCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var monitor = MonitorProcessLimitAsync(containerId, spec.PidsLimit, Stop, monitorCts.Token);
+        var oomKills = new OomKillCount();
+        var monitor = WatchCgroupAsync(containerId, spec.PidsLimit, Stop, oomKills, monitorCts.Token);
         string? requestedStop = null;
         var watch = spec.StopWhen is { } stopWhen ? WatchAsync() : Task.CompletedTask;
         async Task WatchAsync()
@@ -224,7 +313,9 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
 
         var state = (await _client.Containers.InspectContainerAsync(containerId, ct).ConfigureAwait(false)).State;
         var exitCode = state?.ExitCode ?? -1;
-        var outOfMemory = state?.OOMKilled ?? false;
+        // The kernel's count of OOM kills in the container's cgroup: any process (not only PID 1) killed means the
+        // solution ran short of memory, even if PID 1 carried on and exited 0. Docker's own flag is kept as well.
+        var outOfMemory = (state?.OOMKilled ?? false) || oomKills.Value > 0;
         var reason = Volatile.Read(ref limitReason);
         string? failure = timedOut
             ? $"time limit of {spec.TimeLimit.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s exceeded"
@@ -238,17 +329,25 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
             ProcessLimitReached = reason is not null && reason.StartsWith(ProcessLimitReason, StringComparison.Ordinal),
             LogLimitExceeded = reason is not null && reason.StartsWith(LogLimitReason, StringComparison.Ordinal),
             StoppedByRequest = reason is not null && ReferenceEquals(reason, Volatile.Read(ref requestedStop)),
+            OutOfMemoryKills = oomKills.Value,
             StartedAt = ParseEngineTime(state?.StartedAt),
             FinishedAt = ParseEngineTime(state?.FinishedAt),
         };
     }
 
+    /// <summary>The highest OOM-kill count read from the container's memory cgroup (written by the watch, read after it ends).</summary>
+    private sealed class OomKillCount
+    {
+        public long Value;
+    }
+
     internal const string ProcessLimitReason = "process limit";
     internal const string LogLimitReason = "log limit";
     /// <summary>
-    /// How often pids.events is read. A fork bomb can make its shell exit within milliseconds of the first refused
-    /// fork, and the cgroup (with its count) goes with the container: the watch must see it before then. One read of
-    /// a cgroup file costs microseconds.
+    /// How often pids.events and the OOM-kill count are read. A fork bomb can make its shell exit within milliseconds
+    /// of the first refused fork, a solution can exit right after a child was OOM-killed, and the cgroup (with its
+    /// counts) goes with the container: the watch must see them before then. One read of a cgroup file costs
+    /// microseconds.
     /// </summary>
     private static readonly TimeSpan LimitPollInterval = TimeSpan.FromMilliseconds(10);
 
@@ -261,30 +360,53 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
         };
 
     /// <summary>
-    /// Watches the container's pids cgroup: once the kernel has refused a fork for the pids limit, the container
-    /// is stopped (a fork bomb ends the order at once instead of at its time limit). Where the cgroup cannot be
-    /// found (another pid namespace than the engine's), the pids limit still holds and the time limit ends it.
+    /// Watches the container's cgroups while it runs. pids: once the kernel has refused a fork for the pids limit,
+    /// the container is stopped (a fork bomb ends the order at once instead of at its time limit). memory: the count
+    /// of OOM kills is kept in <paramref name="oomKills"/>. Where the cgroups cannot be found (another pid namespace
+    /// than the engine's), the pids limit still holds and the time limit ends it, and Docker's OOM flag remains.
     /// </summary>
-    private async Task MonitorProcessLimitAsync(string containerId, long pidsLimit, Action<string> stop, CancellationToken ct)
+    private async Task WatchCgroupAsync(string containerId, long pidsLimit, Action<string> stop, OomKillCount oomKills, CancellationToken ct)
     {
         var pid = (await _client.Containers.InspectContainerAsync(containerId, ct).ConfigureAwait(false)).State?.Pid ?? 0;
-        if (pid <= 0 || PidsEventsPath(pid) is not { } events) return;
-        while (true)
+        if (pid <= 0) return;
+        var pidsEvents = PidsEventsPath(pid);
+        var oomEvents = OomKillsPath(pid);
+        while (pidsEvents is not null || oomEvents is not null)
         {
-            long refused;
-            try { refused = ReadPidsMaxEvents(await File.ReadAllTextAsync(events, ct).ConfigureAwait(false)); }
-            catch (IOException) { return; } // the cgroup went away with the container
-            if (refused > 0)
+            if (pidsEvents is not null)
             {
-                stop($"{ProcessLimitReason} of {pidsLimit} processes reached ({refused} process creations refused)");
-                return;
+                try
+                {
+                    var refused = ReadPidsMaxEvents(await File.ReadAllTextAsync(pidsEvents, ct).ConfigureAwait(false));
+                    if (refused > 0)
+                    {
+                        stop($"{ProcessLimitReason} of {pidsLimit} processes reached ({refused} process creations refused)");
+                        pidsEvents = null; // said once
+                    }
+                }
+                catch (IOException) { pidsEvents = null; } // the cgroup went away with the container
+            }
+            if (oomEvents is not null)
+            {
+                try
+                {
+                    var kills = ReadOomKills(await File.ReadAllTextAsync(oomEvents, ct).ConfigureAwait(false));
+                    if (kills > oomKills.Value) oomKills.Value = kills;
+                }
+                catch (IOException) { oomEvents = null; }
             }
             await Task.Delay(LimitPollInterval, ct).ConfigureAwait(false);
         }
     }
 
     /// <summary>pids.events of the cgroup of <paramref name="pid"/> (cgroup v1 "pids" hierarchy or the v2 unified one).</summary>
-    internal static string? PidsEventsPath(long pid)
+    internal static string? PidsEventsPath(long pid) => CgroupFile(pid, "pids", "pids.events", "pids.events");
+
+    /// <summary>Where the kernel counts OOM kills in the memory cgroup of <paramref name="pid"/>: cgroup v1
+    /// memory.oom_control (its "oom_kill" line, kernel 4.13+), v2 memory.events.</summary>
+    internal static string? OomKillsPath(long pid) => CgroupFile(pid, "memory", "memory.oom_control", "memory.events");
+
+    private static string? CgroupFile(long pid, string controller, string v1File, string v2File)
     {
         string[] lines;
         try { lines = File.ReadAllLines($"/proc/{pid}/cgroup"); }
@@ -294,8 +416,8 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
         {
             var parts = line.Split(':', 3);
             if (parts.Length != 3) continue;
-            var candidate = parts[1].Split(',').Contains("pids") ? $"/sys/fs/cgroup/pids{parts[2]}/pids.events"
-                : parts[0] == "0" && parts[1].Length == 0 ? $"/sys/fs/cgroup{parts[2]}/pids.events"
+            var candidate = parts[1].Split(',').Contains(controller) ? $"/sys/fs/cgroup/{controller}{parts[2]}/{v1File}"
+                : parts[0] == "0" && parts[1].Length == 0 ? $"/sys/fs/cgroup{parts[2]}/{v2File}"
                 : null;
             if (candidate is not null && File.Exists(candidate)) return candidate;
         }
@@ -303,12 +425,17 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
     }
 
     /// <summary>The "max N" line of pids.events: how many forks the pids limit refused.</summary>
-    internal static long ReadPidsMaxEvents(string text)
+    internal static long ReadPidsMaxEvents(string text) => ReadCounter(text, "max");
+
+    /// <summary>The "oom_kill N" line of memory.oom_control (v1) or memory.events (v2): how many processes the OOM killer killed.</summary>
+    internal static long ReadOomKills(string text) => ReadCounter(text, "oom_kill");
+
+    private static long ReadCounter(string text, string key)
     {
         foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (parts is ["max", var n] && long.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out var v)) return v;
+            if (parts.Length == 2 && parts[0] == key && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var v)) return v;
         }
         return 0;
     }

@@ -108,6 +108,20 @@ public sealed class DeterministicArchiveTests
     }
 
     [Fact]
+    public async Task A_Fifo_Is_Refused_Naming_Its_Path_Without_Being_Opened()
+    {
+        using var dir = new TempDir();
+        dir.Write("tree/a.txt", "x");
+        var fifo = dir.Combine("tree", "b-fifo");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo])) await mkfifo.WaitForExitAsync();
+        Assert.True(File.Exists(fifo));
+        // Opening the FIFO would block until a writer came: a hang, not an exception (bounded here to fail instead).
+        var e = await Assert.ThrowsAsync<IOException>(() => Tar(dir.Combine("tree")).WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains(fifo, e.Message);
+        Assert.Contains("a FIFO", e.Message);
+    }
+
+    [Fact]
     public async Task Append_With_Prefix_Names_Every_Entry_Under_It()
     {
         using var dir = new TempDir();

@@ -17,30 +17,8 @@ namespace Sp.Tee.Tests.Loader;
 [Collection(LoaderCollection.Name)]
 public sealed class HostileSolutionTests(LoaderFixture f)
 {
-    private const string HonestScenario = "sha256sum /sp/inputs/input-0001/scenario.sh | cut -d' ' -f1 > /sp/output/digest.txt\necho honest\n";
-
     /// <summary>Runs the hostile scenario and an honest order placed just after it; returns the hostile order and its result.</summary>
-    private async Task<(Order Order, Dictionary<string, byte[]> Result)> RunHostileAsync(string scenario)
-    {
-        var hostileData = await f.Net.UploadTextAsync("scenario.sh", scenario);
-        var honestText = HonestScenario + $"# {Guid.NewGuid()}\n";
-        var honestData = await f.Net.UploadTextAsync("scenario.sh", honestText);
-        var hostile = await f.Net.RunOrderAsync(f.Loader.OfferId, f.Runner, hostileData);
-        var honest = await f.Net.RunOrderAsync(f.Loader.OfferId, f.Runner, honestData);
-
-        var hostileOrder = await f.Net.WaitForEndAsync(hostile);
-        var honestOrder = await f.Net.WaitForEndAsync(honest);
-        Assert.True(honestOrder.Status == OrderStatus.Done, $"the honest order after a hostile one: {honestOrder.Status} {honestOrder.StatusMessage}");
-        var honestResult = await f.Net.ResultAsync(honestOrder);
-        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(honestText))) + "\n", TestNetwork.Text(honestResult, "output/digest.txt"));
-
-        Assert.Equal(OrderStatus.Error, hostileOrder.Status);
-        Assert.NotNull(hostileOrder.Report); // the TEE took it: its report is on the ledger
-        var result = await f.Net.ResultAsync(hostileOrder);
-        Assert.Contains(hostileOrder.StatusMessage, TestNetwork.Text(result, "log.txt")); // the reason is in the result's log too
-        await f.Loader.AssertScratchEmptiesAsync();
-        return (hostileOrder, result);
-    }
+    private Task<(Order Order, Dictionary<string, byte[]> Result)> RunHostileAsync(string scenario) => HostileRun.RunFailingAsync(f, f.Runner, scenario);
 
     [Fact]
     public async Task A_solution_that_opens_a_TCP_connection_reaches_nothing()
@@ -111,6 +89,25 @@ public sealed class HostileSolutionTests(LoaderFixture f)
     }
 
     [Fact]
+    public async Task A_child_killed_for_memory_ends_the_order_out_of_memory_though_pid_1_exits_0()
+    {
+        // The child offers itself to the OOM killer; PID 1 (the shell) survives, writes its output and exits 0.
+        var (order, result) = await RunHostileAsync("""
+            head -c 400m /dev/zero | sh -c 'echo 1000 > /proc/self/oom_score_adj; exec tail -c 300m > /dev/null'
+            echo "child ended with $?"
+            echo partial > /sp/output/partial.txt
+            echo survived
+            exit 0
+            """);
+
+        Assert.Equal("out of memory", order.StatusMessage);
+        var log = TestNetwork.Text(result, "log.txt");
+        Assert.Contains("child ended with 137", log);
+        Assert.Contains("survived", log);
+        Assert.Contains("(exit code 0)", log); // the loader's note of the container's own end
+    }
+
+    [Fact]
     public async Task A_solution_that_sleeps_forever_ends_at_the_time_limit()
     {
         var started = DateTimeOffset.UtcNow;
@@ -125,11 +122,37 @@ public sealed class HostileSolutionTests(LoaderFixture f)
     public async Task A_solution_that_writes_more_output_than_allowed_ends_at_the_output_limit()
     {
         // Even though the script itself exits 0, its output was cut at the limit: the order is Error.
-        var (order, result) = await RunHostileAsync("head -c 8m /dev/zero > /sp/output/big.bin\necho \"head exited $?\"\nexit 0\n");
+        var (order, result) = await RunHostileAsync("head -c 32m /dev/zero > /sp/output/big.bin\necho \"head exited $?\"\nexit 0\n");
 
         Assert.Equal($"output limit of {LoaderFixture.OutputLimitBytes} bytes reached", order.StatusMessage);
         Assert.Contains("head exited 1", TestNetwork.Text(result, "log.txt")); // its writes failed at the limit (ENOSPC)
         Assert.InRange(result["output/big.bin"].Length, 1, LoaderFixture.OutputLimitBytes);
+    }
+
+    [Fact]
+    public async Task FIFOs_and_symbolic_links_in_the_output_are_left_out_of_the_result_and_never_block_the_loader()
+    {
+        // A FIFO sorts first: a loader that opened it to archive it would wait forever for a writer.
+        var (order, result) = await HostileRun.RunAsync(f, f.Runner, """
+            mkdir -p /sp/output/sub/deeper
+            echo kept > /sp/output/kept.txt
+            echo nested > /sp/output/sub/deeper/nested.txt
+            mkfifo /sp/output/a-fifo /sp/output/sub/deeper/z-fifo
+            ln -s /sp/inputs/input-0001/scenario.sh /sp/output/link-to-input
+            ln -s /etc /sp/output/sub/link-to-dir
+            ln -s /nonexistent /sp/output/dangling
+            mknod /sp/output/null-device c 1 3 2>/dev/null && echo DEVICE-MADE
+            ls -l /sp/output
+            """);
+
+        Assert.True(order.Status == OrderStatus.Done, $"{order.Status} {order.StatusMessage}");
+        Assert.Equal(["log.txt", "output/", "output/kept.txt", "output/sub/", "output/sub/deeper/", "output/sub/deeper/nested.txt"], result.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("kept\n", TestNetwork.Text(result, "output/kept.txt"));
+        Assert.Equal("nested\n", TestNetwork.Text(result, "output/sub/deeper/nested.txt"));
+        var log = TestNetwork.Text(result, "log.txt");
+        Assert.Contains("[sp-tee: left out of the result (only regular files and directories of /sp/output are kept): a-fifo (a FIFO), "
+                        + "dangling (a symbolic link), link-to-input (a symbolic link), sub/deeper/z-fifo (a FIFO), sub/link-to-dir (a symbolic link)]", log);
+        Assert.DoesNotContain("DEVICE-MADE", log); // no CAP_MKNOD in the container
     }
 
     [Fact]

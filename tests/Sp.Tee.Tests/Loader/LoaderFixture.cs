@@ -15,7 +15,10 @@ internal static class SolutionImages
     /// <summary>Writes the SHA-256 of each input file to /sp/output/digest.txt, after a second (so runs overlap).</summary>
     public const string DigestEntry = "#!/bin/sh\nset -e\nsleep 1\nfor f in /sp/inputs/*/*; do sha256sum \"$f\" | cut -d' ' -f1; done > /sp/output/digest.txt\necho digested\n";
 
-    public static async Task<string> BuildAsync(string workDir, string name, string entry)
+    /// <param name="dockerfileLines">Extra Dockerfile lines (e.g. "USER 0", "VOLUME /data") before the ENTRYPOINT.</param>
+    /// <param name="tag">The name it is built and saved under (the archive's RepoTags); a random one by default.</param>
+    /// <param name="keepOnHost">Leave the image (and its tag) in the engine instead of removing it after the save.</param>
+    public static async Task<string> BuildAsync(string workDir, string name, string entry, string dockerfileLines = "", string? tag = null, bool keepOnHost = false)
     {
         var context = Directory.CreateDirectory(Path.Combine(workDir, "img-" + name)).FullName;
         File.Copy("/bin/busybox", Path.Combine(context, "busybox"), overwrite: true);
@@ -23,13 +26,15 @@ internal static class SolutionImages
         await File.WriteAllTextAsync(entryPath, entry);
         File.SetUnixFileMode(entryPath, (UnixFileMode)0x1ED);
         await File.WriteAllTextAsync(Path.Combine(context, "Dockerfile"),
-            "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nCOPY entry.sh /entry.sh\nENTRYPOINT [\"/entry.sh\"]\n"
+            "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nCOPY entry.sh /entry.sh\n"
+            + (dockerfileLines.Length == 0 ? "" : dockerfileLines.TrimEnd('\n') + "\n")
+            + "ENTRYPOINT [\"/entry.sh\"]\n"
             // Its own image id: fixtures running side by side must not load, share and remove one image.
             + $"LABEL sp.test.build={Guid.NewGuid():N}\n");
-        var tag = $"sp-tee-loader-test-{name}:{Guid.NewGuid().ToString("N")[..8]}";
+        tag ??= $"sp-tee-loader-test-{name}:{Guid.NewGuid().ToString("N")[..8]}";
         var archive = Path.Combine(workDir, name + ".tar.gz");
         var r = await ProcessRunner.BashAsync(
-            $"docker build -q -t {tag} {context} >/dev/null; docker save {tag} | gzip > {archive}; docker rmi -f {tag} >/dev/null",
+            $"docker build -q -t {tag} {context} >/dev/null; docker save {tag} | gzip > {archive}" + (keepOnHost ? "" : $"; docker rmi -f {tag} >/dev/null"),
             TimeSpan.FromSeconds(120), new Dictionary<string, string> { ["DOCKER_BUILDKIT"] = "0" });
         Assert.True(r.ExitCode == 0, r.Describe($"building solution image {name}"));
         return archive;
@@ -119,7 +124,8 @@ public sealed class LoaderFixture : IAsyncLifetime
 
     public const int TimeLimitSeconds = 5;
     public const long MemoryBytes = 128L << 20;
-    public const long OutputLimitBytes = 1L << 20;
+    /// <summary>The order's disk: the ~2 MiB busybox images (unpacked) fit it, and the output is this big at most.</summary>
+    public const long OutputLimitBytes = 16L << 20;
     public const long LogCapBytes = 64L << 10;
     public const long LogLimitBytes = 4L << 20;
     public const long PidsLimit = 64;

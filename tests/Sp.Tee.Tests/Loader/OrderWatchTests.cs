@@ -59,7 +59,7 @@ public sealed class OrderWatchTests(LoaderFixture f)
         using var provider = AccountKey.FromHex(loader.Config.AccountPrivateKey);
         var slot = await f.Net.Client.SendAsync(provider, TestNetwork.Network, TxTypes.SlotAdd, new SlotAdd(loader.OfferId, new SlotInfo
         {
-            Info = new SlotResources { CpuCores = 1, DiskUsage = 1 << 20 },
+            Info = new SlotResources { CpuCores = 1, DiskUsage = 4 << 20 }, // the ~2 MiB busybox image must fit the order's disk
             Usage = new SlotUsage { Price = "3600", PriceType = SlotPricing.PerHour, MinTimeMinutes = 0 },
             Option = new SlotOption(),
         }));

@@ -14,6 +14,7 @@ namespace Sp.Tee.Tests.Runtime;
 public sealed class DockerRuntimeTests(DockerFixture fixture)
 {
     private static readonly CancellationToken None = CancellationToken.None;
+    private const long AnyDisk = 1L << 30; // far above these images' few MiB
 
     private sealed class Dirs
     {
@@ -57,9 +58,10 @@ public sealed class DockerRuntimeTests(DockerFixture fixture)
     private string UniqueName(string what) => $"sp-test-{what}-{fixture.TagSuffix}-{Guid.NewGuid().ToString("N")[..6]}";
 
     [Fact]
-    public async Task LoadImageAsync_Returns_The_Manifest_Config_Digest_And_Tags()
+    public async Task LoadImageAsync_Returns_The_Manifest_Config_Digest_And_Loads_It_Under_No_Name()
     {
-        var image = await fixture.Runtime.LoadImageAsync(fixture.Csv.GzipArchive, None);
+        await ProcessRunner.RunAsync("docker", ["rmi", "-f", fixture.Csv.ImageId], TimeSpan.FromSeconds(60)); // loaded by an earlier test?
+        var image = await fixture.Runtime.LoadImageAsync(fixture.Csv.GzipArchive, AnyDisk, None);
 
         // Independently: manifest.json → Config → SHA-256 of that blob.
         string configName;
@@ -85,14 +87,35 @@ public sealed class DockerRuntimeTests(DockerFixture fixture)
 
         Assert.Equal(expectedId, image.ImageId);
         Assert.Equal(fixture.Csv.ImageId, image.ImageId); // what `docker build` reported
-        Assert.Equal([fixture.Csv.Tag], image.RepoTags);
-        Assert.True(await fixture.ImageExistsAsync(image.ImageId));
+        Assert.False(image.WasAlreadyPresent);
+        // The archive names it (RepoTags, `repositories`): the engine has it under no name.
+        var tags = await ProcessRunner.RunAsync("docker", ["image", "inspect", "-f", "{{json .RepoTags}}", image.ImageId], TimeSpan.FromSeconds(60));
+        Assert.Equal("[]", tags.StdOut.Trim());
+        Assert.False(await fixture.ImageExistsAsync(fixture.Csv.Tag));
+    }
+
+    [Fact]
+    public async Task LoadImageAsync_Of_An_Image_The_Engine_Has_Says_So_And_Leaves_Its_Tag()
+    {
+        var tag = $"sp-test-present-{fixture.TagSuffix}:v1";
+        await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, AnyDisk, None);
+        var tagged = await ProcessRunner.RunAsync("docker", ["tag", fixture.Scripted.ImageId, tag], TimeSpan.FromSeconds(60));
+        Assert.True(tagged.ExitCode == 0, tagged.Describe("docker tag"));
+        try
+        {
+            var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, AnyDisk, None);
+
+            Assert.Equal(fixture.Scripted.ImageId, image.ImageId);
+            Assert.True(image.WasAlreadyPresent);
+            Assert.True(await fixture.ImageExistsAsync(tag));
+        }
+        finally { await ProcessRunner.RunAsync("docker", ["rmi", tag], TimeSpan.FromSeconds(60)); }
     }
 
     [Fact]
     public async Task LoadImageAsync_Accepts_A_Plain_Tar_And_RemoveImageAsync_Removes_It()
     {
-        var image = await fixture.Runtime.LoadImageAsync(fixture.Disposable.PlainArchive!, None);
+        var image = await fixture.Runtime.LoadImageAsync(fixture.Disposable.PlainArchive!, AnyDisk, None);
         Assert.Equal(fixture.Disposable.ImageId, image.ImageId);
         Assert.True(await fixture.ImageExistsAsync(image.ImageId));
 
@@ -105,7 +128,7 @@ public sealed class DockerRuntimeTests(DockerFixture fixture)
     [Fact]
     public async Task LoadImageAsync_Refuses_An_Archive_With_Two_Images()
     {
-        var e = await Assert.ThrowsAsync<InvalidDataException>(() => fixture.Runtime.LoadImageAsync(fixture.TwoImagesArchive, None));
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => fixture.Runtime.LoadImageAsync(fixture.TwoImagesArchive, AnyDisk, None));
         Assert.Contains("lists 2 images; exactly one expected", e.Message);
     }
 
@@ -114,7 +137,7 @@ public sealed class DockerRuntimeTests(DockerFixture fixture)
     {
         var dirs = NewDirs();
         WriteReadable(Path.Combine(dirs.Input, "data.csv"), "name,value\na,10\nb,32");
-        var image = await fixture.Runtime.LoadImageAsync(fixture.Csv.GzipArchive, None);
+        var image = await fixture.Runtime.LoadImageAsync(fixture.Csv.GzipArchive, AnyDisk, None);
 
         var outcome = await fixture.Runtime.RunAsync(image, Spec(dirs, UniqueName("csv")), None);
 
@@ -142,7 +165,7 @@ public sealed class DockerRuntimeTests(DockerFixture fixture)
             cat /sp/inputs/input-0001/data.csv
             """);
         WriteReadable(Path.Combine(dirs.Input, "data.csv"), "visible");
-        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, None);
+        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, AnyDisk, None);
 
         var outcome = await fixture.Runtime.RunAsync(image, Spec(dirs, UniqueName("ro")), None);
 
@@ -171,7 +194,7 @@ public sealed class DockerRuntimeTests(DockerFixture fixture)
         File.SetUnixFileMode(second, (UnixFileMode)0b111_101_101);
         WriteReadable(Path.Combine(dirs.Input, "n"), "first");
         WriteReadable(Path.Combine(second, "n"), "second");
-        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, None);
+        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, AnyDisk, None);
 
         var outcome = await fixture.Runtime.RunAsync(image,
             Spec(dirs, UniqueName("inputs")) with { InputDirectories = [dirs.Input, second] }, None);
@@ -210,7 +233,7 @@ public sealed class DockerRuntimeTests(DockerFixture fixture)
             {attempts}
             exit 0
             """);
-        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, None);
+        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, AnyDisk, None);
 
         var outcome = await fixture.Runtime.RunAsync(image, Spec(dirs, UniqueName("net")), None);
 
@@ -229,7 +252,7 @@ public sealed class DockerRuntimeTests(DockerFixture fixture)
     public async Task RunAsync_Kills_A_Container_Over_Its_Time_Limit()
     {
         var dirs = NewDirs("echo started; sleep 1000; echo NOT-REACHED");
-        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, None);
+        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, AnyDisk, None);
         var name = UniqueName("timeout");
 
         var watch = Stopwatch.StartNew();
@@ -252,7 +275,7 @@ public sealed class DockerRuntimeTests(DockerFixture fixture)
             echo "boom on stderr" >&2
             exit 3
             """);
-        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, None);
+        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, AnyDisk, None);
 
         var outcome = await fixture.Runtime.RunAsync(image, Spec(dirs, UniqueName("exit")), None);
 
@@ -272,7 +295,7 @@ public sealed class DockerRuntimeTests(DockerFixture fixture)
         const int printed = 3_000_000;
         const int cap = 64 * 1024;
         var dirs = NewDirs($"head -c {printed} /dev/zero | tr '\\0' 'a'");
-        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, None);
+        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, AnyDisk, None);
 
         var outcome = await fixture.Runtime.RunAsync(image, Spec(dirs, UniqueName("logcap"), logCap: cap), None);
 
@@ -287,7 +310,7 @@ public sealed class DockerRuntimeTests(DockerFixture fixture)
     public async Task RunAsync_Runs_As_Nobody_When_The_Image_Sets_No_User()
     {
         var dirs = NewDirs("id -u; id -g; echo written > /sp/output/by-nobody.txt");
-        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, None);
+        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, AnyDisk, None);
 
         var outcome = await fixture.Runtime.RunAsync(image, Spec(dirs, UniqueName("nobody")), None);
 
@@ -300,7 +323,7 @@ public sealed class DockerRuntimeTests(DockerFixture fixture)
     public async Task RunAsync_Honours_The_Image_User()
     {
         var dirs = NewDirs();
-        var image = await fixture.Runtime.LoadImageAsync(fixture.WithUser.GzipArchive, None);
+        var image = await fixture.Runtime.LoadImageAsync(fixture.WithUser.GzipArchive, AnyDisk, None);
 
         var outcome = await fixture.Runtime.RunAsync(image, Spec(dirs, UniqueName("user")), None);
 
@@ -312,7 +335,7 @@ public sealed class DockerRuntimeTests(DockerFixture fixture)
     public async Task RunAsync_Drops_Capabilities_And_Sets_No_New_Privileges()
     {
         var dirs = NewDirs("grep -E '^(CapEff|CapBnd|NoNewPrivs)' /proc/self/status");
-        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, None);
+        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, AnyDisk, None);
 
         var outcome = await fixture.Runtime.RunAsync(image, Spec(dirs, UniqueName("caps")), None);
 
@@ -327,7 +350,7 @@ public sealed class DockerRuntimeTests(DockerFixture fixture)
     {
         // busybox tail buffers the newline-free stream in memory.
         var dirs = NewDirs("head -c 200m /dev/zero | tail -c 100m > /dev/null; echo survived");
-        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, None);
+        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, AnyDisk, None);
 
         var outcome = await fixture.Runtime.RunAsync(image, Spec(dirs, UniqueName("oom"), memory: 16L << 20), None);
 
@@ -337,10 +360,33 @@ public sealed class DockerRuntimeTests(DockerFixture fixture)
     }
 
     [Fact]
+    public async Task RunAsync_Counts_A_Child_Killed_For_Memory_While_Pid_1_Goes_On_And_Exits_0()
+    {
+        // The child offers itself to the OOM killer (oom_score_adj 1000): PID 1, the shell, survives it.
+        var dirs = NewDirs("""
+            head -c 200m /dev/zero | sh -c 'echo 1000 > /proc/self/oom_score_adj; exec tail -c 100m > /dev/null'
+            echo "child ended with $?"
+            sleep 1
+            echo survived
+            exit 0
+            """);
+        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, AnyDisk, None);
+
+        var outcome = await fixture.Runtime.RunAsync(image, Spec(dirs, UniqueName("oom-child"), memory: 16L << 20), None);
+
+        Assert.Equal(0, outcome.ExitCode);
+        Assert.Contains("child ended with 137", outcome.Log); // SIGKILL
+        Assert.Contains("survived", outcome.Log);
+        Assert.True(outcome.OutOfMemoryKills >= 1, $"the memory cgroup counted {outcome.OutOfMemoryKills} OOM kills");
+        Assert.True(outcome.OutOfMemory);
+        Assert.Equal("out of memory", outcome.FailureReason);
+    }
+
+    [Fact]
     public async Task RunAsync_Removes_The_Container_Afterwards()
     {
         var dirs = NewDirs("echo done");
-        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, None);
+        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, AnyDisk, None);
         var name = UniqueName("removed");
 
         var outcome = await fixture.Runtime.RunAsync(image, Spec(dirs, name), None);
@@ -353,7 +399,7 @@ public sealed class DockerRuntimeTests(DockerFixture fixture)
     public async Task RunAsync_Rejects_A_Missing_Output_Directory_Naming_The_Field()
     {
         var dirs = NewDirs("echo never");
-        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, None);
+        var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, AnyDisk, None);
         var spec = Spec(dirs, UniqueName("missing")) with { OutputDirectory = Path.Combine(dirs.Output, "nope") };
 
         var e = await Assert.ThrowsAsync<DirectoryNotFoundException>(() => fixture.Runtime.RunAsync(image, spec, None));

@@ -373,7 +373,11 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
     private async Task<(string? Sealed, ResourceFile? Resource)> UploadResult(Order order, OrderScratch work, string containerLog, Func<string> loaderLog, CancellationToken ct)
     {
         var archive = Path.Combine(work.Path, "result.tar.gz");
-        await using (var fs = File.Create(archive))
+        // Created 0600: the result's plaintext is for the loader alone until it is encrypted and uploaded.
+        await using (var fs = new FileStream(archive, new FileStreamOptions
+                     {
+                         Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                     }))
         await using (var gz = new GZipStream(fs, CompressionLevel.Fastest))
         await using (var tar = new TarWriter(gz, TarEntryFormat.Pax, leaveOpen: true))
         {

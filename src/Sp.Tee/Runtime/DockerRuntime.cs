@@ -367,10 +367,17 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
     /// </summary>
     private async Task WatchCgroupAsync(string containerId, long pidsLimit, Action<string> stop, OomKillCount oomKills, CancellationToken ct)
     {
-        var pid = (await _client.Containers.InspectContainerAsync(containerId, ct).ConfigureAwait(false)).State?.Pid ?? 0;
-        if (pid <= 0) return;
-        var pidsEvents = PidsEventsPath(pid);
-        var oomEvents = OomKillsPath(pid);
+        // The engine's own cgroup layouts name the container's cgroup after its id: found without a round trip to the
+        // engine (under load an inspect can take longer than a fork bomb's whole life, and the cgroup goes with it).
+        var pidsEvents = ContainerCgroupFile(containerId, "pids", "pids.events", "pids.events");
+        var oomEvents = ContainerCgroupFile(containerId, "memory", "memory.oom_control", "memory.events");
+        if (pidsEvents is null || oomEvents is null)
+        {
+            var pid = (await _client.Containers.InspectContainerAsync(containerId, ct).ConfigureAwait(false)).State?.Pid ?? 0;
+            if (pid <= 0) return;
+            pidsEvents ??= PidsEventsPath(pid);
+            oomEvents ??= OomKillsPath(pid);
+        }
         while (pidsEvents is not null || oomEvents is not null)
         {
             if (pidsEvents is not null)
@@ -405,6 +412,23 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
     /// <summary>Where the kernel counts OOM kills in the memory cgroup of <paramref name="pid"/>: cgroup v1
     /// memory.oom_control (its "oom_kill" line, kernel 4.13+), v2 memory.events.</summary>
     internal static string? OomKillsPath(long pid) => CgroupFile(pid, "memory", "memory.oom_control", "memory.events");
+
+    /// <summary>
+    /// A file of the container's cgroup where Docker puts it by default: cgroup v1 with the cgroupfs driver
+    /// (<c>/docker/ID</c>) or the systemd driver (<c>/system.slice/docker-ID.scope</c>), and the same two under v2.
+    /// Null when none exists (another layout: the caller asks the engine for the container's pid instead).
+    /// </summary>
+    internal static string? ContainerCgroupFile(string containerId, string controller, string v1File, string v2File)
+    {
+        string[] candidates =
+        [
+            $"/sys/fs/cgroup/{controller}/docker/{containerId}/{v1File}",
+            $"/sys/fs/cgroup/{controller}/system.slice/docker-{containerId}.scope/{v1File}",
+            $"/sys/fs/cgroup/docker/{containerId}/{v2File}",
+            $"/sys/fs/cgroup/system.slice/docker-{containerId}.scope/{v2File}",
+        ];
+        return candidates.FirstOrDefault(File.Exists);
+    }
 
     private static string? CgroupFile(long pid, string controller, string v1File, string v2File)
     {

@@ -18,6 +18,9 @@ public sealed class NodeOperatorTests : IAsyncLifetime
     private TestNetwork _net = null!;
     private ResourceFile _digest = null!;
 
+    /// <summary>The real node's storage (where the datasets live) is allowed to the loaders that talk through the proxy.</summary>
+    private string NodeHost => new Uri(_net.Url).Authority;
+
     public async Task InitializeAsync()
     {
         await DockerFixture.EnsureDockerAsync();
@@ -41,7 +44,7 @@ public sealed class NodeOperatorTests : IAsyncLifetime
             if (view["order"]?["resultPublicKey"] is not null) view["order"]!["resultPublicKey"] = forgedKey;
             return view;
         });
-        await using var loader = await InProcessLoader.StartAsync(_net, Path.Combine(_work, "tee-key"), c => c with { NodeUrl = proxy.Url });
+        await using var loader = await InProcessLoader.StartAsync(_net, Path.Combine(_work, "tee-key"), c => c with { NodeUrl = proxy.Url, AllowedStorageHosts = [NodeHost] });
 
         var order = await _net.RunOrderAsync(loader.OfferId, _digest, await _net.UploadTextAsync("secret.csv", "bob's secret\n"));
         var ended = await _net.WaitForEndAsync(order);
@@ -71,7 +74,7 @@ public sealed class NodeOperatorTests : IAsyncLifetime
             view["order"]!["subOrderIds"] = new JsonArray(subA);
             return view;
         });
-        await using var loader = await InProcessLoader.StartAsync(_net, Path.Combine(_work, "tee-sub"), c => c with { NodeUrl = proxy.Url });
+        await using var loader = await InProcessLoader.StartAsync(_net, Path.Combine(_work, "tee-sub"), c => c with { NodeUrl = proxy.Url, AllowedStorageHosts = [NodeHost] });
 
         (orderA, var subsA) = await _net.PlaceOrderAsync(loader.OfferId, _digest);
         subA = subsA.Single();
@@ -108,7 +111,7 @@ public sealed class NodeOperatorTests : IAsyncLifetime
                 Volatile.Write(ref rolledBack, true);
             return exchange.ResponseBody;
         });
-        var loader = await InProcessLoader.StartAsync(_net, Path.Combine(_work, "tee-rollback"), c => c with { NodeUrl = proxy.Url });
+        var loader = await InProcessLoader.StartAsync(_net, Path.Combine(_work, "tee-rollback"), c => c with { NodeUrl = proxy.Url, AllowedStorageHosts = [NodeHost] });
         long order;
         Sp.Client.Config.LogIntegrityError stopped;
         try

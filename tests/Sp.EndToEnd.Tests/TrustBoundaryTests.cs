@@ -142,6 +142,40 @@ public sealed class TrustBoundaryTests(DevnetFixture net)
         Assert.Contains("Order report validation failed", refused.Stderr);
     }
 
+    [Fact]
+    public async Task Get_report_refuses_a_report_the_node_serves_for_another_order()
+    {
+        async Task<long> RunOrderAsync(string name)
+        {
+            var solution = await net.UploadSolutionAsync(name);
+            var (order, sub) = await net.PlaceOrderAsync(solution);
+            await Cli.MustAsync(net.Bob, net.Spctl, "orders", "complete", sub.ToString(), "--result", "./dataset.resource.json",
+                "--status", "done", "--solution-hash", DevnetFixture.HashOf(Path.Combine(net.Alice, solution)));
+            Assert.Equal("Done", await net.WaitForEndAsync(order));
+            return order;
+        }
+        var asked = await RunOrderAsync("report-asked");
+        var other = await RunOrderAsync("report-other");
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(net.Alice, "config.json")))!;
+        var nodeUrl = config["backend"]!["url"]!.GetValue<string>();
+        using var http = new HttpClient();
+        var otherReport = await http.GetByteArrayAsync($"{nodeUrl}/api/orders/{other}/report");
+
+        // The node answers the report of `other` (a valid report, validly signed, included in the log) when asked for `asked`.
+        await using var proxy = new Sp.Tee.Tests.Loader.RewritingNodeProxy(nodeUrl, view => view,
+            exchange => exchange.Path == $"api/orders/{asked}/report" ? otherReport : exchange.ResponseBody);
+        var alice = Path.Combine(net.Work, $"alice-report-proxy-{asked}");
+        CopyFolder(net.Alice, alice);
+        config["backend"]!["url"] = proxy.Url;
+        File.WriteAllText(Path.Combine(alice, "config.json"), config.ToJsonString());
+
+        var r = await Cli.RunAsync(alice, net.Spctl, "orders", "get-report", asked.ToString(), "--save-to", "report.json");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains($"error: order {asked}: the node served a report whose order certificate is for order '{other}'", r.Stderr);
+        Assert.False(File.Exists(Path.Combine(alice, "report.json")));
+        Assert.DoesNotContain("Order report validation successful!", r.Stdout);
+    }
+
     private static void CopyFolder(string from, string to)
     {
         foreach (var dir in Directory.GetDirectories(from, "*", SearchOption.AllDirectories))

@@ -83,7 +83,11 @@ public sealed class BlobRepository
                     var read = await body.ReadAsync(ct);
                     if (owner is { } o)
                     {
-                        if (!Quota.TryAddBytes(o, read.Buffer.Length, out var refusal)) throw new StorageQuotaException(refusal!);
+                        if (!Quota.TryAddBytes(o, read.Buffer.Length, out var refusal))
+                        {
+                            body.AdvanceTo(read.Buffer.End); // consumed: the caller may go on reading (and dropping) the rest
+                            throw new StorageQuotaException(refusal!);
+                        }
                         charged += read.Buffer.Length;
                     }
                     foreach (var segment in read.Buffer) file.Write(segment.Span);

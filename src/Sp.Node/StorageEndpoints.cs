@@ -39,9 +39,15 @@ public static class StorageEndpoints
                 ? $"storage quota: account {a.Lower} may store {remaining} more bytes (node.json limits.storageBytesPerAccount = {blobs.Quota.BytesPerAccount}); the object was not stored"
                 : $"storage object {id}: at most {remaining} bytes";
             if (http.Request.ContentLength > remaining) return RequestLimits.Error(StatusCodes.Status507InsufficientStorage, quotaMessage);
-            if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = remaining;
+            // Past the quota the rest of the body is read and dropped, up to QuotaDrainBytes more, so that a client still
+            // sending reads the 507 instead of a connection reset; beyond that the connection is cut.
+            if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = remaining + QuotaDrainBytes;
             try { await blobs.WriteAsync(id, http.Request.BodyReader, ct); }
-            catch (StorageQuotaException e) { return RequestLimits.Error(StatusCodes.Status507InsufficientStorage, e.Message); }
+            catch (StorageQuotaException e)
+            {
+                await DrainAsync(http.Request.BodyReader, ct);
+                return RequestLimits.Error(StatusCodes.Status507InsufficientStorage, e.Message);
+            }
             catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge) { return RequestLimits.Error(StatusCodes.Status507InsufficientStorage, quotaMessage); }
             catch (IOException e) { return RequestLimits.Error(409, e.Message); }
             return Results.Ok();
@@ -71,5 +77,22 @@ public static class StorageEndpoints
     {
         var h = req.Headers.Authorization.ToString();
         return h.StartsWith("Bearer ", StringComparison.Ordinal) ? h["Bearer ".Length..].Trim() : null;
+    }
+
+    /// <summary>How much of an over-quota upload the node still reads (and drops) to answer 507 on a clean connection.</summary>
+    public const long QuotaDrainBytes = 64L << 20;
+
+    private static async Task DrainAsync(System.IO.Pipelines.PipeReader body, CancellationToken ct)
+    {
+        try
+        {
+            while (true)
+            {
+                var read = await body.ReadAsync(ct);
+                body.AdvanceTo(read.Buffer.End);
+                if (read.IsCompleted) return;
+            }
+        }
+        catch (BadHttpRequestException) { } // past the drain limit: Kestrel cuts the connection after the answer
     }
 }

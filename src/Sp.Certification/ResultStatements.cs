@@ -10,8 +10,10 @@ namespace Sp.Certification;
 /// <param name="IsValid">Every check passed.</param>
 /// <param name="Errors">What failed, one line each.</param>
 /// <param name="OrderCertificateSha256">SHA-256 (hex) of the signing order certificate's DER, when it could be read.</param>
+/// <param name="TeeAccount">The ledger account the signing TEE's certificate names ("0x…"), when it could be read.</param>
 public sealed record ResultStatementValidation(
-    bool IsValid, IReadOnlyList<string> Errors, ResultClaims? Claims, bool Simulated, string? OrderCertificateSha256);
+    bool IsValid, IReadOnlyList<string> Errors, ResultClaims? Claims, bool Simulated, string? OrderCertificateSha256,
+    string? TeeAccount = null);
 
 /// <summary>
 /// The TEE's signed result statement (docs/formats-result-statement.md):
@@ -63,8 +65,11 @@ public static class ResultStatements
             if (chain.OrderId is { } certified && certified != statement.Claims.OrderId)
                 errors.Add($"claims.orderId: the order certificate is for order '{certified}', the statement says '{statement.Claims.OrderId}'");
             if (!VerifySignature(order, statement, out var why)) errors.Add($"signature: {why}");
+            string? teeAccount = null;
+            try { teeAccount = SpExtensions.DecodeTeeAccountAddress(certificates[1]); }
+            catch (CertificateValidationException e) { errors.Add($"TEE certificate: {e.Message}"); }
             return new ResultStatementValidation(errors.Count == 0, errors, statement.Claims, chain.Simulated,
-                Hex.Lower(SHA256.HashData(order.RawData)));
+                Hex.Lower(SHA256.HashData(order.RawData)), teeAccount);
         }
         finally
         {
@@ -101,6 +106,35 @@ public static class ResultStatements
                 if (validation.OrderCertificateSha256 != OrderCertificateDigest(report))
                     errors.Add("the statement is not signed under the order certificate of the order's report (another TEE or another run signed it)");
             }
+        }
+        return errors;
+    }
+
+    /// <summary>
+    /// The claims against the order as the ledger has it: the statement says the order's own status (a canceled order
+    /// keeps whichever the TEE gave), it was signed by the TEE that took the order (or, for Error only, by the offer's
+    /// current TEE after a restart), and a Done order's report says the TEE ran the image the consumer declared.
+    /// Returns what differs, one line each.
+    /// </summary>
+    public static IReadOnlyList<string> CheckAgainstOrder(ResultStatementValidation validation, string orderStatus, string? takenBy,
+        string? offerTeeAccount, string? declaredSolutionHash, OrderReport? report)
+    {
+        ArgumentNullException.ThrowIfNull(validation);
+        var errors = new List<string>();
+        var claims = validation.Claims;
+        if (claims is null) return ["claims: missing"];
+        if (orderStatus != "Canceled" && claims.Status != orderStatus)
+            errors.Add($"claims.status: the TEE says {claims.Status}, the order is {orderStatus}");
+        var signer = validation.TeeAccount;
+        var bySameTee = signer is not null && signer == takenBy;
+        var byRestartedTee = claims.Status == "Error" && signer is not null && signer == offerTeeAccount;
+        if (!bySameTee && !byRestartedTee)
+            errors.Add($"the statement is signed by TEE account {signer ?? "unknown"}, not by the TEE that took the order ({takenBy ?? "none"})");
+        if (claims.Status == "Done")
+        {
+            var image = report?.WorkloadInfo?.RuntimeInfo?.FirstOrDefault(e => e.Type == "Image")?.Hash?.Value;
+            if (declaredSolutionHash is null || !string.Equals(image, declaredSolutionHash, StringComparison.OrdinalIgnoreCase))
+                errors.Add($"the TEE ran image {image ?? "none"}, the order declares solution {declaredSolutionHash ?? "none"}");
         }
         return errors;
     }

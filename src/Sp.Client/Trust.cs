@@ -69,6 +69,11 @@ public sealed class Trust
             {
                 return Sp.Ledger.State.TeeAccountReading.Refused($"[{e.Reason}] {e.Message}");
             }
+            catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or ArgumentException or FormatException or InvalidOperationException)
+            {
+                // Whatever a chain makes the checks throw is a refusal of that one transaction, never a failed batch.
+                return Sp.Ledger.State.TeeAccountReading.Refused($"[chain-invalid] {e.Message}");
+            }
         };
     }
 }

@@ -144,6 +144,33 @@ public sealed class TheResultStatement
     }
 
     [Fact]
+    public void Against_the_order_it_must_say_its_status_come_from_the_TEE_that_took_it_and_name_the_declared_image()
+    {
+        using var world = TestWorld.Certified();
+        using var signer = world.Tee.IssueOrder(TestWorld.Workload("42"), OrderTime);
+        var tee = "0x" + Convert.ToHexStringLower(world.Account);
+        var image = Convert.ToHexStringLower(SHA256.HashData("image"u8)); // the Image entry of TestWorld.Workload
+        var done = Validate(world, signer.SignResult(Claims(report: ResultStatements.ReportDigest(signer.Report))));
+        Assert.Equal(tee, done.TeeAccount);
+        Assert.Empty(ResultStatements.CheckAgainstOrder(done, "Done", tee, tee, image, signer.Report));
+
+        // An Error statement does not stand in for a Done order, nor a Done one for an Error order.
+        var error = Validate(world, signer.SignResult(Claims(status: "Error")));
+        Assert.Contains("claims.status: the TEE says Error, the order is Done", ResultStatements.CheckAgainstOrder(error, "Done", tee, tee, image, signer.Report));
+        Assert.Contains("claims.status: the TEE says Done, the order is Error", ResultStatements.CheckAgainstOrder(done, "Error", tee, tee, image, signer.Report));
+        // Signed by another TEE than the one that took the order: refused for Done; for Error only the offer's current TEE may.
+        const string other = "0x00000000000000000000000000000000000000aa";
+        Assert.Contains($"the statement is signed by TEE account {tee}, not by the TEE that took the order ({other})",
+            ResultStatements.CheckAgainstOrder(done, "Done", other, tee, image, signer.Report));
+        Assert.Empty(ResultStatements.CheckAgainstOrder(error, "Error", other, tee, image, signer.Report));
+        Assert.NotEmpty(ResultStatements.CheckAgainstOrder(error, "Error", other, other, image, signer.Report));
+        // A Done result of another image than the consumer declared (a made-up order served to the TEE).
+        var declared = Convert.ToHexStringLower(SHA256.HashData("alice's image"u8));
+        Assert.Contains($"the TEE ran image {image}, the order declares solution {declared}",
+            ResultStatements.CheckAgainstOrder(done, "Done", tee, tee, declared, signer.Report));
+    }
+
+    [Fact]
     public void Signed_bytes_are_the_label_and_the_JCS_form_of_the_claims()
     {
         // docs/formats-result-statement.md, test vector: these claims sign exactly these bytes.

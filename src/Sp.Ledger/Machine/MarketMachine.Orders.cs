@@ -274,8 +274,10 @@ public static partial class MarketMachine
 
     private static Step OrderReport(Ctx c, OrderReportPublish p)
     {
-        // A restarted TEE of the offer may publish the report its predecessor did not get to (it says what it loaded: nothing).
-        var unreported = c.State.Orders.TryGetValue(p.OrderId, out var known) && known.Report is null;
+        // A restarted TEE of the offer (the TEE that took the order is no longer the offer's) may publish the report its
+        // predecessor did not get to: it says what it loaded, nothing.
+        var unreported = c.State.Orders.TryGetValue(p.OrderId, out var known) && known.Report is null
+                         && c.State.Offers.TryGetValue(known.OfferId, out var offerOfKnown) && known.TeeAccount != offerOfKnown.TeeAccount;
         if (!TryTeeOrder(c, p.OrderId, "publish the report of", out var order, out var refusal, endingWithError: unreported)) return refusal;
         // A canceled order that had been taken keeps its record: the TEE may still publish what it loaded.
         var taken = order.Status is OrderStatus.Processing or OrderStatus.Done or OrderStatus.Error
@@ -302,6 +304,8 @@ public static partial class MarketMachine
     {
         if (!TryTeeOrder(c, p.OrderId, "finish", out var order, out var refusal, endingWithError: p.Status == OrderStatus.Error)) return refusal;
         if (p.Statement is { } statement && StatementMismatch(order, p, statement) is { } mismatch) return Refuse(mismatch);
+        if (p.Status is not (OrderStatus.Done or OrderStatus.Error))
+            return Refuse($"order {order.Id}: finish status must be Done or Error, got {p.Status}");
         if (order.Status == OrderStatus.Canceled && order.Started is not null)
         {
             // Canceled while it ran: the TEE's late finish is accepted as a no-op for the status (it stays Canceled,

@@ -185,7 +185,7 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
         foreach (var sub in dataSubOrders)
             if (sub.ParentId != order.Id || !order.SubOrderIds.Contains(sub.Id))
                 throw new OrderFailure($"sub-order {sub.Id} was served with order {order.Id} but belongs to order {sub.ParentId?.ToString() ?? "none"}; no dataset is released");
-        if (dataSubOrders.Count != order.SubOrderIds.Count)
+        if (!dataSubOrders.Select(s => s.Id).ToHashSet().SetEquals(order.SubOrderIds) || dataSubOrders.Count != order.SubOrderIds.Count)
             throw new OrderFailure($"order {order.Id} has sub-orders {string.Join(", ", order.SubOrderIds)}, the node served {dataSubOrders.Count}; no dataset is released");
         foreach (var sub in dataSubOrders)
         {
@@ -349,6 +349,11 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
             note($"report not published: {e.Message}");
             signer.Dispose();
             return null;
+        }
+        catch
+        {
+            signer.Dispose(); // the order key never outlives a failure either
+            throw;
         }
     }
 

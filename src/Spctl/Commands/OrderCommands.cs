@@ -141,7 +141,7 @@ public static class OrderCommands
         var resource = Sealed.Open<ResourceFile>(ctx.ResultKey.PrivateKey, Sealed.ResultInfo, Sealed.ResultAad(id), order.SealedResult)
             ?? throw new UserError($"the result of order {id} is not sealed to this account's result key", "download it with the config that created the order");
         // Before a byte is fetched: the TEE that ran the order signed this very archive (hash and size).
-        CheckResultStatement(ctx, order, resource);
+        await CheckResultStatementAsync(ctx, order, resource);
         var full = Path.GetFullPath(saveTo);
         if (File.Exists(full) || Directory.Exists(full)) throw new UserError($"{saveTo} already exists", "remove it or pass --save-to <another path>");
         var tmp = Path.Combine(Path.GetDirectoryName(full)!, "." + Path.GetFileName(full) + ".part");
@@ -166,13 +166,16 @@ public static class OrderCommands
     /// the archive's hash and size the sealed result points to. Anyone can seal an archive to the consumer's public
     /// result key; only the attested TEE holds the order key.
     /// </summary>
-    private static void CheckResultStatement(ClientContext ctx, Order order, ResourceFile resource)
+    private static async Task CheckResultStatementAsync(ClientContext ctx, Order order, ResourceFile resource)
     {
         const string Hint = "the result was not produced by the attested TEE that ran the order: nothing was downloaded";
         var statement = order.ResultStatement
             ?? throw new IntegrityError($"order {order.Id}: its result carries no statement signed by the TEE", Hint);
         var v = ctx.Trust.ValidateResultStatement(statement);
-        var errors = v.Errors.Concat(Sp.Certification.ResultStatements.CheckAgainst(v, order.Id, order.Report)).ToList();
+        var offerTee = (await ctx.Node.GetOfferAsync(order.OfferId))?.Offer.TeeAccount;
+        var errors = v.Errors.Concat(Sp.Certification.ResultStatements.CheckAgainst(v, order.Id, order.Report))
+            .Concat(Sp.Certification.ResultStatements.CheckAgainstOrder(v, order.Status.ToString(), order.TeeAccount, offerTee, order.Solution?.Hash, order.Report))
+            .ToList();
         if (!string.Equals(v.Claims?.ResultSha256, resource.Hash.Value, StringComparison.OrdinalIgnoreCase) || v.Claims?.ResultSize != resource.Size)
             errors.Add($"the sealed result is sha256 {resource.Hash.Value} ({resource.Size} bytes), the TEE signed " +
                        $"{v.Claims?.ResultSha256 ?? "no result"} ({v.Claims?.ResultSize?.ToString() ?? "-"} bytes)");

@@ -47,6 +47,9 @@ public sealed class ClientContext : IDisposable
 
     private ClientLog? _log;
 
+    /// <summary>The network's log with this config's pinned key; null when config.json pins none.</summary>
+    public ClientLog? Log => ClientLog.IsPinned(this) ? _log ??= ClientLog.Open(this) : null;
+
     public AccountKey Account
     {
         get

@@ -10,12 +10,13 @@ namespace Sp.Client.Sealing;
 /// Each kind has its own info label, and the AAD binds the message to where it may be used, so a sealed blob
 /// cannot be replayed into another order or role:
 ///   solution: info "sp/solution/v2", aad = "tee-offer:{teeOfferId}|consumer:{address}|result-key:{base64 result public key}"
-///   data:     info "sp/data/v2",     aad = "order:{parentOrderId}|sub-order:{subOrderId}"
+///   data:     info "sp/data/v2",     aad = "order:{parentOrderId}|created:{seq of its workflow.create}|sub-order:{subOrderId}"
 ///   result:   info "sp/result/v1",   aad = "order:{orderId}"
 /// The solution's AAD names the consumer's result key: a node that serves the TEE an order with another result key
-/// (its own) makes the solution unopenable, so no result is ever sealed to a key the consumer did not choose. The
-/// data's AAD names the parent order: a node that serves another order's released data with this order cannot get
-/// it opened (docs/security.md).
+/// (its own) makes the solution unopenable. The data's AAD names the parent order and the ledger entry that created it:
+/// a node that serves another order's released data with this order, or a made-up order under the same id, cannot get
+/// it opened; the loader checks that entry in the log (OrderProvenance), so the result key is the consumer's signed
+/// one (docs/security.md).
 /// </summary>
 public static class Sealed
 {
@@ -25,7 +26,8 @@ public static class Sealed
 
     public static byte[] SolutionAad(long teeOfferId, string consumer, string resultPublicKey) =>
         Encoding.UTF8.GetBytes($"tee-offer:{teeOfferId}|consumer:{consumer.ToLowerInvariant()}|result-key:{resultPublicKey}");
-    public static byte[] DataAad(long parentOrderId, long subOrderId) => Encoding.UTF8.GetBytes($"order:{parentOrderId}|sub-order:{subOrderId}");
+    public static byte[] DataAad(long parentOrderId, long parentCreatedSeq, long subOrderId) =>
+        Encoding.UTF8.GetBytes($"order:{parentOrderId}|created:{parentCreatedSeq}|sub-order:{subOrderId}");
     public static byte[] ResultAad(long orderId) => Encoding.UTF8.GetBytes($"order:{orderId}");
 
     public static string Seal<T>(byte[] recipientPublicKey, byte[] info, byte[] aad, T message) =>

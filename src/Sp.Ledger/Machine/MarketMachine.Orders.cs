@@ -101,6 +101,7 @@ public static partial class MarketMachine
                 Consumer = c.From,
                 Status = inputs.Count > 0 ? OrderStatus.Blocked : OrderStatus.New,
                 Created = c.Time,
+                CreatedSeq = c.Seq,
                 Modified = c.Time,
                 SubOrderIds = new List<long>(subIds),
                 Solution = solution,
@@ -189,6 +190,7 @@ public static partial class MarketMachine
                 {
                     sub.Status = OrderStatus.Done;
                     sub.SealedResource = p.SealedResource;
+                    sub.CompletedSeq = c.Seq;
                     sub.ApprovedSolutionHash = given;
                     sub.Modified = c.Time;
                     if (parent.Status == OrderStatus.Blocked &&

@@ -97,6 +97,10 @@ public sealed record Order
     public string? ResultPublicKey { get; init; }
     public string? SealedResult { get; set; }
     public OrderReport? Report { get; set; }
+    /// <summary>Parent order: the ledger entry of its workflow.create (the consumer's signed terms, for the TEE to check).</summary>
+    public long? CreatedSeq { get; init; }
+    /// <summary>Data sub-order: the ledger entry of the order.complete that released it (the data owner's signed release).</summary>
+    public long? CompletedSeq { get; set; }
     /// <summary>Parent order: the TEE account that took it (order.start); its report and result must come from it.</summary>
     public string? TeeAccount { get; set; }
     /// <summary>Parent order: the TEE's signed statement of how it ended (with order.finish).</summary>

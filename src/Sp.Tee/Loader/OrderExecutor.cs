@@ -41,7 +41,7 @@ public sealed record OrderLimits(TimeSpan TimeLimit, long MemoryBytes, long? Nan
 /// ends Done or Error with its reason in log.txt and in the ledger's status message, and its scratch folder
 /// (decrypted inputs included) is unmounted and deleted. Calls to the node survive a node restart (see NodeCalls).
 /// </summary>
-public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity identity, HpkeKeyPair encryption,
+public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity identity, HpkeKeyPair encryption, OrderProvenance? provenance,
     IContainerRuntime runtime, ScratchSpace scratch, IReadOnlyDictionary<string, string> containerLabels, ImageLeases images, OrderStores stores)
 {
     /// <summary>The status message of an order this loader had taken before it restarted.</summary>
@@ -163,6 +163,10 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
         OrderView view, OrderLimits limits, OrderScratch work, List<RuntimeInfoEntry> runtimeInfo, OrderRun run, Action<string> Note, CancellationToken ct)
     {
         var order = view.Order;
+        // 0. The order as its parties signed it in the log, not as the node says (without a pinned log: the node's word).
+        if (provenance is not null
+            && await calls.ReadAsync(c => provenance.CheckAsync(view, c), $"checking order {order.Id} in the ledger's log", ct) is { } forged)
+            throw new OrderFailure($"{forged}; nothing of the order is opened");
         // 1. The solution: open, download, decrypt, and check its hash against the order's declared one.
         // The AAD names the consumer's result key: opened, it proves the key served with the order is the consumer's own.
         var solution = Sealed.Open<ResourceFile>(encryption.PrivateKey, Sealed.SolutionInfo,
@@ -191,7 +195,7 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
         {
             // The AAD names this parent order: another order's released data does not open here.
             var release = sub.SealedResource is { } sealedData
-                ? Sealed.Open<DataRelease>(encryption.PrivateKey, Sealed.DataInfo, Sealed.DataAad(order.Id, sub.Id), sealedData)
+                ? Sealed.Open<DataRelease>(encryption.PrivateKey, Sealed.DataInfo, Sealed.DataAad(order.Id, order.CreatedSeq ?? 0, sub.Id), sealedData)
                 : null;
             if (release is null) throw new OrderFailure($"the data of sub-order {sub.Id} is not sealed to this TEE's current key for order {order.Id}");
             if (!string.Equals(release.SolutionHash, imageHash, StringComparison.OrdinalIgnoreCase))

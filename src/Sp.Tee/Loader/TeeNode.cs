@@ -175,7 +175,8 @@ public sealed class TeeNode : IDisposable
     {
         // Order transactions are signed by the TEE's in-memory account, never by the provider's.
         var calls = new NodeCalls(_node, _teeAccount, _config.Network, Warn);
-        var executor = new OrderExecutor(calls, _config, _identity, _encryption, _runtime, _scratch!, ContainerLabels, _images!, _stores);
+        var provenance = _log is null ? null : new OrderProvenance(_log);
+        var executor = new OrderExecutor(calls, _config, _identity, _encryption, provenance, _runtime, _scratch!, ContainerLabels, _images!, _stores);
         var running = new Dictionary<long, Task>();
         // At most Capacity at once, within the machine's cores and memory counted from each order's slot.
         var admission = new OrderAdmission(Capacity, Environment.ProcessorCount, _machineMemory);

@@ -119,14 +119,36 @@ public static class OrderCommands
             if (hash.Length != 64 || !hash.All(Uri.IsHexDigit)) throw new UserError($"--solution-hash '{solutionHash}': expected 64 hex digits (SHA-256)");
             var resource = FilesCommands.ReadResourceFile(resultPath ?? throw new UserError("missing --result <dataset resource file>"));
             var parent = (await ctx.Node.GetOrderAsync(parentId))!.Order;
+            await CheckParentInLogAsync(ctx, parent);
             var tee = await ctx.Node.GetOfferAsync(parent.OfferId) ?? throw new UserError($"TEE offer {parent.OfferId} of order {parentId} does not exist");
             var validated = ctx.Trust.ValidateTee(tee.Offer.TeeCertificate ?? throw new UserError($"TEE offer {parent.OfferId} has no certificate"), DateTimeOffset.UtcNow);
             // The dataset is released to this TEE for this solution hash only: the TEE checks the image against it.
-            sealedRelease = Sealed.Seal(validated.EncryptionPublicKey, Sealed.DataInfo, Sealed.DataAad(parentId, subId), new DataRelease(resource, hash));
+            sealedRelease = Sealed.Seal(validated.EncryptionPublicKey, Sealed.DataInfo, Sealed.DataAad(parentId, parent.CreatedSeq ?? throw new UserError($"order {parentId} names no ledger entry that created it (a node from before this version?)"), subId), new DataRelease(resource, hash));
         }
         await ctx.Node.SendAsync(ctx.Account, ctx.Network, TxTypes.OrderComplete, new OrderComplete(subId, status, hash, sealedRelease));
         Console.WriteLine($"Order {subId} has been completed successfully: status={status}");
         return 0;
+    }
+
+    /// <summary>
+    /// The data owner releases data to the workflow its consumer signed, not to the node's account of it: with a pinned
+    /// log, the parent's workflow.create is read from the log, and must be the consumer's, with the TEE offer, solution
+    /// and result key the node serves (the ledger itself checks the approved hash against the declared one). The release's AAD names that entry, and the TEE checks the same entry.
+    /// </summary>
+    private static async Task CheckParentInLogAsync(ClientContext ctx, Order parent)
+    {
+        if (ctx.Log is not { } log) return;
+        if (parent.CreatedSeq is not { } seq) throw new IntegrityError($"order {parent.Id} names no ledger entry that created it");
+        var (entry, _) = await log.ProveEntryAsync(seq);
+        var tx = entry.Signed.Tx;
+        if (tx.Type != TxTypes.WorkflowCreate || !entry.Signed.VerifySignature() || tx.From != parent.Consumer)
+            throw new IntegrityError($"order {parent.Id}: ledger entry {seq} is not the workflow.create of its consumer {parent.Consumer}",
+                "the node's account of the order differs from the log; nothing was released");
+        var signed = tx.PayloadAs<WorkflowCreate>();
+        if (signed.TeeOfferId != parent.OfferId || signed.Solution.Hash != parent.Solution?.Hash || signed.Solution.SealedResource != parent.Solution?.SealedResource
+            || signed.ResultPublicKey != parent.ResultPublicKey)
+            throw new IntegrityError($"order {parent.Id}: its consumer signed (ledger entry {seq}) TEE offer {signed.TeeOfferId} and solution {signed.Solution.Hash}, " +
+                                     $"not what the node serves", "nothing was released");
     }
 
     public static async Task<int> DownloadResultAsync(CommandLine cl, string configPath)

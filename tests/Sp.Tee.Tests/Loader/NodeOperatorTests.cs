@@ -51,7 +51,9 @@ public sealed class NodeOperatorTests : IAsyncLifetime
 
         Assert.True(proxy.Rewritten > 0, "the proxy served the loader a forged result key");
         Assert.Equal(OrderStatus.Error, ended.Status);
-        Assert.StartsWith("the solution is not sealed to this TEE's current key for this order's consumer and result key", ended.StatusMessage);
+        // Caught twice over: the served result key is not the one the consumer signed in the log, nor the one the sealed
+        // solution names. The first check ends it.
+        Assert.Matches($@"^order {order} is not served as its consumer signed it in ledger entry \d+ \(offer, solution, result key or inputs differ\); nothing of the order is opened$", ended.StatusMessage);
         Assert.Null(ended.SealedResult); // nothing sealed to the operator's key (nor to anyone's)
         Assert.DoesNotContain(ended.Report!.WorkloadInfo.RuntimeInfo, e => e.Type == "Data"); // no dataset was fetched
     }
@@ -87,11 +89,41 @@ public sealed class NodeOperatorTests : IAsyncLifetime
         var endedB = await _net.WaitForEndAsync(orderB);
         Assert.True(proxy.Rewritten > 0, "the proxy served order B with A's sub-order");
         Assert.Equal(OrderStatus.Error, endedB.Status);
-        Assert.Equal($"the data of sub-order {subA} is not sealed to this TEE's current key for order {orderB}", endedB.StatusMessage);
-        var resultB = await _net.ResultAsync(endedB);
-        Assert.DoesNotContain(resultB.Keys, k => k.StartsWith("output/", StringComparison.Ordinal) && k != "output/");
+        Assert.Matches($@"^order {orderB} is not served as its consumer signed it in ledger entry \d+ \(offer, solution, result key or inputs differ\); nothing of the order is opened$", endedB.StatusMessage);
+        Assert.Null(endedB.SealedResult); // nothing ran, nothing was sealed
         Assert.DoesNotContain(endedB.Report!.WorkloadInfo.RuntimeInfo, e => e.Type == "Data");
         Assert.Equal(OrderStatus.New, (await _net.Client.GetOrderAsync(orderA))!.Order.Status); // A was never run
+    }
+
+    [Fact]
+    public async Task A_node_that_serves_a_made_up_order_with_its_own_image_under_the_consumers_key_gets_nothing_run()
+    {
+        // The operator seals its own image to the TEE (anyone can), naming Alice and her result key in the AAD, and serves
+        // it as Alice's order: were it run, Alice would get a TEE-signed result of the operator's code.
+        var own = await _net.UploadAsync(await SolutionImages.BuildAsync(_work, "operators-own", "#!/bin/sh\necho operator > /sp/output/x\n"));
+        long order = 0;
+        string? forgedSolution = null;
+        await using var proxy = new RewritingNodeProxy(_net.Url, view =>
+        {
+            if (forgedSolution is null || view["order"]!["id"]!.GetValue<long>() != order) return view;
+            view["order"]!["solution"]!["sealedResource"] = forgedSolution;
+            view["order"]!["solution"]!["hash"] = own.Hash.Value.ToLowerInvariant();
+            view["order"]!["solution"]!["size"] = own.Size;
+            return view;
+        });
+        await using var loader = await InProcessLoader.StartAsync(_net, Path.Combine(_work, "tee-made-up"), c => c with { NodeUrl = proxy.Url, AllowedStorageHosts = [NodeHost] });
+        var tee = (await _net.Client.GetOfferAsync(loader.OfferId))!;
+        var teeKey = Sp.Certification.SpExtensions.DecodeEncryptionKey(Sp.Certification.Pem.ReadCertificates(tee.Offer.TeeCertificate!)[0]);
+        var resultKey = Convert.ToBase64String(_net.AliceResultKey.PublicKey);
+        forgedSolution = Sealed.Seal(teeKey, Sealed.SolutionInfo, Sealed.SolutionAad(loader.OfferId, _net.Alice.Address.Lower, resultKey), own);
+        (order, _) = await _net.PlaceOrderAsync(loader.OfferId, _digest, datasets: 0);
+
+        var ended = await _net.WaitForEndAsync(order);
+        Assert.True(proxy.Rewritten > 0, "the proxy served the made-up order");
+        Assert.Equal(OrderStatus.Error, ended.Status);
+        Assert.Matches($@"^order {order} is not served as its consumer signed it in ledger entry \d+ \(offer, solution, result key or inputs differ\); nothing of the order is opened$", ended.StatusMessage);
+        Assert.Null(ended.SealedResult);
+        Assert.DoesNotContain(ended.Report!.WorkloadInfo.RuntimeInfo, e => e.Type == "Image"); // the operator's image was never even fetched
     }
 
     [Fact]

@@ -144,7 +144,7 @@ internal sealed class TestNetwork : IAsyncDisposable
         var parent = (await Client.GetOrderAsync(sub.ParentId!.Value))!.Order;
         var tee = (await Client.GetOfferAsync(parent.OfferId))!;
         var validated = _trust!.ValidateTee(tee.Offer.TeeCertificate!, DateTimeOffset.UtcNow);
-        var sealedRelease = Sealed.Seal(validated.EncryptionPublicKey, Sealed.DataInfo, Sealed.DataAad(parent.Id, subOrderId), new DataRelease(dataset, solutionHash));
+        var sealedRelease = Sealed.Seal(validated.EncryptionPublicKey, Sealed.DataInfo, Sealed.DataAad(parent.Id, parent.CreatedSeq!.Value, subOrderId), new DataRelease(dataset, solutionHash));
         await Client.SendAsync(Bob, Network, TxTypes.OrderComplete, new OrderComplete(subOrderId, OrderStatus.Done, solutionHash, sealedRelease));
     }
 

@@ -52,6 +52,17 @@ public sealed class CheckpointTracker
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(source);
+        // One update at a time in this process (a loader proves several orders' entries at once): each reads the kept
+        // checkpoint, then keeps a newer one.
+        await _updating.WaitAsync(ct).ConfigureAwait(false);
+        try { return await UpdateCoreAsync(reader, source, ct).ConfigureAwait(false); }
+        finally { _updating.Release(); }
+    }
+
+    private readonly SemaphoreSlim _updating = new(1, 1);
+
+    private async Task<SignedCheckpoint> UpdateCoreAsync(TileReader reader, ITileSource source, CancellationToken ct)
+    {
         // The kept checkpoint first: read after the fetch, another process's newer one could pass for a rollback.
         var old = Latest();
         var raw = await source.ReadAsync(TileWriter.CheckpointPath, ct).ConfigureAwait(false)
@@ -105,7 +116,7 @@ public sealed class CheckpointTracker
         Directory.CreateDirectory(Folder);
         // Another process may have kept a newer one meanwhile: never replace a bigger checkpoint with a smaller one.
         if (File.Exists(CheckpointPath) && Latest() is { } current && current.Checkpoint.TreeSize >= checkpoint.Checkpoint.TreeSize) return;
-        var tmp = CheckpointPath + $".tmp-{Environment.ProcessId}";
+        var tmp = CheckpointPath + $".tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
         File.WriteAllBytes(tmp, checkpoint.NoteBytes.ToArray());
         File.Move(tmp, CheckpointPath, overwrite: true);
     }

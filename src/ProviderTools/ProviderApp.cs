@@ -1,3 +1,4 @@
+using Sp.Core;
 using Sp.Client.Cli;
 using Sp.Client.Config;
 using Sp.Core.Json;
@@ -162,21 +163,13 @@ public static class ProviderApp
             ["logKey"] = ctx.Config.Trust.LogKey,
             ["stateFile"] = "tee-state.json",
         }.Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => kv.Value);
-        WriteSecret(teeConfigPath, SpJson.Serialize(teeConfig, indented: true) + "\n");
+        SecretFile.Write(teeConfigPath, SpJson.Serialize(teeConfig, indented: true) + "\n");
         File.WriteAllText(Path.Combine(teeDir, "tee-state.json"), SpJson.Serialize(new { offerId, slotId = slots[0] }, indented: true) + "\n");
         Console.WriteLine($"The TEE loader configuration was saved to {teeConfigPath} (it holds this account's key: keep it secret)");
         Console.WriteLine($"Start the loader with `sp-tee run --config {teeConfigPath}`: it publishes its certificate for TEE offer {offerId}, which then takes orders.");
         return 0;
     }
 
-    private static void WriteSecret(string path, string text)
-    {
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, "");
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(tmp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        File.WriteAllText(tmp, text);
-        File.Move(tmp, path, overwrite: true);
-    }
 
     private static async Task SetupProviderAsync(ClientContext ctx)
     {

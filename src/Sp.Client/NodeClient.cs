@@ -128,7 +128,7 @@ public sealed class NodeClient : IDisposable
             try { resp = await _http.SendAsync(request(), HttpCompletionOption.ResponseHeadersRead, ct); }
             catch (HttpRequestException e)
             {
-                throw new UserError($"cannot reach the node at {BaseUrl}: {e.Message}",
+                throw new NodeUnreachableError($"cannot reach the node at {BaseUrl}: {e.Message}",
                     "is the network running? (`./bin/sp-devnet up DIR`; check backend.url in config.json)");
             }
             if (!retryWhenBusy || attempt >= BusyAttempts || BusyDelay(resp, attempt) is not { } delay) return resp;

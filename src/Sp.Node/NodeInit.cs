@@ -1,3 +1,4 @@
+using Sp.Core;
 using Sp.Attestation;
 using Sp.Certification;
 using Sp.Core.Json;
@@ -18,13 +19,13 @@ public static class NodeInit
         using (var ca = RootCa.Create($"SP {network} Root CA", now))
         {
             File.WriteAllText(paths.RootCaCert, ca.CertificatePem);
-            WriteSecret(paths.RootCaKey, ca.ExportPrivateKeyPem());
+            SecretFile.Write(paths.RootCaKey, ca.ExportPrivateKeyPem());
         }
         using (var platform = SimPlatform.Create())
         {
             // The sim platform key stands in for the hardware vendor's key: the policy pins it, and the devnet's
             // loader signs its evidence with it. A production policy refuses sim evidence altogether.
-            WriteSecret(paths.SimPlatformKey, platform.ExportPrivateKeyPem());
+            SecretFile.Write(paths.SimPlatformKey, platform.ExportPrivateKeyPem());
             AttestationPolicy.Devnet(platform.PublicKeyId).Save(paths.Policy);
         }
         File.WriteAllText(paths.Settings, SpJson.Serialize(new NodeSettings(network, now.ToUnixTimeMilliseconds()), indented: true));
@@ -33,9 +34,4 @@ public static class NodeInit
         return 0;
     }
 
-    private static void WriteSecret(string path, string content)
-    {
-        File.WriteAllText(path, content);
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-    }
 }

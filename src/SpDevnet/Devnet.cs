@@ -1,3 +1,4 @@
+using Sp.Core;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -64,7 +65,7 @@ public static partial class Devnet
             ["simPlatformKey"] = Path.Combine(nodeDir, "sim-platform.key.pem"), ["logKey"] = logKey,
             ["allowedStorageHosts"] = new[] { $"127.0.0.1:{port}" },
         };
-        WriteSecret(Path.Combine(teeDir, "tee.json"), SpJson.Serialize(teeConfig, indented: true));
+        SecretFile.Write(Path.Combine(teeDir, "tee.json"), SpJson.Serialize(teeConfig, indented: true));
         // On a restart the offer exists already: wait for the certificate of the new loader's keys.
         var oldCerts = (await client.ListOffersAsync("tee")).Select(o => o.Offer.TeeCertificate).ToHashSet();
         var teePid = StartBackground(Bin("sp-tee"), ["run", "--config", Path.Combine(teeDir, "tee.json")], Path.Combine(logs, "tee.log"));
@@ -142,15 +143,10 @@ public static partial class Devnet
     {
         if (File.Exists(path)) return AccountKey.FromHex(File.ReadAllText(path).Trim());
         var key = AccountKey.Generate();
-        WriteSecret(path, key.ExportHex() + "\n");
+        SecretFile.Write(path, key.ExportHex() + "\n");
         return key;
     }
 
-    private static void WriteSecret(string path, string content)
-    {
-        File.WriteAllText(path, content);
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-    }
 
     /// <summary>The programs sit beside this one in bin/ (the wrappers export SP_BIN).</summary>
     private static string Bin(string name)

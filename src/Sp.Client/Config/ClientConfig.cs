@@ -1,3 +1,4 @@
+using Sp.Core;
 using System.Text.Json;
 using Sp.Core.Json;
 
@@ -26,10 +27,7 @@ public sealed record ClientConfig
 
     public void Save(string path)
     {
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, SpJson.Serialize(this, indented: true));
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(tmp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        File.Move(tmp, path, overwrite: true);
+        SecretFile.Write(path, SpJson.Serialize(this, indented: true));
     }
 }
 
@@ -92,6 +90,12 @@ public class UserError(string message, string? hint = null) : Exception(message)
 /// or altered entry. Not a transient failure: whoever sees it stops (the conflicting checkpoint is kept as evidence).
 /// </summary>
 public sealed class LogIntegrityError(string message, string? hint = null) : IntegrityError(message, hint);
+
+/// <summary>
+/// The node (or the log's server) could not be reached: the connection failed or broke. Transient: callers that retry
+/// (the loader) retry this type, never a refusal, whatever the message says.
+/// </summary>
+public sealed class NodeUnreachableError(string message, string? hint = null) : UserError(message, hint);
 
 /// <summary>
 /// Something that must verify did not: a log that contradicts itself, a signature, a hash. Never retried, and never a

@@ -30,7 +30,7 @@ public sealed class HttpTileSource : ITileSource, IDisposable
         }
         catch (HttpRequestException e)
         {
-            throw new UserError($"cannot reach the log at {LogUrl}/{path}: {e.Message}", "is the node running? (check backend.url in config.json or --log-url)");
+            throw new NodeUnreachableError($"cannot reach the log at {LogUrl}/{path}: {e.Message}", "is the node running? (check backend.url in config.json or --log-url)");
         }
         using (resp)
         {

@@ -46,7 +46,12 @@ public sealed class CheckpointFile(string path)
 internal static class Native
 {
     public const int ORdOnly = 0;
-    public const int ODirectory = 0x10000; // Linux x86-64 and arm64
+    /// <summary>O_DIRECTORY on Linux: 0200000 on x86 and x86-64, 040000 on arm and arm64 (asm-generic vs arch headers).</summary>
+    public static int ODirectory => System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture switch
+    {
+        System.Runtime.InteropServices.Architecture.Arm64 or System.Runtime.InteropServices.Architecture.Arm => 0x4000,
+        _ => 0x10000,
+    };
 
 #pragma warning disable SYSLIB1054, CA2101 // classic marshalling: a path string, no unsafe code needed
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "open", SetLastError = true, CharSet = System.Runtime.InteropServices.CharSet.Ansi, BestFitMapping = false)]

@@ -1,3 +1,4 @@
+using Sp.Core;
 using Sp.Ledger.Tlog;
 
 namespace Sp.Ledger.Log;
@@ -16,7 +17,7 @@ public static class LogKeyFile
     {
         if (File.Exists(signerPath)) throw new InvalidOperationException($"{signerPath} already exists: a log key is never replaced");
         var signer = NoteSigner.Generate(origin);
-        WriteSecret(signerPath, signer.ToSignerKey() + "\n");
+        SecretFile.Write(signerPath, signer.ToSignerKey() + "\n", overwrite: false);
         File.WriteAllText(verifierPath, signer.Verifier.VerifierKey + "\n");
         return signer;
     }
@@ -34,12 +35,4 @@ public static class LogKeyFile
         }
     }
 
-    private static void WriteSecret(string path, string content)
-    {
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, "");
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(tmp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        File.WriteAllText(tmp, content);
-        File.Move(tmp, path);
-    }
 }

@@ -26,7 +26,7 @@ public sealed class NodeCalls(NodeClient node, AccountKey account, string networ
     /// <summary>A failure that says the node could not be reached or the connection broke, not that it refused.</summary>
     public static bool IsTransient(Exception e, CancellationToken ct) => e switch
     {
-        UserError u => u.Message.StartsWith("cannot reach", StringComparison.Ordinal),
+        NodeUnreachableError => true,
         HttpRequestException => true,
         HttpIOException => true,
         TaskCanceledException => !ct.IsCancellationRequested, // the HTTP client's own time-out

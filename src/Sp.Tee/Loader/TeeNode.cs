@@ -267,7 +267,7 @@ public sealed class TeeNode : IDisposable
         for (var attempt = 1; ; attempt++)
         {
             try { return await action(); }
-            catch (Sp.Client.Config.UserError e) when (attempt < 30 && e.Message.StartsWith("cannot reach", StringComparison.Ordinal))
+            catch (Sp.Client.Config.NodeUnreachableError) when (attempt < 30)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 100 * attempt)), ct);
             }

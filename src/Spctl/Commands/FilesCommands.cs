@@ -1,3 +1,4 @@
+using Sp.Core;
 using Sp.Client.Cli;
 using Sp.Client.Config;
 using Sp.Core.Json;
@@ -72,10 +73,6 @@ public static class FilesCommands
     /// <summary>The resource file holds the content key: it is written readable by its owner only.</summary>
     public static void WriteResourceFile(string path, ResourceFile resource)
     {
-        var full = Path.GetFullPath(path);
-        var tmp = full + ".tmp";
-        File.WriteAllText(tmp, SpJson.Serialize(resource, indented: true) + "\n");
-        File.SetUnixFileMode(tmp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        File.Move(tmp, full, overwrite: true);
+        SecretFile.Write(Path.GetFullPath(path), SpJson.Serialize(resource, indented: true) + "\n");
     }
 }

@@ -59,6 +59,17 @@ public sealed partial class ConcurrencyTests(LoaderFixture f)
 
 public sealed class LoaderUnitTests
 {
+    [Fact]
+    public void Only_an_unreachable_node_is_transient_never_a_refusal_or_an_integrity_failure_whatever_its_words()
+    {
+        Assert.True(NodeCalls.IsTransient(new Sp.Client.Config.NodeUnreachableError("connection refused"), default));
+        Assert.True(NodeCalls.IsTransient(new HttpRequestException("reset"), default));
+        // A refusal that happens to read like an outage is still a refusal.
+        Assert.False(NodeCalls.IsTransient(new Sp.Client.Config.UserError("cannot reach an agreement: order 5 is Done"), default));
+        Assert.False(NodeCalls.IsTransient(new Sp.Client.Config.LogIntegrityError("cannot reach a consistent log: a fork"), default));
+        Assert.False(NodeCalls.IsTransient(new TaskCanceledException(), new CancellationToken(canceled: true)));
+    }
+
     [Theory]
     [InlineData(0, 2, 8L << 30, 1L << 30, 2)]   // 2 cores, plenty of memory: one per core
     [InlineData(0, 16, 4L << 30, 1L << 30, 4)]  // memory bounds it

@@ -1,0 +1,32 @@
+namespace Sp.Core;
+
+/// <summary>
+/// Writes a secret (a key, a config holding a key) so that it is never readable by others, not even for a moment:
+/// the file is created with mode 0600 (on Unix) from the start, written beside its destination and then renamed into
+/// place, so a crash leaves either the old file or the whole new one.
+/// </summary>
+public static class SecretFile
+{
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    /// <param name="overwrite">Replace an existing file; when false an existing file is an <see cref="IOException"/>.</param>
+    public static void Write(string path, string content, bool overwrite = true)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(content);
+        var tmp = $"{path}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = OwnerOnly;
+        try
+        {
+            using (var stream = new FileStream(tmp, options))
+            using (var writer = new StreamWriter(stream))
+                writer.Write(content);
+            File.Move(tmp, path, overwrite);
+        }
+        finally
+        {
+            if (File.Exists(tmp)) File.Delete(tmp);
+        }
+    }
+}

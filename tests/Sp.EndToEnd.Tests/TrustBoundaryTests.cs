@@ -109,10 +109,7 @@ public sealed class TrustBoundaryTests(DevnetFixture net)
             if (dropStatement) view["order"]!.AsObject().Remove("resultStatement");
             return view;
         });
-        var alice = Path.Combine(net.Work, $"alice-via-proxy-{order}");
-        CopyFolder(net.Alice, alice);
-        config["backend"]!["url"] = proxy.Url;
-        File.WriteAllText(Path.Combine(alice, "config.json"), config.ToJsonString());
+        var alice = AliceThrough(proxy.Url, $"alice-via-proxy-{order}");
 
         var swapped = await Cli.RunAsync(alice, net.Spctl, "orders", "download-result", order.ToString(), "--save-to", "swapped.tar.gz");
         Assert.Equal(1, swapped.ExitCode);
@@ -164,16 +161,24 @@ public sealed class TrustBoundaryTests(DevnetFixture net)
         // The node answers the report of `other` (a valid report, validly signed, included in the log) when asked for `asked`.
         await using var proxy = new Sp.Tee.Tests.Loader.RewritingNodeProxy(nodeUrl, view => view,
             exchange => exchange.Path == $"api/orders/{asked}/report" ? otherReport : exchange.ResponseBody);
-        var alice = Path.Combine(net.Work, $"alice-report-proxy-{asked}");
-        CopyFolder(net.Alice, alice);
-        config["backend"]!["url"] = proxy.Url;
-        File.WriteAllText(Path.Combine(alice, "config.json"), config.ToJsonString());
+        var alice = AliceThrough(proxy.Url, $"alice-report-proxy-{asked}");
 
         var r = await Cli.RunAsync(alice, net.Spctl, "orders", "get-report", asked.ToString(), "--save-to", "report.json");
         Assert.Equal(1, r.ExitCode);
         Assert.Contains($"error: order {asked}: the node served a report whose order certificate is for order '{other}'", r.Stderr);
         Assert.False(File.Exists(Path.Combine(alice, "report.json")));
         Assert.DoesNotContain("Order report validation successful!", r.Stdout);
+    }
+
+    /// <summary>A copy of Alice's folder (keys, pinned root and log key, kept checkpoints) whose node is <paramref name="url"/>.</summary>
+    private string AliceThrough(string url, string name)
+    {
+        var alice = Path.Combine(net.Work, name);
+        CopyFolder(net.Alice, alice);
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(alice, "config.json")))!;
+        config["backend"]!["url"] = url;
+        File.WriteAllText(Path.Combine(alice, "config.json"), config.ToJsonString());
+        return alice;
     }
 
     private static void CopyFolder(string from, string to)

@@ -3,31 +3,14 @@ using Sp.Ledger.Service;
 using Sp.Ledger.Store;
 using Sp.Ledger.Transactions;
 
+using Sp.Testing;
+
 namespace Sp.Ledger.Tests;
 
 /// <summary>The sequencer's queue is bounded: past <see cref="LedgerService.QueueLimit"/> a submission is refused at once, unqueued.</summary>
 public sealed class QueueBoundTests : IDisposable
 {
     private readonly TempDb _db = new();
-
-    /// <summary>A real store whose writes wait for <see cref="Open"/>: the sequencer stays busy with its first batch meanwhile.</summary>
-    private sealed class GatedStore(ILedgerStore inner) : ILedgerStore
-    {
-        private readonly ManualResetEventSlim _gate = new(false);
-        public int Waiting;
-        public void Open() => _gate.Set();
-        public long Count => inner.Count;
-        public IEnumerable<LedgerEntry> ReadAll() => inner.ReadAll();
-        public LedgerEntry? Last() => inner.Last();
-        public void Append(LedgerEntry entry) => AppendBatch([entry]);
-        public void AppendBatch(IReadOnlyList<LedgerEntry> entries)
-        {
-            Interlocked.Increment(ref Waiting);
-            _gate.Wait();
-            inner.AppendBatch(entries);
-        }
-        public void Dispose() => inner.Dispose();
-    }
 
     [Fact]
     public async Task Past_the_queue_limit_a_submission_is_refused_unqueued_and_the_same_transaction_is_accepted_later()

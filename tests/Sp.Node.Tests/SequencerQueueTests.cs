@@ -8,6 +8,8 @@ using Sp.Ledger.Service;
 using Sp.Ledger.Store;
 using Sp.Ledger.Transactions;
 
+using Sp.Testing;
+
 namespace Sp.Node.Tests;
 
 /// <summary>
@@ -19,24 +21,6 @@ public sealed class SequencerQueueTests : IAsyncDisposable
 {
     private const string Network = "queue-tests";
     private readonly string _dir = Directory.CreateTempSubdirectory("sp-node-queue-").FullName;
-
-    private sealed class GatedStore(ILedgerStore inner) : ILedgerStore
-    {
-        private readonly ManualResetEventSlim _gate = new(false);
-        public int Waiting;
-        public void Open() => _gate.Set();
-        public long Count => inner.Count;
-        public IEnumerable<LedgerEntry> ReadAll() => inner.ReadAll();
-        public LedgerEntry? Last() => inner.Last();
-        public void Append(LedgerEntry entry) => AppendBatch([entry]);
-        public void AppendBatch(IReadOnlyList<LedgerEntry> entries)
-        {
-            Interlocked.Increment(ref Waiting);
-            _gate.Wait();
-            inner.AppendBatch(entries);
-        }
-        public void Dispose() => inner.Dispose();
-    }
 
     /// <summary>Sees every answer the client gets; opens the gate at the first 503.</summary>
     private sealed class Observer(Action onBusy) : DelegatingHandler(new SocketsHttpHandler())

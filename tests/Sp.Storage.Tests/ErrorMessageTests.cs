@@ -9,17 +9,6 @@ namespace Sp.Storage.Tests;
 /// <summary>Failure messages reach logs and public order statuses: they never quote bytes a storage server sent.</summary>
 public sealed class ErrorMessageTests
 {
-    private static StorageResource S3Resource(string endpoint) => new()
-    {
-        StorageType = S3BlobStore.Type,
-        Filepath = "datasets/0123456789abcdef",
-        Credentials = new()
-        {
-            [S3BlobStore.CredentialKeys.Endpoint] = endpoint, [S3BlobStore.CredentialKeys.Bucket] = "bucket",
-            [S3BlobStore.CredentialKeys.AccessKey] = "AK", [S3BlobStore.CredentialKeys.SecretKey] = "SK",
-        },
-    };
-
     private static ResourceFile FileOf(StorageResource resource) => new()
     {
         Hash = new HashInfo { Value = new string('0', 64) },
@@ -32,14 +21,14 @@ public sealed class ErrorMessageTests
     public async Task An_S3_error_names_its_status_and_code_but_never_quotes_the_servers_text()
     {
         using var server = FakeHttpServer.Always(403, "<Error><Code>AccessDenied</Code><Message>SECRET-IN-THE-BODY</Message></Error>");
-        var resource = S3Resource(server.Url);
+        var resource = TestResources.S3(server.Url);
         using var store = S3BlobStore.ForResource(resource, endpoints: new StorageEndpointPolicy([$"127.0.0.1:{server.Port}"], "allowedStorageHosts"));
         var e = await Assert.ThrowsAsync<IOException>(() => store.OpenReadAsync(resource, default));
         Assert.Contains("HTTP 403", e.Message);
         Assert.DoesNotContain("SECRET", e.Message);
 
         using var garbled = FakeHttpServer.Always(500, "SECRET-NOT-XML-AT-ALL", "text/plain");
-        var other = S3Resource(garbled.Url);
+        var other = TestResources.S3(garbled.Url);
         using var store2 = new S3BlobStore(S3BlobStore.OptionsFor(other) with { MaxAttempts = 1 });
         var e2 = await Assert.ThrowsAnyAsync<Exception>(() => store2.OpenReadAsync(other, default));
         Assert.Contains("HTTP 500", e2.Message);
@@ -52,7 +41,7 @@ public sealed class ErrorMessageTests
         var body = Encoding.ASCII.GetBytes("SECRET-METADATA-CREDENTIALS");
         using var server = new FakeHttpServer((method, _) => new FakeHttpServer.Response(method == "HEAD" ? 200 : 206, "OK",
             new() { ["Content-Type"] = "application/octet-stream", ["ETag"] = "\"e\"", ["Content-Length"] = body.Length.ToString() }, body));
-        var resource = FileOf(S3Resource(server.Url));
+        var resource = FileOf(TestResources.S3(server.Url));
         using var store = S3BlobStore.ForResource(resource.Resource, endpoints: new StorageEndpointPolicy([$"127.0.0.1:{server.Port}"], "allowedStorageHosts"));
         var e = await Assert.ThrowsAnyAsync<Exception>(() => new FileTransfer(store).DownloadToStreamAsync(resource, Stream.Null));
         Assert.Contains("not an SP stream", e.Message);

@@ -10,17 +10,6 @@ namespace Sp.Storage.Tests;
 /// </summary>
 public sealed class StorageEndpointPolicyTests
 {
-    private static StorageResource S3Resource(string endpoint) => new()
-    {
-        StorageType = S3BlobStore.Type,
-        Filepath = "datasets/0123456789abcdef",
-        Credentials = new()
-        {
-            [S3BlobStore.CredentialKeys.Endpoint] = endpoint, [S3BlobStore.CredentialKeys.Bucket] = "bucket",
-            [S3BlobStore.CredentialKeys.AccessKey] = "AK", [S3BlobStore.CredentialKeys.SecretKey] = "SK",
-        },
-    };
-
     [Fact]
     public void An_unlisted_endpoint_is_refused_naming_its_host_and_nothing_connects_to_it()
     {
@@ -28,7 +17,7 @@ public sealed class StorageEndpointPolicyTests
         var policy = new StorageEndpointPolicy(["s3.example.com", "127.0.0.1:1"], "allowedStorageHosts");
         foreach (var endpoint in new[] { listener.Url, $"http://localhost:{listener.Port}", $"http://[::1]:{listener.Port}", "http://169.254.169.254/", "http://10.1.2.3:9000" })
         {
-            var e = Assert.Throws<StorageEndpointRefusedException>(() => S3BlobStore.ForResource(S3Resource(endpoint), endpoints: policy));
+            var e = Assert.Throws<StorageEndpointRefusedException>(() => S3BlobStore.ForResource(TestResources.S3(endpoint), endpoints: policy));
             var uri = new Uri(endpoint);
             var host = uri.HostNameType == UriHostNameType.IPv6 ? $"[{uri.IdnHost.Trim('[', ']')}]" : uri.IdnHost;
             Assert.Contains($"storage endpoint host {host}:{uri.Port} is not allowed", e.Message);
@@ -42,7 +31,7 @@ public sealed class StorageEndpointPolicyTests
     {
         using var listener = new FakeHttpServer((_, _) => new FakeHttpServer.Response(404, "Not Found", new() { ["Content-Type"] = "application/xml" },
             "<Error><Code>NoSuchKey</Code><Message>no</Message></Error>"u8.ToArray()));
-        var resource = S3Resource($"http://localhost:{listener.Port}");
+        var resource = TestResources.S3($"http://localhost:{listener.Port}");
 
         var byName = new StorageEndpointPolicy([$"localhost:{listener.Port}"], "allowedStorageHosts");
         using (var store = S3BlobStore.ForResource(resource, endpoints: byName))

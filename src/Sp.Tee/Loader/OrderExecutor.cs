@@ -4,6 +4,7 @@ using System.Text;
 using Sp.Certification;
 using Sp.Client;
 using Sp.Client.Api;
+using Sp.Client.Ledger;
 using Sp.Client.Sealing;
 using Sp.Client.Storage;
 using Sp.Core.Model;

@@ -419,16 +419,8 @@ internal sealed class KnownLengthStream(Stream inner, long length) : Stream
 }
 
 /// <summary>Reads through another stream (left open), feeding what it reads to a hash when one is given.</summary>
-internal sealed class HashingReadStream(Stream inner, IncrementalHash? hash) : Stream
+internal sealed class HashingReadStream(Stream inner, IncrementalHash? hash) : ForwardReadStream
 {
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
     public override int Read(Span<byte> buffer)
     {
         var read = inner.Read(buffer);
@@ -443,27 +435,12 @@ internal sealed class HashingReadStream(Stream inner, IncrementalHash? hash) : S
         return read;
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
 
 /// <summary>Gives back bytes already read (a peeked header), then reads on from the stream they came from (left open).</summary>
-internal sealed class ReplayStream(ReadOnlyMemory<byte> head, Stream rest) : Stream
+internal sealed class ReplayStream(ReadOnlyMemory<byte> head, Stream rest) : ForwardReadStream
 {
     private ReadOnlyMemory<byte> _head = head;
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -480,11 +457,27 @@ internal sealed class ReplayStream(ReadOnlyMemory<byte> head, Stream rest) : Str
         return ValueTask.FromResult(Read(buffer.Span));
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+}
+
+/// <summary>A read-only stream read from start to end: subclasses implement <c>Read(Span)</c> and <c>ReadAsync(Memory)</c>.</summary>
+internal abstract class ForwardReadStream : Stream
+{
+    public sealed override bool CanRead => true;
+    public sealed override bool CanSeek => false;
+    public sealed override bool CanWrite => false;
+    public sealed override long Length => throw new NotSupportedException();
+    public sealed override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public abstract override int Read(Span<byte> buffer);
+    public abstract override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default);
+
+    public sealed override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public sealed override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public sealed override void Flush() { }
+    public sealed override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public sealed override void SetLength(long value) => throw new NotSupportedException();
+    public sealed override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -138,17 +138,8 @@ public static class OrderCommands
     private static async Task CheckParentInLogAsync(ClientContext ctx, Order parent)
     {
         if (ctx.Log is not { } log) return;
-        if (parent.CreatedSeq is not { } seq) throw new IntegrityError($"order {parent.Id} names no ledger entry that created it");
-        var (entry, _) = await log.ProveEntryAsync(seq);
-        var tx = entry.Signed.Tx;
-        if (tx.Type != TxTypes.WorkflowCreate || !entry.Signed.VerifySignature() || tx.From != parent.Consumer)
-            throw new IntegrityError($"order {parent.Id}: ledger entry {seq} is not the workflow.create of its consumer {parent.Consumer}",
-                "the node's account of the order differs from the log; nothing was released");
-        var signed = tx.PayloadAs<WorkflowCreate>();
-        if (signed.TeeOfferId != parent.OfferId || signed.Solution.Hash != parent.Solution?.Hash || signed.Solution.SealedResource != parent.Solution?.SealedResource
-            || signed.ResultPublicKey != parent.ResultPublicKey)
-            throw new IntegrityError($"order {parent.Id}: its consumer signed (ledger entry {seq}) TEE offer {signed.TeeOfferId} and solution {signed.Solution.Hash}, " +
-                                     $"not what the node serves", "nothing was released");
+        if (await new Sp.Client.Ledger.OrderProvenance(log).CheckCreationAsync(parent, CancellationToken.None) is { } forged)
+            throw new IntegrityError($"{forged}", "the node's account of the order differs from the log; nothing was released");
     }
 
     public static async Task<int> DownloadResultAsync(CommandLine cl, string configPath)

@@ -1,10 +1,9 @@
 using Sp.Client.Api;
-using Sp.Client.Ledger;
 using Sp.Core.Model;
 using Sp.Ledger.State;
 using Sp.Ledger.Transactions;
 
-namespace Sp.Tee.Loader;
+namespace Sp.Client.Ledger;
 
 /// <summary>
 /// What the node serves of an order is only the node's word. Before the TEE opens an order's inputs it reads, from the
@@ -20,18 +19,7 @@ public sealed class OrderProvenance(ClientLog log)
     {
         ArgumentNullException.ThrowIfNull(view);
         var order = view.Order;
-        if (order.CreatedSeq is not { } created) return $"order {order.Id} names no ledger entry that created it";
-        var (entry, _) = await log.ProveEntryAsync(created, ct);
-        var tx = entry.Signed.Tx;
-        if (tx.Type != TxTypes.WorkflowCreate || !entry.Signed.VerifySignature())
-            return $"ledger entry {created} (said to create order {order.Id}) is not a workflow.create signed by its sender";
-        if (tx.From != order.Consumer)
-            return $"order {order.Id} is served with consumer {order.Consumer}, but ledger entry {created} was signed by {tx.From}";
-        var signed = tx.PayloadAs<WorkflowCreate>();
-        if (signed.TeeOfferId != order.OfferId || signed.ResultPublicKey != order.ResultPublicKey
-            || signed.Solution.SealedResource != order.Solution?.SealedResource || signed.Solution.Hash != order.Solution?.Hash
-            || (signed.Data?.Count ?? 0) != order.SubOrderIds.Count)
-            return $"order {order.Id} is not served as its consumer signed it in ledger entry {created} (offer, solution, result key or inputs differ)";
+        if (await CheckCreationAsync(order, ct) is { } forged) return forged;
 
         foreach (var sub in view.SubOrders.Where(s => s.Type == OfferType.Data))
         {
@@ -45,6 +33,29 @@ public sealed class OrderProvenance(ClientLog log)
             if (released.OrderId != sub.Id || released.SealedResource != sub.SealedResource)
                 return $"sub-order {sub.Id} is not served as its data owner released it in ledger entry {completed}";
         }
+        return null;
+    }
+
+    /// <summary>
+    /// Null when the parent order is served as its consumer signed it: the ledger entry that created it is a
+    /// <c>workflow.create</c> signed by the order's consumer, for its TEE offer, solution (declared and sealed), result
+    /// key and number of inputs; else why not.
+    /// </summary>
+    public async Task<string?> CheckCreationAsync(Order order, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        if (order.CreatedSeq is not { } created) return $"order {order.Id} names no ledger entry that created it";
+        var (entry, _) = await log.ProveEntryAsync(created, ct);
+        var tx = entry.Signed.Tx;
+        if (tx.Type != TxTypes.WorkflowCreate || !entry.Signed.VerifySignature())
+            return $"ledger entry {created} (said to create order {order.Id}) is not a workflow.create signed by its sender";
+        if (tx.From != order.Consumer)
+            return $"order {order.Id} is served with consumer {order.Consumer}, but ledger entry {created} was signed by {tx.From}";
+        var signed = tx.PayloadAs<WorkflowCreate>();
+        if (signed.TeeOfferId != order.OfferId || signed.ResultPublicKey != order.ResultPublicKey
+            || signed.Solution.SealedResource != order.Solution?.SealedResource || signed.Solution.Hash != order.Solution?.Hash
+            || (signed.Data?.Count ?? 0) != order.SubOrderIds.Count)
+            return $"order {order.Id} is not served as its consumer signed it in ledger entry {created} (offer, solution, result key or inputs differ)";
         return null;
     }
 }

@@ -156,7 +156,8 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
     {
         public OrderSigner? Signer { get; set; }
         public OrderReport? Published { get; set; }
-        /// <summary>The served result key is the consumer's (the sealed solution's AAD names it): only then is a result sealed to it.</summary>
+        /// <summary>The served result key is the consumer's (her signed workflow.create in the log, or the sealed solution's
+        /// AAD, says so): only then is a result sealed to it.</summary>
         public bool ResultKeyVerified { get; set; }
     }
 
@@ -168,6 +169,9 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
         if (provenance is not null
             && await calls.ReadAsync(c => provenance.CheckAsync(view, c), $"checking order {order.Id} in the ledger's log", ct) is { } forged)
             throw new OrderFailure($"{forged}; nothing of the order is opened");
+        // The result key is the one the consumer signed (checked in the log just now, or by opening the solution below):
+        // from here on a result, even the log of a failure, may be sealed to it.
+        if (provenance is not null) run.ResultKeyVerified = true;
         // 1. The solution: open, download, decrypt, and check its hash against the order's declared one.
         // The AAD names the consumer's result key: opened, it proves the key served with the order is the consumer's own.
         var solution = Sealed.Open<ResourceFile>(encryption.PrivateKey, Sealed.SolutionInfo,

@@ -225,6 +225,8 @@ public sealed class CrashRecoveryTests(CrashFixture f)
         var ended = await f.Net.WaitForEndAsync(order);
         Assert.Equal(OrderStatus.Error, ended.Status);
         Assert.StartsWith("the solution is not sealed to this TEE's current key", ended.StatusMessage);
+        // Its result key was checked against Alice's signed workflow.create in the log: she still gets the log of why.
+        Assert.Contains("the solution is not sealed to this TEE's current key", TestNetwork.Text(await f.Net.ResultAsync(ended), "log.txt"));
     }
 
     [Fact]

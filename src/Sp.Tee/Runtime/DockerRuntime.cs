@@ -378,32 +378,45 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
             pidsEvents ??= PidsEventsPath(pid);
             oomEvents ??= OomKillsPath(pid);
         }
-        while (pidsEvents is not null || oomEvents is not null)
+        while (!ct.IsCancellationRequested && (pidsEvents is not null || oomEvents is not null))
         {
-            if (pidsEvents is not null)
-            {
-                try
-                {
-                    var refused = ReadPidsMaxEvents(await File.ReadAllTextAsync(pidsEvents, ct).ConfigureAwait(false));
-                    if (refused > 0)
-                    {
-                        stop($"{ProcessLimitReason} of {pidsLimit} processes reached ({refused} process creations refused)");
-                        pidsEvents = null; // said once
-                    }
-                }
-                catch (IOException) { pidsEvents = null; } // the cgroup went away with the container
-            }
-            if (oomEvents is not null)
-            {
-                try
-                {
-                    var kills = ReadOomKills(await File.ReadAllTextAsync(oomEvents, ct).ConfigureAwait(false));
-                    if (kills > oomKills.Value) oomKills.Value = kills;
-                }
-                catch (IOException) { oomEvents = null; }
-            }
-            await Task.Delay(LimitPollInterval, ct).ConfigureAwait(false);
+            (pidsEvents, oomEvents) = await ReadCountersAsync(pidsEvents, oomEvents, pidsLimit, stop, oomKills).ConfigureAwait(false);
+            try { await Task.Delay(LimitPollInterval, ct).ConfigureAwait(false); }
+            catch (OperationCanceledException) { break; }
         }
+        // One last read once the container has ended: a solution can exit within a poll interval of its first refused
+        // fork or its child's OOM kill, and the engine may not have removed the cgroup yet. Where it has, the order's
+        // reason is the solution's exit code (docs/tee.md).
+        await ReadCountersAsync(pidsEvents, oomEvents, pidsLimit, stop, oomKills).ConfigureAwait(false);
+    }
+
+    /// <summary>One read of the pids and OOM counters; returns the files still worth reading (null once gone or said).</summary>
+    private static async Task<(string? PidsEvents, string? OomEvents)> ReadCountersAsync(
+        string? pidsEvents, string? oomEvents, long pidsLimit, Action<string> stop, OomKillCount oomKills)
+    {
+        if (pidsEvents is not null)
+        {
+            try
+            {
+                var refused = ReadPidsMaxEvents(await File.ReadAllTextAsync(pidsEvents).ConfigureAwait(false));
+                if (refused > 0)
+                {
+                    stop($"{ProcessLimitReason} of {pidsLimit} processes reached ({refused} process creations refused)");
+                    pidsEvents = null; // said once
+                }
+            }
+            catch (IOException) { pidsEvents = null; } // the cgroup went away with the container
+        }
+        if (oomEvents is not null)
+        {
+            try
+            {
+                var kills = ReadOomKills(await File.ReadAllTextAsync(oomEvents).ConfigureAwait(false));
+                if (kills > oomKills.Value) oomKills.Value = kills;
+            }
+            catch (IOException) { oomEvents = null; }
+        }
+        return (pidsEvents, oomEvents);
     }
 
     /// <summary>pids.events of the cgroup of <paramref name="pid"/> (cgroup v1 "pids" hierarchy or the v2 unified one).</summary>

@@ -13,9 +13,9 @@ using Sp.Ledger.Transactions;
 namespace SpDevnet;
 
 /// <summary>
-/// Starts sp-node and one sp-tee in the background on free loopback ports, writes alice/ and bob/ client folders,
-/// and records ports and pids in DIR/devnet.json so `down` (and a second devnet beside it) can find them.
-/// State lives in DIR and survives down + up.
+/// Starts sp-node and one sp-tee in the background on free loopback ports, writes alice/ and bob/ client folders
+/// (config.json and the ./spctl and ./provider-tools launchers the guide types), and records ports and pids in
+/// DIR/devnet.json so `down` (and a second devnet beside it) can find them. State lives in DIR and survives down + up.
 /// </summary>
 public static partial class Devnet
 {
@@ -79,6 +79,9 @@ public static partial class Devnet
 
         WriteClient(Path.Combine(dir, "alice"), url, info, alice, logKey);
         WriteClient(Path.Combine(dir, "bob"), url, info, bob, logKey);
+        foreach (var party in new[] { "alice", "bob" })
+        foreach (var program in Launched)
+            WriteLauncher(Path.Combine(dir, party, program), Bin(program));
         var aliceTokens = await FundAsync(client, info.Network, alice);
         var bobTokens = await FundAsync(client, info.Network, bob);
         Console.WriteLine($"Devnet is up in {dir}");
@@ -137,6 +140,25 @@ public static partial class Devnet
             return;
         }
         ClientSetup.Write(dir, url, info.Network, account, info.RootCa, info.AttestationPolicy, logKey);
+    }
+
+    /// <summary>The programs the guide types as ./NAME in alice/ and bob/.</summary>
+    private static readonly string[] Launched = ["spctl", "provider-tools"];
+
+    /// <summary>
+    /// A launcher script at <paramref name="path"/>, mode 0755, that runs <paramref name="program"/> (the build's
+    /// ./bin wrapper, by absolute path) with its arguments, in the caller's folder: the guide's `./spctl …` typed in
+    /// alice/ or bob/ uses that folder's config.json. Rewritten on every `up`, so it follows the checkout that started
+    /// the devnet.
+    /// </summary>
+    private static void WriteLauncher(string path, string program)
+    {
+        var quoted = "'" + Path.GetFullPath(program).Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+        var text = $"#!/bin/sh\n# Written by sp-devnet up (again at each up): {Path.GetFileName(program)} of the build that started this devnet.\nexec {quoted} \"$@\"\n";
+        var temporary = path + ".tmp";
+        File.WriteAllText(temporary, text);
+        File.SetUnixFileMode(temporary, (UnixFileMode)0x1ED); // 0755, whatever the umask
+        File.Move(temporary, path, overwrite: true);
     }
 
     private static AccountKey LoadOrCreateKey(string path)

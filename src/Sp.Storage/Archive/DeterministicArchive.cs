@@ -9,10 +9,12 @@ namespace Sp.Storage.Archive;
 /// </summary>
 /// <remarks>
 /// Normalisation: entries in a depth-first walk, each directory's children sorted by ordinal name, a directory's
-/// entry before its contents; names relative to the archived directory with '/' separators (directories end
-/// in '/'); mtime, atime and ctime = Unix epoch; uid = gid = 0; empty user and group names; mode 0755 for
-/// directories and for files with any execute bit, 0644 for other files. Symbolic links, FIFOs, sockets and
-/// devices are refused (never opened).
+/// entry before its contents, each entry once; names relative to the archived directory with '/' separators
+/// (directories end in '/'); mtime = Unix epoch; atime and ctime not written (their GNU fields left NUL, as GNU
+/// tar leaves them: Python's tarfile reads those 24 bytes as a ustar name prefix, so an atime of "00000000000"
+/// became the directory "00000000000/" in front of every name); uid = gid = 0; empty user and group names; mode
+/// 0755 for directories and for files with any execute bit, 0644 for other files. Symbolic links, FIFOs, sockets
+/// and devices are refused (never opened). docs/storage.md "Archives" says why and what changed.
 /// </remarks>
 public static class DeterministicArchive
 {
@@ -93,11 +95,40 @@ public static class DeterministicArchive
         }
     }
 
+    /// <summary>
+    /// Appends one directory entry named <paramref name="name"/> (a trailing '/' is added), normalised like the
+    /// others; for a directory that has no contents to archive.
+    /// </summary>
+    public static Task AppendDirectoryEntryAsync(TarWriter writer, string name, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        var entryName = NormalisedName(name);
+        return writer.WriteEntryAsync(NewEntry(TarEntryType.Directory, entryName + "/", DirectoryMode), ct);
+    }
+
+    /// <summary>Appends one regular file named <paramref name="name"/> holding the rest of <paramref name="data"/>, mode 0644.</summary>
+    public static Task AppendFileAsync(TarWriter writer, string name, Stream data, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(data);
+        var entry = NewEntry(TarEntryType.RegularFile, NormalisedName(name), FileMode);
+        entry.DataStream = data;
+        return writer.WriteEntryAsync(entry, ct);
+    }
+
+    /// <summary>'/' separators, no leading or trailing '/'; refused (naming it) when empty, absolute or holding "..".</summary>
+    private static string NormalisedName(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var trimmed = name.Replace('\\', '/').Trim('/');
+        ValidateEntryName(trimmed);
+        return trimmed;
+    }
+
+    // AccessTime and ChangeTime stay unset: .NET 10 then leaves the GNU atime and ctime fields NUL (see the remarks).
     private static GnuTarEntry NewEntry(TarEntryType type, string name, UnixFileMode mode) => new(type, name)
     {
         ModificationTime = DateTimeOffset.UnixEpoch,
-        AccessTime = DateTimeOffset.UnixEpoch,
-        ChangeTime = DateTimeOffset.UnixEpoch,
         Uid = 0,
         Gid = 0,
         UserName = "",

@@ -393,17 +393,13 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
                          Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
                      }))
         await using (var gz = new GZipStream(fs, CompressionLevel.Fastest))
-        await using (var tar = new TarWriter(gz, TarEntryFormat.Pax, leaveOpen: true))
+        // Every entry is DeterministicArchive's (GNU, each once): output/ is written by AppendDirectoryAsync alone.
+        await using (var tar = new TarWriter(gz, DeterministicArchive.Format, leaveOpen: true))
         {
-            var outDir = new PaxTarEntry(TarEntryType.Directory, ResultLayout.OutputDir) { ModificationTime = DateTimeOffset.UnixEpoch, Mode = (UnixFileMode)0x1ED };
-            await tar.WriteEntryAsync(outDir, ct);
             if (Directory.Exists(work.Output)) await DeterministicArchive.AppendDirectoryAsync(tar, work.Output, ResultLayout.OutputDir, ct);
+            else await DeterministicArchive.AppendDirectoryEntryAsync(tar, ResultLayout.OutputDir, ct);
             var log = Encoding.UTF8.GetBytes(containerLog + (containerLog.EndsWith('\n') || containerLog.Length == 0 ? "" : "\n") + "--- loader ---\n" + loaderLog());
-            var entry = new PaxTarEntry(TarEntryType.RegularFile, ResultLayout.LogFile)
-            {
-                DataStream = new MemoryStream(log), ModificationTime = DateTimeOffset.UnixEpoch, Mode = (UnixFileMode)0x1A4,
-            };
-            await tar.WriteEntryAsync(entry, ct);
+            await DeterministicArchive.AppendFileAsync(tar, ResultLayout.LogFile, new MemoryStream(log), ct);
         }
         var resource = await calls.TransferAsync(c => new FileTransfer(stores.Results).UploadAsync(archive, "result.tar.gz", null, c),
             () => { }, $"order {order.Id}: result upload", ct);

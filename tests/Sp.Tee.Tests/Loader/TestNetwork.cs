@@ -192,21 +192,26 @@ internal sealed class TestNetwork : IAsyncDisposable
         return Sealed.Open<ResourceFile>(AliceResultKey.PrivateKey, Sealed.ResultInfo, Sealed.ResultAad(order.Id), order.SealedResult!)!;
     }
 
-    /// <summary>The order's result (output/… and log.txt), opened with Alice's result key, read from the store it names.</summary>
-    public async Task<Dictionary<string, byte[]>> ResultAsync(Order order, IBlobStore? local = null)
+    /// <summary>The order's result archive (gzip tar, plaintext), opened with Alice's result key, read from the store it names.</summary>
+    public async Task<byte[]> ResultArchiveAsync(Order order, IBlobStore? local = null)
     {
         var resource = ResultResource(order);
         using var ms = new MemoryStream();
         await new FileTransfer(BlobStores.ForResource(resource.Resource, Client, local)).DownloadToStreamAsync(resource, ms);
-        ms.Position = 0;
+        return ms.ToArray();
+    }
+
+    /// <summary>The order's result (output/… and log.txt) by entry name; an entry named twice fails the test.</summary>
+    public async Task<Dictionary<string, byte[]>> ResultAsync(Order order, IBlobStore? local = null)
+    {
         var entries = new Dictionary<string, byte[]>();
-        using var gz = new GZipStream(ms, CompressionMode.Decompress);
+        using var gz = new GZipStream(new MemoryStream(await ResultArchiveAsync(order, local)), CompressionMode.Decompress);
         using var tar = new TarReader(gz);
         while (tar.GetNextEntry() is { } e)
         {
             using var data = new MemoryStream();
             e.DataStream?.CopyTo(data);
-            entries[e.Name] = data.ToArray();
+            Assert.True(entries.TryAdd(e.Name, data.ToArray()), $"the result archive holds '{e.Name}' twice");
         }
         return entries;
     }

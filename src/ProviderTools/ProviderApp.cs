@@ -31,11 +31,7 @@ public static class ProviderApp
                 _ => throw new UserError($"unknown command '{cmd}'", "usage: provider-tools register data|solution --result <resource.json> | register tee [--tee-config tee.json]"),
             };
         }
-        catch (UserError e)
-        {
-            return Fail(e.OneLine);
-        }
-        catch (IntegrityError e)
+        catch (SpError e) // bad input, a refusal, a transient failure, an integrity failure: one line (cli-reference)
         {
             return Fail(e.OneLine);
         }

@@ -33,7 +33,7 @@ public static class TransactionEndpoint
             }
             return outcome.Accepted
                 ? Results.Json(new SubmitResponse(outcome.Seq ?? 0, outcome.Hash ?? "", new Dictionary<string, long>(outcome.Ids), outcome.SubOrderIds.ToList()), SpJson.Options)
-                : RequestLimits.Error(400, $"transaction refused: {outcome.Error}");
+                : RequestLimits.Error(400, $"transaction refused: {outcome.Error}", outcome.Code);
         });
     }
 }

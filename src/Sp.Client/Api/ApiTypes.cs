@@ -14,7 +14,9 @@ public sealed record BalanceResponse(string Address, TokenAmount Balance, TokenA
 
 public sealed record SubmitResponse(long Seq, string Hash, Dictionary<string, long> Ids, List<long>? SubOrderIds);
 
-public sealed record ErrorResponse(string Error);
+/// <param name="Error">What happened, for a person.</param>
+/// <param name="Code">What happened, for a program (e.g. <c>nonce_conflict</c>, docs/api.md); absent for most errors.</param>
+public sealed record ErrorResponse(string Error, string? Code = null);
 
 public sealed record OfferView(Offer Offer, List<Slot> Slots, Provider? Provider);
 

@@ -13,6 +13,8 @@ public sealed record TxOutcome
 
     public required bool Accepted { get; init; }
     public string? Error { get; init; }
+    /// <summary>A refusal's machine-readable kind, one of <see cref="RefusalCodes"/>; null for the others.</summary>
+    public string? Code { get; init; }
     public IReadOnlyDictionary<string, long> Ids { get; init; } = NoIds;
     public IReadOnlyList<long> SubOrderIds { get; init; } = [];
     /// <summary>Sequence number of the ledger entry that carried the transaction (accepted only).</summary>
@@ -20,7 +22,7 @@ public sealed record TxOutcome
     /// <summary>Hash of that ledger entry (accepted only).</summary>
     public string? Hash { get; init; }
 
-    public static TxOutcome Refused(string error) => new() { Accepted = false, Error = error };
+    public static TxOutcome Refused(string error, string? code = null) => new() { Accepted = false, Error = error, Code = code };
 
     public static TxOutcome Ok(IReadOnlyDictionary<string, long>? ids = null, IReadOnlyList<long>? subOrderIds = null) =>
         new() { Accepted = true, Ids = ids ?? NoIds, SubOrderIds = subOrderIds ?? [] };
@@ -34,4 +36,12 @@ public static class OutcomeIds
     public const string OfferId = "offerId";
     public const string SlotId = "slotId";
     public const string OrderId = "orderId";
+}
+
+/// <summary>Machine-readable kinds of refusal (<see cref="TxOutcome.Code"/>; the <c>code</c> of sp-node's error answer).</summary>
+public static class RefusalCodes
+{
+    /// <summary>The transaction's nonce is not the sender's next one: another transaction of the account came first
+    /// (or none has yet). Signing again with the account's current nonce may succeed.</summary>
+    public const string NonceConflict = "nonce_conflict";
 }

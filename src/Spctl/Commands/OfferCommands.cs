@@ -4,6 +4,7 @@ using Sp.Client.Cli;
 using Sp.Client.Config;
 using Sp.Core.Json;
 using Sp.Core.Model;
+using Sp.Core;
 using Sp.Crypto.Accounts;
 using Sp.Ledger.Machine;
 using Sp.Ledger.State;

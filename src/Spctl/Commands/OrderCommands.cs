@@ -2,6 +2,7 @@ using Sp.Client.Cli;
 using Sp.Client.Config;
 using Sp.Client.Sealing;
 using Sp.Core.Model;
+using Sp.Core;
 using Sp.Ledger.State;
 using Sp.Ledger.Transactions;
 using Sp.Storage.Transfer;

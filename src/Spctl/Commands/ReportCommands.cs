@@ -3,6 +3,7 @@ using Sp.Client.Cli;
 using Sp.Client.Config;
 using Sp.Core.Json;
 using Sp.Core.Model;
+using Sp.Core;
 
 namespace Spctl.Commands;
 

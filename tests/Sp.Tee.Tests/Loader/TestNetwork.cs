@@ -8,6 +8,7 @@ using Sp.Client.Config;
 using Sp.Client.Sealing;
 using Sp.Client.Storage;
 using Sp.Core.Model;
+using Sp.Core;
 using Sp.Crypto.Accounts;
 using Sp.Crypto.Hpke;
 using Sp.Ledger.State;
@@ -87,7 +88,7 @@ internal sealed class TestNetwork : IAsyncDisposable
         while (true)
         {
             try { await Client.GetInfoAsync(); return; }
-            catch (UserError) when (sw.Elapsed < TimeSpan.FromSeconds(60) && !_node.HasExited) { await Task.Delay(100); }
+            catch (TransientError) when (sw.Elapsed < TimeSpan.FromSeconds(60) && !_node.HasExited) { await Task.Delay(100); }
         }
     }
 
@@ -178,7 +179,7 @@ internal sealed class TestNetwork : IAsyncDisposable
         {
             Order? order = null;
             try { order = (await Client.GetOrderAsync(orderId))!.Order; }
-            catch (UserError) when (sw.Elapsed < limit) { } // the node may be restarting
+            catch (TransientError) when (sw.Elapsed < limit) { } // the node may be restarting
             if (order is not null && order.Status is OrderStatus.Done or OrderStatus.Error or OrderStatus.Canceled) return order;
             Assert.True(sw.Elapsed < limit, $"order {orderId} did not end within {limit}: {order?.Status} {order?.StatusMessage}");
             await Task.Delay(100);

@@ -1,4 +1,5 @@
 using Sp.Core;
+using Sp.Core.Ids;
 
 namespace Sp.Client.Cli;
 
@@ -65,12 +66,8 @@ public sealed class CommandLine
     public string Positional(int index, string what) =>
         index < Positionals.Count ? Positionals[index] : throw new UserError($"missing argument <{what}>");
 
-    public long PositionalId(int index, string what)
-    {
-        var s = Positional(index, what);
-        return long.TryParse(s, System.Globalization.NumberStyles.None, null, out var id) && id > 0
-            ? id : throw new UserError($"{what} '{s}' is not an id (a positive decimal integer)");
-    }
+    /// <summary>The positional argument <paramref name="index"/> as a ledger id (<see cref="LedgerId.Parse{T}"/>).</summary>
+    public T PositionalId<T>(int index, string what) where T : struct, ILedgerId<T> => LedgerId.Parse<T>(Positional(index, what), what);
 
     /// <summary>Call after reading every option: refuses options the command does not know.</summary>
     public void RejectUnknown()

@@ -1,3 +1,4 @@
+using Sp.Core.Ids;
 namespace Sp.Ledger.Machine;
 
 /// <summary>
@@ -9,13 +10,12 @@ namespace Sp.Ledger.Machine;
 /// </summary>
 public sealed record TxOutcome
 {
-    private static readonly IReadOnlyDictionary<string, long> NoIds = new Dictionary<string, long>();
-
     public required bool Accepted { get; init; }
     public string? Error { get; init; }
     /// <summary>A refusal's machine-readable kind, one of <see cref="RefusalCodes"/>; null for the others.</summary>
     public string? Code { get; init; }
-    public IReadOnlyDictionary<string, long> Ids { get; init; } = NoIds;
+    /// <summary>The ids the transaction created or names (accepted only).</summary>
+    public CreatedIds Ids { get; init; } = CreatedIds.None;
     public IReadOnlyList<long> SubOrderIds { get; init; } = [];
     /// <summary>Sequence number of the ledger entry that carried the transaction (accepted only).</summary>
     public long? Seq { get; init; }
@@ -24,18 +24,8 @@ public sealed record TxOutcome
 
     public static TxOutcome Refused(string error, string? code = null) => new() { Accepted = false, Error = error, Code = code };
 
-    public static TxOutcome Ok(IReadOnlyDictionary<string, long>? ids = null, IReadOnlyList<long>? subOrderIds = null) =>
-        new() { Accepted = true, Ids = ids ?? NoIds, SubOrderIds = subOrderIds ?? [] };
-
-    public static TxOutcome Ok(string idName, long id) => Ok(new Dictionary<string, long> { [idName] = id });
-}
-
-/// <summary>Names of the ids in <see cref="TxOutcome.Ids"/>.</summary>
-public static class OutcomeIds
-{
-    public const string OfferId = "offerId";
-    public const string SlotId = "slotId";
-    public const string OrderId = "orderId";
+    public static TxOutcome Ok(CreatedIds? ids = null, IReadOnlyList<long>? subOrderIds = null) =>
+        new() { Accepted = true, Ids = ids ?? CreatedIds.None, SubOrderIds = subOrderIds ?? [] };
 }
 
 /// <summary>Machine-readable kinds of refusal (<see cref="TxOutcome.Code"/>; the <c>code</c> of sp-node's error answer).</summary>

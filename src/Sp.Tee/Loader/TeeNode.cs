@@ -138,7 +138,7 @@ public sealed class TeeNode : IDisposable
             await _node.SendAsync(_account, _config.Network, TxTypes.ProviderCreate, new ProviderCreate(_config.ProviderName, "Runs orders in a TEE"), ct);
         var info = new OfferInfo { Name = _config.OfferName, Description = _config.OfferDescription, Group = "1", OfferType = "0", Cancelable = _config.OfferCancelable };
         var offer = await _node.SendAsync(_account, _config.Network, TxTypes.OfferCreate, new OfferCreate(OfferType.TeeOffer, info, _identity.ChainPem), ct);
-        var offerId = offer.Ids["offerId"];
+        var offerId = offer.Ids.Offer.Value;
         var slotInfo = new SlotInfo
         {
             Info = new SlotResources
@@ -149,7 +149,7 @@ public sealed class TeeNode : IDisposable
             Option = new SlotOption(),
         };
         var slot = await _node.SendAsync(_account, _config.Network, TxTypes.SlotAdd, new SlotAdd(offerId, slotInfo), ct);
-        _state = new TeeState(offerId, slot.Ids["slotId"]);
+        _state = new TeeState(offerId, slot.Ids.Slot.Value);
         File.WriteAllText(statePath, SpJson.Serialize(_state, indented: true));
     }
 

@@ -91,11 +91,8 @@ public sealed class NodeClient : IDisposable
             return await SubmitAsync(tx, c);
         }, ct);
 
-    /// <summary>The pipeline <see cref="SendAsync"/> signs again through (tests set a quicker one).</summary>
-    public ResiliencePipeline NonceRetry { get; set; } = RetryPolicies.NonceConflict.Build();
-
-    /// <summary>The pipeline a request the node answers 503 with Retry-After is sent again through (tests set a quicker one).</summary>
-    public ResiliencePipeline BusyRetry { get; set; } = RetryPolicies.NodeBusy.Build();
+    private static readonly ResiliencePipeline NonceRetry = RetryPolicies.NonceConflict.Build();
+    private static readonly ResiliencePipeline BusyRetry = RetryPolicies.NodeBusy.Build();
 
     private async Task<T> GetAsync<T>(string path, CancellationToken ct) =>
         await GetOrNullAsync<T>(path, ct) ?? throw new NodeRefusedError(HttpStatusCode.NotFound, $"{BaseUrl}/{path}: not found");

@@ -1,3 +1,4 @@
+using Sp.Core.Ids;
 using Sp.Core;
 using Sp.Client.Cli;
 using Sp.Client.Config;
@@ -31,11 +32,7 @@ public static class ProviderApp
                 _ => throw new UserError($"unknown command '{cmd}'", "usage: provider-tools register data|solution --result <resource.json> | register tee [--tee-config tee.json]"),
             };
         }
-        catch (UserError e)
-        {
-            return Fail(e.OneLine);
-        }
-        catch (IntegrityError e)
+        catch (SpError e) // bad input, a refusal, a transient failure, an integrity failure: one line (cli-reference)
         {
             return Fail(e.OneLine);
         }
@@ -93,7 +90,7 @@ public static class ProviderApp
         if (AskYesNo($"Have you already created a {label} offer? (y/n): "))
         {
             var answer = Ask("Please specify the offer id: ");
-            if (!long.TryParse(answer, out offerId)) throw new UserError($"'{answer}' is not an offer id");
+            offerId = LedgerId.Parse<OfferId>(answer, "offer id").Value;
             var existing = await ctx.Node.GetOfferAsync(offerId) ?? throw new UserError($"offer {offerId} does not exist");
             if (!string.Equals(existing.Offer.Owner, me.Lower, StringComparison.OrdinalIgnoreCase)) throw new UserError($"offer {offerId} belongs to {existing.Offer.Owner}, not to you ({me})");
             if (existing.Offer.Type != type) throw new UserError($"offer {offerId} is a {existing.Offer.Type} offer, expected a {type} offer");
@@ -105,7 +102,7 @@ public static class ProviderApp
             if (MarketMachine.ParseOfferType(offerInfo.OfferType) is { } declared && declared != type)
                 throw new UserError($"{infoPath}: offerType \"{offerInfo.OfferType}\" is a {declared} offer, expected \"{(int)type}\" for a {type} offer");
             var created = await ctx.Node.SendAsync(ctx.Account, ctx.Network, TxTypes.OfferCreate, new OfferCreate(type, offerInfo));
-            offerId = created.Ids["offerId"];
+            offerId = created.Ids.Offer.Value;
             Console.WriteLine($"Offer {offerId} has been created");
         }
         var slots = new List<long>();
@@ -115,8 +112,8 @@ public static class ProviderApp
             var slot = StrictJson.ParseFile<SlotInfo>(slotPath);
             checkSlot((slotPath, slot));
             var added = await ctx.Node.SendAsync(ctx.Account, ctx.Network, TxTypes.SlotAdd, new SlotAdd(offerId, slot));
-            slots.Add(added.Ids["slotId"]);
-            Console.WriteLine($"Slot {added.Ids["slotId"]} for offer {offerId} has been created successfully");
+            slots.Add(added.Ids.Slot.Value);
+            Console.WriteLine($"Slot {added.Ids.Slot} for offer {offerId} has been created successfully");
         }
         while (AskYesNo("Do you want to add another slot? (y/n): "));
         return (offerId, slots);

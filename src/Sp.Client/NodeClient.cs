@@ -2,8 +2,10 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Sp.Client.Api;
-using Sp.Client.Config;
+using Polly;
+using Sp.Core;
 using Sp.Core.Json;
+using Sp.Core.Resilience;
 using Sp.Crypto.Accounts;
 using Sp.Ledger.State;
 using Sp.Ledger.Transactions;
@@ -23,10 +25,6 @@ public sealed class NodeClient : IDisposable
         _http.BaseAddress = new Uri(BaseUrl + "/");
         _http.Timeout = timeout ?? TimeSpan.FromMinutes(5);
     }
-
-    /// <summary>Attempts of one request the node answers 503 with Retry-After (its sequencer's queue is full).</summary>
-    public const int BusyAttempts = 8;
-    private static readonly TimeSpan MaxBusyDelay = TimeSpan.FromSeconds(30);
 
     public string BaseUrl { get; }
     public HttpClient Http => _http;
@@ -79,21 +77,25 @@ public sealed class NodeClient : IDisposable
         return receipt;
     }
 
-    /// <summary>Builds, signs and submits a transaction from <paramref name="key"/>, fetching its next nonce.</summary>
-    public async Task<SubmitResponse> SendAsync<T>(AccountKey key, string network, string type, T payload, CancellationToken ct = default)
-    {
-        for (var attempt = 0; ; attempt++)
+    /// <summary>
+    /// Builds, signs and submits a transaction from <paramref name="key"/>, fetching its next nonce. When another
+    /// process of the same account took that nonce between the read and the submit (the node answers code
+    /// <c>nonce_conflict</c>, <see cref="NonceConflictError"/>), signs again with a fresh nonce
+    /// (<see cref="RetryPolicies.NonceConflict"/>).
+    /// </summary>
+    public async Task<SubmitResponse> SendAsync<T>(AccountKey key, string network, string type, T payload, CancellationToken ct = default) =>
+        await NonceRetry.ExecuteAsync(async c =>
         {
-            var nonce = await GetNonceAsync(key.Address, ct);
+            var nonce = await GetNonceAsync(key.Address, c);
             var tx = SignedTransaction.Sign(Transaction.Create(network, key.Address, nonce, type, payload), key);
-            try { return await SubmitAsync(tx, ct); }
-            // Another process of the same account took this nonce between our read and our submit: retry.
-            catch (UserError e) when (attempt < 3 && e.Message.Contains("nonce", StringComparison.OrdinalIgnoreCase)) { }
-        }
-    }
+            return await SubmitAsync(tx, c);
+        }, ct);
+
+    private static readonly ResiliencePipeline NonceRetry = RetryPolicies.NonceConflict.Build();
+    private static readonly ResiliencePipeline BusyRetry = RetryPolicies.NodeBusy.Build();
 
     private async Task<T> GetAsync<T>(string path, CancellationToken ct) =>
-        await GetOrNullAsync<T>(path, ct) ?? throw new UserError($"{BaseUrl}/{path}: not found");
+        await GetOrNullAsync<T>(path, ct) ?? throw new NodeRefusedError(HttpStatusCode.NotFound, $"{BaseUrl}/{path}: not found");
 
     private async Task<T?> GetOrNullAsync<T>(string path, CancellationToken ct)
     {
@@ -115,51 +117,61 @@ public sealed class NodeClient : IDisposable
 
     /// <summary>
     /// Sends a request built by <paramref name="request"/> (called again for each attempt). A node that answers 503
-    /// with Retry-After did not take the request (its sequencer's queue is full): the request is sent again after
-    /// that delay, doubled on each further 503 (jittered, at most 30 s), up to <see cref="BusyAttempts"/> times;
-    /// the last answer is returned as it is. Pass <paramref name="retryWhenBusy"/> false for a body that can be
-    /// produced only once.
+    /// with Retry-After did not take the request (its sequencer's queue is full): the request is sent again through
+    /// <see cref="RetryPolicies.NodeBusy"/> (after that delay, doubled on each further 503, jittered, at most 30 s, up
+    /// to 8 attempts), then <see cref="NodeBusyError"/> is thrown. Pass <paramref name="retryWhenBusy"/> false for a
+    /// body that can be produced only once: the busy answer is then returned as it is. A connection that fails or a
+    /// request that times out throws <see cref="NodeUnreachableError"/> (not retried here).
     /// </summary>
     public async Task<HttpResponseMessage> SendRawAsync(Func<HttpRequestMessage> request, CancellationToken ct, bool retryWhenBusy = true)
     {
-        for (var attempt = 1; ; attempt++)
+        if (!retryWhenBusy) return await SendOnceAsync(request, ct);
+        return await BusyRetry.ExecuteAsync(async c =>
         {
-            HttpResponseMessage resp;
-            try { resp = await _http.SendAsync(request(), HttpCompletionOption.ResponseHeadersRead, ct); }
-            catch (HttpRequestException e)
-            {
-                throw new NodeUnreachableError($"cannot reach the node at {BaseUrl}: {e.Message}",
-                    "is the network running? (`./bin/sp-devnet up DIR`; check backend.url in config.json)");
-            }
-            if (!retryWhenBusy || attempt >= BusyAttempts || BusyDelay(resp, attempt) is not { } delay) return resp;
-            resp.Dispose();
-            await Task.Delay(delay, ct);
+            var resp = await SendOnceAsync(request, c);
+            if (resp.StatusCode == HttpStatusCode.ServiceUnavailable && resp.Headers.RetryAfter is not null)
+                using (resp) await EnsureOkAsync(resp, c); // throws NodeBusyError
+            return resp;
+        }, ct);
+    }
+
+    private async Task<HttpResponseMessage> SendOnceAsync(Func<HttpRequestMessage> request, CancellationToken ct)
+    {
+        try { return await _http.SendAsync(request(), HttpCompletionOption.ResponseHeadersRead, ct); }
+        catch (HttpRequestException e)
+        {
+            throw new NodeUnreachableError($"cannot reach the node at {BaseUrl}: {e.Message}",
+                "is the network running? (`./bin/sp-devnet up DIR`; check backend.url in config.json)", e);
+        }
+        catch (TaskCanceledException e) when (!ct.IsCancellationRequested)
+        {
+            throw new NodeUnreachableError($"the node at {BaseUrl} did not answer within {_http.Timeout.TotalSeconds:0} s",
+                "is the node overloaded or stopped? (check backend.url in config.json)", e);
         }
     }
 
-    /// <summary>How long to wait before attempt <paramref name="attempt"/> + 1 after a busy answer; null when the answer is not one.</summary>
-    private static TimeSpan? BusyDelay(HttpResponseMessage resp, int attempt)
+    /// <summary>How long a 503 answer asks to wait (its Retry-After); zero when it names no delay.</summary>
+    private static TimeSpan RetryAfterOf(HttpResponseMessage resp)
     {
-        if (resp.StatusCode != HttpStatusCode.ServiceUnavailable || resp.Headers.RetryAfter is not { } after) return null;
+        if (resp.Headers.RetryAfter is not { } after) return TimeSpan.Zero;
         var asked = after.Delta ?? (after.Date is { } date ? date - DateTimeOffset.UtcNow : TimeSpan.Zero);
-        var wait = TimeSpan.FromTicks(Math.Max(asked.Ticks, TimeSpan.FromMilliseconds(100).Ticks) << Math.Min(attempt - 1, 8));
-        if (wait > MaxBusyDelay) wait = MaxBusyDelay;
-        // Up to a quarter more, so clients turned away together do not all come back at the same moment.
-        return wait + TimeSpan.FromTicks((long)(wait.Ticks * 0.25 * Random.Shared.NextDouble()));
+        return asked > TimeSpan.Zero ? asked : TimeSpan.Zero;
     }
 
     /// <summary>Longest error text of the node's that a message quotes.</summary>
     private const int MaxErrorChars = 1000;
 
     /// <summary>
-    /// Throws a <see cref="UserError"/> for an answer that is not a success: the <c>error</c> of the node's JSON
-    /// answer (at most <see cref="MaxErrorChars"/> characters, one line), else the status alone. Other bodies are
-    /// never quoted: an error path must not copy bytes of a download into a message or a log.
+    /// Throws for an answer that is not a success, with the <c>error</c> of the node's JSON answer as the message (at
+    /// most <see cref="MaxErrorChars"/> characters, one line), else the status alone. Other bodies are never quoted: an
+    /// error path must not copy bytes of a download into a message or a log. The type says what happened: 503 with
+    /// Retry-After is <see cref="NodeBusyError"/>; the answer's <c>code</c> <c>nonce_conflict</c> is
+    /// <see cref="NonceConflictError"/>; any other is <see cref="NodeRefusedError"/> with the status and code.
     /// </summary>
     public static async Task EnsureOkAsync(HttpResponseMessage resp, CancellationToken ct)
     {
         if (resp.IsSuccessStatusCode) return;
-        string? message = null;
+        ErrorResponse? answer = null;
         if (resp.Content.Headers.ContentType?.MediaType == "application/json")
         {
             try
@@ -168,14 +180,21 @@ public sealed class NodeClient : IDisposable
                 var buffer = new byte[64 * 1024];
                 await using var body = await resp.Content.ReadAsStreamAsync(ct);
                 var read = await body.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, ct);
-                if (read < buffer.Length) message = JsonSerializer.Deserialize<ErrorResponse>(buffer.AsSpan(0, read), SpJson.Options)?.Error;
+                if (read < buffer.Length) answer = JsonSerializer.Deserialize<ErrorResponse>(buffer.AsSpan(0, read), SpJson.Options);
             }
             catch (Exception e) when (e is JsonException or HttpRequestException or IOException) { }
         }
-        var status = $"node answered {(int)resp.StatusCode} {resp.ReasonPhrase}";
-        if (string.IsNullOrWhiteSpace(message)) throw new UserError(status);
-        message = message.ReplaceLineEndings(" ");
-        throw new UserError(message.Length > MaxErrorChars ? message[..MaxErrorChars] + "…" : message);
+        var message = answer?.Error;
+        if (string.IsNullOrWhiteSpace(message)) message = $"node answered {(int)resp.StatusCode} {resp.ReasonPhrase}";
+        else
+        {
+            message = message.ReplaceLineEndings(" ");
+            if (message.Length > MaxErrorChars) message = message[..MaxErrorChars] + "…";
+        }
+        if (resp.StatusCode == HttpStatusCode.ServiceUnavailable && resp.Headers.RetryAfter is not null)
+            throw new NodeBusyError(message, RetryAfterOf(resp));
+        if (answer?.Code == Sp.Ledger.Machine.RefusalCodes.NonceConflict) throw new NonceConflictError(message);
+        throw new NodeRefusedError(resp.StatusCode, message, answer?.Code);
     }
 
     public void Dispose() => _http.Dispose();

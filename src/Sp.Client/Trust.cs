@@ -3,6 +3,7 @@ using Sp.Attestation;
 using Sp.Certification;
 using Sp.Client.Config;
 using Sp.Core.Model;
+using Sp.Core;
 
 namespace Sp.Client;
 

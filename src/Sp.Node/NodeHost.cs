@@ -1,6 +1,7 @@
 using Sp.Attestation;
 using Sp.Certification;
 using Sp.Client.Api;
+using Sp.Core.Ids;
 using Sp.Core.Json;
 using Sp.Core.Model;
 using Sp.Crypto.Accounts;
@@ -96,8 +97,8 @@ public static class NodeHost
             var offerIds = new HashSet<long>();
             foreach (var part in (offers ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
-                if (!long.TryParse(part, System.Globalization.NumberStyles.None, null, out var id)) return Error(400, $"offers: '{part}' is not an offer id");
-                offerIds.Add(id);
+                if (!LedgerId.TryParse<OfferId>(part, out var id)) return Error(400, $"offers: '{part}' is not an offer id");
+                offerIds.Add(id.Value);
             }
             if (offer is { } single) offerIds.Add(single);
             OrderStatus? wanted = null;

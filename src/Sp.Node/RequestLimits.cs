@@ -31,7 +31,7 @@ public static class RequestLimits
     public static IResult TooLarge(long maxBytes) => new CloseAfter(Error(StatusCodes.Status413PayloadTooLarge,
         $"request body too large: at most {maxBytes} bytes (node.json limits.requestBytes); large content belongs in storage"));
 
-    public static IResult Error(int status, string message) => Results.Json(new ErrorResponse(message), SpJson.Options, statusCode: status);
+    public static IResult Error(int status, string message, string? code = null) => Results.Json(new ErrorResponse(message, code), SpJson.Options, statusCode: status);
 
     private sealed class CloseAfter(IResult inner) : IResult
     {

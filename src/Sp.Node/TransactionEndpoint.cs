@@ -32,8 +32,8 @@ public static class TransactionEndpoint
                 return RequestLimits.Error(StatusCodes.Status503ServiceUnavailable, $"node busy: {e.Message}; retry after {limits.RetryAfterSeconds} s");
             }
             return outcome.Accepted
-                ? Results.Json(new SubmitResponse(outcome.Seq ?? 0, outcome.Hash ?? "", new Dictionary<string, long>(outcome.Ids), outcome.SubOrderIds.ToList()), SpJson.Options)
-                : RequestLimits.Error(400, $"transaction refused: {outcome.Error}");
+                ? Results.Json(new SubmitResponse(outcome.Seq ?? 0, outcome.Hash ?? "", outcome.Ids, outcome.SubOrderIds.ToList()), SpJson.Options)
+                : RequestLimits.Error(400, $"transaction refused: {outcome.Error}", outcome.Code);
         });
     }
 }

@@ -24,7 +24,7 @@ catch (OperationCanceledException) when (cts.IsCancellationRequested)
 {
     return 0;
 }
-catch (Exception e) when (e is IOException or InvalidDataException or Sp.Client.Config.UserError or Sp.Client.Config.IntegrityError or System.Security.Cryptography.CryptographicException)
+catch (Exception e) when (e is IOException or InvalidDataException or Sp.Core.SpError or System.Security.Cryptography.CryptographicException)
 {
     Console.Error.WriteLine($"sp-tee: {e.Message}");
     return 1;

@@ -50,7 +50,7 @@ public static partial class Devnet
         using var client = new NodeClient(url, TimeSpan.FromSeconds(10));
         var info = await WaitFor("sp-node to answer", TimeSpan.FromSeconds(60), nodePid, Path.Combine(logs, "node.log"), async () =>
         {
-            try { return await client.GetInfoAsync(); } catch (UserError) { return null; }
+            try { return await client.GetInfoAsync(); } catch (Exception e) when (e is TransientError or NodeRefusedError) { return null; }
         });
 
         // The log's verifier key is read from the node's own folder (not over the network) and pinned for all three.

@@ -11,7 +11,7 @@ try
         _ => Usage(),
     };
 }
-catch (Exception e) when (e is InvalidOperationException or IOException or TimeoutException or Sp.Client.Config.UserError)
+catch (Exception e) when (e is InvalidOperationException or IOException or TimeoutException or Sp.Core.SpError)
 {
     Console.Error.WriteLine($"sp-devnet: {e.Message}");
     return 1;

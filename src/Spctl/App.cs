@@ -1,6 +1,7 @@
 using Sp.Client.Cli;
 using Sp.Client.Config;
 using Spctl.Commands;
+using Sp.Core;
 
 namespace Spctl;
 
@@ -103,13 +104,7 @@ public static class App
             cl.Positionals.RemoveRange(0, words);
             return await command(cl, configPath);
         }
-        catch (UserError e)
-        {
-            Console.Error.WriteLine($"error: {e.OneLine}");
-            Log(configPath, e);
-            return 1;
-        }
-        catch (IntegrityError e)
+        catch (SpError e) // bad input, a refusal, a transient failure not (or no longer) retried, an integrity failure
         {
             Console.Error.WriteLine($"error: {e.OneLine}");
             Log(configPath, e);

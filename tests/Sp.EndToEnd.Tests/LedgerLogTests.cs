@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Sp.Client;
 using Sp.Client.Config;
 using Sp.Client.Ledger;
+using Sp.Core;
 using Sp.Crypto.Accounts;
 using Sp.Ledger.Log;
 using Sp.Ledger.Tests;
@@ -66,7 +67,7 @@ public sealed class NodeProcess : IAsyncDisposable
                 await client.GetInfoAsync();
                 return;
             }
-            catch (UserError) { await Task.Delay(100); }
+            catch (TransientError) { await Task.Delay(100); }
         }
         throw new TimeoutException("sp-node did not answer in 60 s");
     }
@@ -443,7 +444,7 @@ public sealed class LedgerLogTests(PostgresCluster postgres) : IDisposable
                     acked.Add((r.Seq, r.Hash));
                     if (acked.Count >= killAfter) kill.TrySetResult();
                 }
-                catch (Exception e) when (e is UserError or HttpRequestException or TaskCanceledException or System.Text.Json.JsonException or IOException)
+                catch (Exception e) when (e is TransientError or NodeRefusedError or HttpRequestException or TaskCanceledException or System.Text.Json.JsonException or IOException)
                 {
                     return; // the node is gone: this transaction was never acknowledged
                 }

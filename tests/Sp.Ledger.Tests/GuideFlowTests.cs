@@ -16,8 +16,8 @@ public sealed class GuideFlowTests
         // 7. Bob: provider setup, data offer and slot.
         sc.Provider(sc.Bob, "Bob");
         var created = sc.Ok(sc.Bob, TxTypes.OfferCreate, new OfferCreate(OfferType.Data, TestKit.DataInfo()));
-        var dataOffer = created.Ids[OutcomeIds.OfferId];
-        var dataSlot = sc.Ok(sc.Bob, TxTypes.SlotAdd, new SlotAdd(dataOffer, TestKit.Slot())).Ids[OutcomeIds.SlotId];
+        var dataOffer = created.Ids.Offer.Value;
+        var dataSlot = sc.Ok(sc.Bob, TxTypes.SlotAdd, new SlotAdd(dataOffer, TestKit.Slot())).Ids.Slot.Value;
         Assert.Equal(1, dataOffer);
         Assert.Equal(1, dataSlot);
         Assert.Equal([dataSlot], sc.Offer(dataOffer).SlotIds);
@@ -27,7 +27,7 @@ public sealed class GuideFlowTests
 
         // 8. Alice: workflow. The parent is Blocked by the Data sub-order.
         var wf = sc.Ok(sc.Alice, TxTypes.WorkflowCreate, Scenario.WorkflowPayload(tee.OfferId, tee.SlotId, (dataOffer, dataSlot)));
-        var orderId = wf.Ids[OutcomeIds.OrderId];
+        var orderId = wf.Ids.Order.Value;
         var subId = Assert.Single(wf.SubOrderIds);
         Assert.Equal(orderId + 1, subId);
         var parent = sc.Order(orderId);

@@ -155,7 +155,7 @@ public sealed class MarketMachineTests
             sc.Provider(sc.Tee);
             sc.Refused(sc.Tee, TxTypes.OfferCreate, new OfferCreate(OfferType.TeeOffer, TestKit.TeeInfo(), " "), "teeCertificate: must not be empty");
             var created = sc.Ok(sc.Tee, TxTypes.OfferCreate, new OfferCreate(OfferType.TeeOffer, TestKit.TeeInfo()));
-            var offerId = created.Ids[OutcomeIds.OfferId];
+            var offerId = created.Ids.Offer.Value;
             Assert.Null(sc.Offer(offerId).TeeCertificate);
             sc.Refused(sc.Alice, TxTypes.WorkflowCreate, Scenario.WorkflowPayload(offerId, null), $"TEE offer {offerId} has no TEE certificate yet");
             sc.Ok(sc.Tee, TxTypes.TeeCertificateUpdate, new TeeCertificateUpdate(offerId, TestKit.TeeChainFor(sc.Tee)));
@@ -258,7 +258,7 @@ public sealed class MarketMachineTests
             var data = sc.DataOffer();
             sc.Refused(sc.Mallory, TxTypes.SlotAdd, new SlotAdd(data.OfferId, TestKit.Slot()),
                 $"only the owner of offer {data.OfferId} ({sc.Bob.Address.Lower}) can add a slot to it");
-            var slot = sc.Ok(sc.Bob, TxTypes.SlotAdd, new SlotAdd(data.OfferId, TestKit.Slot())).Ids[OutcomeIds.SlotId];
+            var slot = sc.Ok(sc.Bob, TxTypes.SlotAdd, new SlotAdd(data.OfferId, TestKit.Slot())).Ids.Slot.Value;
             Assert.Equal([data.SlotId, slot], sc.Offer(data.OfferId).SlotIds);
             Assert.Equal(data.OfferId, sc.Ledger.Read(s => s.Slots[slot].OfferId));
         }

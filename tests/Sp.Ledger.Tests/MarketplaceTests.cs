@@ -30,13 +30,13 @@ public static class MarketplaceTests
     {
         if (!sc.Ledger.Read(s => s.Providers.ContainsKey(owner.Address.Lower))) sc.Provider(owner);
         info ??= type == OfferType.TeeOffer ? TestKit.TeeInfo() : TestKit.DataInfo();
-        var offer = sc.Ok(owner, TxTypes.OfferCreate, new OfferCreate(type, info, type == OfferType.TeeOffer ? TestKit.TeeChainFor(owner) : null)).Ids[OutcomeIds.OfferId];
-        var slotId = sc.Ok(owner, TxTypes.SlotAdd, new SlotAdd(offer, slot)).Ids[OutcomeIds.SlotId];
+        var offer = sc.Ok(owner, TxTypes.OfferCreate, new OfferCreate(type, info, type == OfferType.TeeOffer ? TestKit.TeeChainFor(owner) : null)).Ids.Offer.Value;
+        var slotId = sc.Ok(owner, TxTypes.SlotAdd, new SlotAdd(offer, slot)).Ids.Slot.Value;
         return (offer, slotId);
     }
 
     private static long AddSlot(this Scenario sc, AccountKey owner, long offer, SlotInfo slot) =>
-        sc.Ok(owner, TxTypes.SlotAdd, new SlotAdd(offer, slot)).Ids[OutcomeIds.SlotId];
+        sc.Ok(owner, TxTypes.SlotAdd, new SlotAdd(offer, slot)).Ids.Slot.Value;
 
     private static MachineLedger Machine(this Scenario sc) => (MachineLedger)sc.Ledger;
 
@@ -187,7 +187,7 @@ public static class MarketplaceTests
             var data = sc.Offer(sc.Bob, OfferType.Data, PricedSlot("1.25", SlotPricing.Fixed));
             sc.Fund(sc.Alice, "10");
             var o = sc.Ok(sc.Alice, TxTypes.WorkflowCreate, Scenario.WorkflowPayload(tee.Offer, tee.Slot, data));
-            var order = sc.Order(o.Ids[OutcomeIds.OrderId]);
+            var order = sc.Order(o.Ids.Order.Value);
             Assert.Equal(T("4.25"), order.Deposit); // 2/h x 1.5 h + 1.25
             Assert.Equal(T("5.75"), sc.Balance(sc.Alice));
             Assert.Equal(T("4.25"), sc.Ledger.Read(s => s.LockedBy(sc.Alice.Address.Lower)));
@@ -215,7 +215,7 @@ public static class MarketplaceTests
             sc.Refused(sc.Alice, TxTypes.WorkflowCreate, Scenario.WorkflowPayload(tee.Offer, tee.Slot) with { Deposit = T("1.5") },
                 "deposit 1.5 is below the 2 tokens this workflow requires");
             var o = sc.Ok(sc.Alice, TxTypes.WorkflowCreate, Scenario.WorkflowPayload(tee.Offer, tee.Slot) with { Deposit = T("7") });
-            Assert.Equal(T("7"), sc.Order(o.Ids[OutcomeIds.OrderId]).Deposit);
+            Assert.Equal(T("7"), sc.Order(o.Ids.Order.Value).Deposit);
             Assert.Equal(T("3"), sc.Balance(sc.Alice));
         }
 
@@ -228,7 +228,7 @@ public static class MarketplaceTests
             sc.AddSlot(sc.Tee, tee.Offer, PricedSlot("1", SlotPricing.Fixed)); // same cost, higher id
             sc.Fund(sc.Alice, "10");
             var o = sc.Ok(sc.Alice, TxTypes.WorkflowCreate, Scenario.WorkflowPayload(tee.Offer, null));
-            var order = sc.Order(o.Ids[OutcomeIds.OrderId]);
+            var order = sc.Order(o.Ids.Order.Value);
             Assert.Equal(cheap, order.SlotId);
             Assert.Equal(T("1"), order.Deposit);
         }
@@ -257,7 +257,7 @@ public static class MarketplaceTests
             sc.Fund(sc.Alice, "20");
             var payload = Scenario.WorkflowPayload(tee.Offer, tee.Slot, data) with { Deposit = deposit is null ? null : T(deposit) };
             var o = sc.Ok(sc.Alice, TxTypes.WorkflowCreate, payload);
-            return (sc, o.Ids[OutcomeIds.OrderId], o.SubOrderIds.Single(), tee.Offer, data.Offer);
+            return (sc, o.Ids.Order.Value, o.SubOrderIds.Single(), tee.Offer, data.Offer);
         }
 
         [Fact]
@@ -464,7 +464,7 @@ public static class MarketplaceTests
             using var sc = Scenario.OnMachine();
             var tee = sc.Offer(sc.Tee, OfferType.TeeOffer, PricedSlot("1", SlotPricing.Fixed));
             sc.Fund(sc.Alice, "10");
-            var order = sc.Ok(sc.Alice, TxTypes.WorkflowCreate, Scenario.WorkflowPayload(tee.Offer, tee.Slot)).Ids[OutcomeIds.OrderId];
+            var order = sc.Ok(sc.Alice, TxTypes.WorkflowCreate, Scenario.WorkflowPayload(tee.Offer, tee.Slot)).Ids.Order.Value;
             sc.Refused(sc.Mallory, TxTypes.SlotUpdate, new SlotUpdate(tee.Offer, tee.Slot, PricedSlot("5", SlotPricing.Fixed)),
                 $"only the owner of offer {tee.Offer} ({sc.Tee.Address.Lower}) can update its slots");
             sc.Refused(sc.Tee, TxTypes.SlotUpdate, new SlotUpdate(tee.Offer, 999, PricedSlot("5", SlotPricing.Fixed)),
@@ -575,7 +575,7 @@ public static class MarketplaceTests
                 if (offers.Count == 0) return TxOutcome.Refused("no offer");
                 var offer = offers[rng.Next(offers.Count)];
                 var o = sc.Send(owner, TxTypes.SlotAdd, new SlotAdd(offer.Id, RandomSlot()));
-                if (o.Accepted) (offer.Type == OfferType.TeeOffer ? teeOffers : dataOffers).Add((offer.Id, o.Ids[OutcomeIds.SlotId]));
+                if (o.Accepted) (offer.Type == OfferType.TeeOffer ? teeOffers : dataOffers).Add((offer.Id, o.Ids.Slot.Value));
                 return o;
             }
 

@@ -176,16 +176,16 @@ public sealed class Scenario : IDisposable
     {
         owner ??= Bob;
         if (!Ledger.Read(s => s.Providers.ContainsKey(owner.Address.Lower))) Provider(owner);
-        var offer = Ok(owner, TxTypes.OfferCreate, new OfferCreate(OfferType.Data, info ?? TestKit.DataInfo())).Ids[OutcomeIds.OfferId];
-        var slot = Ok(owner, TxTypes.SlotAdd, new SlotAdd(offer, TestKit.Slot())).Ids[OutcomeIds.SlotId];
+        var offer = Ok(owner, TxTypes.OfferCreate, new OfferCreate(OfferType.Data, info ?? TestKit.DataInfo())).Ids.Offer.Value;
+        var slot = Ok(owner, TxTypes.SlotAdd, new SlotAdd(offer, TestKit.Slot())).Ids.Slot.Value;
         return (offer, slot);
     }
 
     public (long OfferId, long SlotId) TeeOffer(OfferInfo? info = null)
     {
         if (!Ledger.Read(s => s.Providers.ContainsKey(Tee.Address.Lower))) Provider(Tee);
-        var offer = Ok(Tee, TxTypes.OfferCreate, new OfferCreate(OfferType.TeeOffer, info ?? TestKit.TeeInfo(), TestKit.TeeChainFor(Tee))).Ids[OutcomeIds.OfferId];
-        var slot = Ok(Tee, TxTypes.SlotAdd, new SlotAdd(offer, TestKit.Slot())).Ids[OutcomeIds.SlotId];
+        var offer = Ok(Tee, TxTypes.OfferCreate, new OfferCreate(OfferType.TeeOffer, info ?? TestKit.TeeInfo(), TestKit.TeeChainFor(Tee))).Ids.Offer.Value;
+        var slot = Ok(Tee, TxTypes.SlotAdd, new SlotAdd(offer, TestKit.Slot())).Ids.Slot.Value;
         return (offer, slot);
     }
 
@@ -195,7 +195,7 @@ public sealed class Scenario : IDisposable
     public (long OrderId, IReadOnlyList<long> SubOrderIds) Workflow(long tee, params (long Offer, long Slot)[] data)
     {
         var o = Ok(Alice, TxTypes.WorkflowCreate, WorkflowPayload(tee, null, data));
-        return (o.Ids[OutcomeIds.OrderId], o.SubOrderIds);
+        return (o.Ids.Order.Value, o.SubOrderIds);
     }
 
     /// <summary>Provider, data offer + slot, TEE offer + slot, workflow: the parent is Blocked by one sub-order.</summary>

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 using Sp.Client;
-using Sp.Client.Config;
+using Sp.Core;
 
 namespace Sp.Node.Tests;
 
@@ -14,7 +14,7 @@ public sealed class ClientErrorTests
     private static async Task<string> ErrorOf(HttpStatusCode status, string body, string contentType)
     {
         using var resp = new HttpResponseMessage(status) { Content = new StringContent(body, Encoding.UTF8, contentType) };
-        return (await Assert.ThrowsAsync<UserError>(() => NodeClient.EnsureOkAsync(resp, default))).Message;
+        return (await Assert.ThrowsAsync<NodeRefusedError>(() => NodeClient.EnsureOkAsync(resp, default))).Message;
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Sp.Client;
 using Sp.Client.Config;
+using Sp.Core;
 
 namespace Sp.Node.Tests;
 
@@ -53,7 +54,7 @@ internal sealed class NodeProcess : IAsyncDisposable
         while (true)
         {
             try { await node.Client.GetInfoAsync(); return node; }
-            catch (UserError) when (sw.Elapsed < TimeSpan.FromSeconds(60) && !process.HasExited) { await Task.Delay(100); }
+            catch (TransientError) when (sw.Elapsed < TimeSpan.FromSeconds(60) && !process.HasExited) { await Task.Delay(100); }
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Text;
+using Sp.Core;
 using Sp.Crypto.Accounts;
 using Sp.Ledger.Transactions;
 using Xunit.Abstractions;
@@ -74,8 +75,9 @@ public sealed class RequestLimitTests(ITestOutputHelper output)
         var small = await node.Client.SendAsync(key, NodeProcess.Network, TxTypes.ProviderCreate, new ProviderCreate("p", "d"));
         Assert.Equal(1, small.Seq);
         var large = SignedTransaction.Sign(Transaction.Create(NodeProcess.Network, key.Address, 1, TxTypes.ProviderUpdate, new ProviderUpdate(new string('x', 5000), "d")), key);
-        var e = await Assert.ThrowsAsync<Sp.Client.Config.UserError>(() => node.Client.SubmitAsync(large));
+        var e = await Assert.ThrowsAsync<NodeRefusedError>(() => node.Client.SubmitAsync(large));
         Assert.Contains("request body too large: at most 4096 bytes", e.Message);
+        Assert.Equal(System.Net.HttpStatusCode.RequestEntityTooLarge, e.Status);
         Assert.Equal(1, (await node.Client.GetInfoAsync()).Height);
     }
 }

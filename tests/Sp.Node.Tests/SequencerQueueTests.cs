@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Logging;
 using Sp.Client;
+using Sp.Core;
 using Sp.Crypto.Accounts;
 using Sp.Ledger.Service;
 using Sp.Ledger.Store;
@@ -92,9 +93,9 @@ public sealed class SequencerQueueTests : IAsyncDisposable
 
         var observer = new Observer(() => { });
         using var client = new NodeClient(app.Urls.Single(), TimeSpan.FromSeconds(30), observer);
-        var e = await Assert.ThrowsAsync<Sp.Client.Config.UserError>(() => client.SubmitAsync(txs[2]));
+        var e = await Assert.ThrowsAsync<NodeBusyError>(() => client.SubmitAsync(txs[2]));
         Assert.Contains("node busy: the ledger's queue is full (1 transactions waiting", e.Message);
-        Assert.Equal(NodeClient.BusyAttempts, observer.Answers.Count);
+        Assert.Equal(Sp.Core.Resilience.RetryPolicies.NodeBusy.MaxAttempts, observer.Answers.Count);
         Assert.All(observer.Answers, a => Assert.Equal(HttpStatusCode.ServiceUnavailable, a.Status));
 
         store.Open();

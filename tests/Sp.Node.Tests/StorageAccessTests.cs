@@ -5,6 +5,7 @@ using Sp.Client.Api;
 using Sp.Client.Config;
 using Sp.Client.Storage;
 using Sp.Core.Json;
+using Sp.Core;
 using Sp.Crypto.Accounts;
 using Sp.Storage.Transfer;
 
@@ -158,7 +159,7 @@ public sealed class StorageAccessTests
         // Through the client's store (a streamed upload), the refusal is the node's message: bob may store 40,000 more bytes.
         var file = Path.Combine(node.Dir, "big.bin");
         await File.WriteAllBytesAsync(file, new byte[bytesQuota]);
-        var e = await Assert.ThrowsAsync<UserError>(() => new FileTransfer(new NodeBlobStore(node.Client, bob, NodeProcess.Network)).UploadAsync(file, "big.bin"));
+        var e = await Assert.ThrowsAsync<NodeRefusedError>(() => new FileTransfer(new NodeBlobStore(node.Client, bob, NodeProcess.Network)).UploadAsync(file, "big.bin"));
         Assert.Contains($"storage quota: account {bob.Address.Lower}", e.Message);
     }
 

@@ -1,3 +1,4 @@
+using Sp.Core.Ids;
 using Sp.Core.Model;
 using Sp.Ledger.State;
 
@@ -12,9 +13,12 @@ public sealed record NonceResponse(string Address, long Nonce);
 /// <summary>An account's free balance and the deposits locked in its unsettled orders (JSON: base-unit strings).</summary>
 public sealed record BalanceResponse(string Address, TokenAmount Balance, TokenAmount Locked);
 
-public sealed record SubmitResponse(long Seq, string Hash, Dictionary<string, long> Ids, List<long>? SubOrderIds);
+/// <param name="Ids">The ids the transaction created or names (JSON: <c>{"offerId": 5}</c>, <c>{}</c>, ...).</param>
+public sealed record SubmitResponse(long Seq, string Hash, CreatedIds Ids, List<long>? SubOrderIds);
 
-public sealed record ErrorResponse(string Error);
+/// <param name="Error">What happened, for a person.</param>
+/// <param name="Code">What happened, for a program (e.g. <c>nonce_conflict</c>, docs/api.md); absent for most errors.</param>
+public sealed record ErrorResponse(string Error, string? Code = null);
 
 public sealed record OfferView(Offer Offer, List<Slot> Slots, Provider? Provider);
 

@@ -1,6 +1,7 @@
 using Sp.Client.Config;
 using Sp.Client.Ledger;
 using Sp.Client.Storage;
+using Sp.Core;
 using Sp.Crypto.Accounts;
 using Sp.Crypto.Hpke;
 using Sp.Storage.Blobs;

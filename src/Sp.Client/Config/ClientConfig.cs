@@ -74,37 +74,3 @@ public sealed record TrustSection
     /// config was created; optional, so configs from before the log still load.</summary>
     public string? LogKey { get; init; }
 }
-
-/// <summary>A failure caused by the user's input or environment: printed as one line plus a hint.</summary>
-public class UserError(string message, string? hint = null) : Exception(message)
-{
-    public string? Hint { get; } = hint;
-
-    /// <summary>The message and its hint as the one line a command prints on stderr (cli-reference: one line).</summary>
-    public string OneLine => (Hint is null ? Message : $"{Message} (hint: {Hint})").ReplaceLineEndings(" ");
-}
-
-/// <summary>
-/// The network's transparency log contradicts what this client verified before, or a transaction the node
-/// acknowledged is not in it: a checkpoint that does not verify, a rollback, a fork, a rewritten history, a missing
-/// or altered entry. Not a transient failure: whoever sees it stops (the conflicting checkpoint is kept as evidence).
-/// </summary>
-public sealed class LogIntegrityError(string message, string? hint = null) : IntegrityError(message, hint);
-
-/// <summary>
-/// The node (or the log's server) could not be reached: the connection failed or broke. Transient: callers that retry
-/// (the loader) retry this type, never a refusal, whatever the message says.
-/// </summary>
-public sealed class NodeUnreachableError(string message, string? hint = null) : UserError(message, hint);
-
-/// <summary>
-/// Something that must verify did not: a log that contradicts itself, a signature, a hash. Never retried, and never a
-/// <see cref="UserError"/>, so no catch meant for bad input or a refusal swallows it: the loader stops, a CLI exits 1.
-/// </summary>
-public class IntegrityError(string message, string? hint = null) : Exception(message)
-{
-    public string? Hint { get; } = hint;
-
-    /// <summary>The message and its hint as one line (like <see cref="UserError.OneLine"/>).</summary>
-    public string OneLine => (Hint is null ? Message : $"{Message} (hint: {Hint})").ReplaceLineEndings(" ");
-}

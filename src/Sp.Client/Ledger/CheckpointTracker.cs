@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Sp.Client.Config;
+using Sp.Core;
 using Sp.Ledger.Tlog;
 
 namespace Sp.Client.Ledger;

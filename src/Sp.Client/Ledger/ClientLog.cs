@@ -4,6 +4,7 @@ using Sp.Client.Api;
 using Sp.Client.Cli;
 using Sp.Client.Config;
 using Sp.Core.Json;
+using Sp.Core;
 using Sp.Ledger.Log;
 using Sp.Ledger.Tlog;
 using Sp.Ledger.Transactions;

@@ -1,5 +1,6 @@
 using System.Net;
 using Sp.Client.Config;
+using Sp.Core;
 using Sp.Ledger.Tlog;
 
 namespace Sp.Client.Ledger;

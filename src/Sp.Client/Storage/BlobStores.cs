@@ -1,5 +1,6 @@
 using Sp.Client.Config;
 using Sp.Core.Model;
+using Sp.Core;
 using Sp.Crypto.Accounts;
 using Sp.Storage.Blobs;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Sp.Core.Ids;
 using Sp.Core.Model;
 using Sp.Ledger.State;
 using Sp.Ledger.Transactions;
@@ -59,7 +60,7 @@ public static partial class MarketMachine
         if (p.TeeCertificate is not null && ReadTeeAccount(c, p.TeeCertificate, out teeAccount) is { } refusal) return refusal;
 
         var id = c.State.NextOfferId;
-        return Accept(TxOutcome.Ok(OutcomeIds.OfferId, id), () =>
+        return Accept(TxOutcome.Ok(new CreatedIds { OfferId = new OfferId(id) }), () =>
         {
             c.State.Offers[id] = new Offer
             {
@@ -103,8 +104,7 @@ public static partial class MarketMachine
     }
 
     /// <summary>A positive decimal id, or null.</summary>
-    public static long? ParseId(string? s) =>
-        long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0 ? id : null;
+    public static long? ParseId(string? s) => LedgerId.TryParseValue(s);
 
     /// <summary>An offer type written as in offer-info.json ("0".."3"), or null.</summary>
     public static OfferType? ParseOfferType(string? s) =>
@@ -127,7 +127,7 @@ public static partial class MarketMachine
         if (ValidateSlotInfo(p.Info) is { } slotError) return Refuse(slotError);
 
         var id = c.State.NextSlotId;
-        return Accept(TxOutcome.Ok(OutcomeIds.SlotId, id), () =>
+        return Accept(TxOutcome.Ok(new CreatedIds { SlotId = new SlotId(id) }), () =>
         {
             c.State.Slots[id] = new Slot { Id = id, OfferId = offer.Id, Info = p.Info };
             offer.SlotIds.Add(id);
@@ -172,14 +172,14 @@ public static partial class MarketMachine
     {
         if (!TryOwnSlot(c, p.OfferId, p.SlotId, "update", out _, out var refusal)) return refusal;
         if (ValidateSlotInfo(p.Info) is { } slotError) return Refuse(slotError);
-        return Accept(TxOutcome.Ok(OutcomeIds.SlotId, p.SlotId), () =>
+        return Accept(TxOutcome.Ok(new CreatedIds { SlotId = new SlotId(p.SlotId) }), () =>
             c.State.Slots[p.SlotId] = c.State.Slots[p.SlotId] with { Info = p.Info });
     }
 
     private static Step SlotDelete(Ctx c, SlotDelete p)
     {
         if (!TryOwnSlot(c, p.OfferId, p.SlotId, "delete", out var offer, out var refusal)) return refusal;
-        return Accept(TxOutcome.Ok(OutcomeIds.SlotId, p.SlotId), () =>
+        return Accept(TxOutcome.Ok(new CreatedIds { SlotId = new SlotId(p.SlotId) }), () =>
         {
             offer.SlotIds.Remove(p.SlotId);
             c.State.Slots.Remove(p.SlotId);

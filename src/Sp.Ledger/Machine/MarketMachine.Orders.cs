@@ -1,4 +1,5 @@
 using System.Globalization;
+using Sp.Core.Ids;
 using Sp.Core.Model;
 using Sp.Ledger.State;
 using Sp.Ledger.Transactions;
@@ -87,7 +88,7 @@ public static partial class MarketMachine
 
         var parentId = s.NextOrderId;
         var subIds = Enumerable.Range(1, inputs.Count).Select(i => parentId + i).ToList();
-        var outcome = TxOutcome.Ok(new Dictionary<string, long> { [OutcomeIds.OrderId] = parentId }, subIds);
+        var outcome = TxOutcome.Ok(new CreatedIds { OrderId = new OrderId(parentId) }, subIds);
         return Accept(outcome, () =>
         {
             s.Orders[parentId] = new Order

@@ -50,7 +50,7 @@ public static partial class MarketMachine
         if (tx.Nonce != expectedNonce)
             return Refuse(tx.Nonce < expectedNonce
                 ? $"nonce {tx.Nonce} of {tx.From} was already used (replayed transaction?): expected {expectedNonce}"
-                : $"nonce of {tx.From}: expected {expectedNonce}, got {tx.Nonce}");
+                : $"nonce of {tx.From}: expected {expectedNonce}, got {tx.Nonce}", RefusalCodes.NonceConflict);
         if (tx.Payload is null) return Refuse($"{tx.Type}: the transaction has no payload");
 
         var ctx = new Ctx(state, entry, tx.From);
@@ -104,7 +104,7 @@ public static partial class MarketMachine
     /// <summary>What a rule decided: refused with a message, or accepted with the mutation to run on commit.</summary>
     private readonly record struct Step(TxOutcome Outcome, Action? Mutate);
 
-    private static Step Refuse(string message) => new(TxOutcome.Refused(message), null);
+    private static Step Refuse(string message, string? code = null) => new(TxOutcome.Refused(message, code), null);
 
     private static Step Accept(TxOutcome outcome, Action mutate) => new(outcome, mutate);
 

@@ -1,3 +1,4 @@
+using Sp.Core.Ids;
 namespace Sp.Ledger.Machine;
 
 /// <summary>
@@ -9,29 +10,28 @@ namespace Sp.Ledger.Machine;
 /// </summary>
 public sealed record TxOutcome
 {
-    private static readonly IReadOnlyDictionary<string, long> NoIds = new Dictionary<string, long>();
-
     public required bool Accepted { get; init; }
     public string? Error { get; init; }
-    public IReadOnlyDictionary<string, long> Ids { get; init; } = NoIds;
+    /// <summary>A refusal's machine-readable kind, one of <see cref="RefusalCodes"/>; null for the others.</summary>
+    public string? Code { get; init; }
+    /// <summary>The ids the transaction created or names (accepted only).</summary>
+    public CreatedIds Ids { get; init; } = CreatedIds.None;
     public IReadOnlyList<long> SubOrderIds { get; init; } = [];
     /// <summary>Sequence number of the ledger entry that carried the transaction (accepted only).</summary>
     public long? Seq { get; init; }
     /// <summary>Hash of that ledger entry (accepted only).</summary>
     public string? Hash { get; init; }
 
-    public static TxOutcome Refused(string error) => new() { Accepted = false, Error = error };
+    public static TxOutcome Refused(string error, string? code = null) => new() { Accepted = false, Error = error, Code = code };
 
-    public static TxOutcome Ok(IReadOnlyDictionary<string, long>? ids = null, IReadOnlyList<long>? subOrderIds = null) =>
-        new() { Accepted = true, Ids = ids ?? NoIds, SubOrderIds = subOrderIds ?? [] };
-
-    public static TxOutcome Ok(string idName, long id) => Ok(new Dictionary<string, long> { [idName] = id });
+    public static TxOutcome Ok(CreatedIds? ids = null, IReadOnlyList<long>? subOrderIds = null) =>
+        new() { Accepted = true, Ids = ids ?? CreatedIds.None, SubOrderIds = subOrderIds ?? [] };
 }
 
-/// <summary>Names of the ids in <see cref="TxOutcome.Ids"/>.</summary>
-public static class OutcomeIds
+/// <summary>Machine-readable kinds of refusal (<see cref="TxOutcome.Code"/>; the <c>code</c> of sp-node's error answer).</summary>
+public static class RefusalCodes
 {
-    public const string OfferId = "offerId";
-    public const string SlotId = "slotId";
-    public const string OrderId = "orderId";
+    /// <summary>The transaction's nonce is not the sender's next one: another transaction of the account came first
+    /// (or none has yet). Signing again with the account's current nonce may succeed.</summary>
+    public const string NonceConflict = "nonce_conflict";
 }

@@ -7,6 +7,7 @@ using Sp.Client.Api;
 using Sp.Client.Ledger;
 using Sp.Client.Sealing;
 using Sp.Client.Storage;
+using Sp.Core;
 using Sp.Core.Model;
 using Sp.Crypto.Accounts;
 using Sp.Crypto.Hpke;
@@ -73,7 +74,7 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
             using var signer = published ?? IssueOrderCertificate(order, [], limits);
             await Finish(order, OrderStatus.Error, reason, (null, null), signer, published?.Report ?? order.Report, ct);
         }
-        catch (Sp.Client.Config.UserError e) { Print(order.Id, $"could not be ended: {e.Message}"); }
+        catch (SpError e) when (e is NodeRefusedError or UserError) { Print(order.Id, $"could not be ended: {e.Message}"); }
     }
 
     public async Task ExecuteAsync(OrderView view, SlotInfo? slot, CancellationToken ct)
@@ -87,7 +88,7 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
         }
 
         try { await calls.SendAsync(TxTypes.OrderStart, new OrderStart(order.Id), order.Id, o => o.Status == OrderStatus.Processing, ct); }
-        catch (Sp.Client.Config.UserError e)
+        catch (SpError e) when (e is NodeRefusedError or UserError)
         {
             Print(order.Id, $"not taken: {e.Message}"); // e.g. canceled by its consumer meanwhile
             return;
@@ -111,7 +112,7 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
                 message = f.Message;
                 Note($"error: {f.Message}");
             }
-            catch (Exception e) when (e is not Sp.Client.Config.IntegrityError && (e is not OperationCanceledException || !ct.IsCancellationRequested))
+            catch (Exception e) when (e is not IntegrityError && (e is not OperationCanceledException || !ct.IsCancellationRequested))
             {
                 message = $"loader error: {e.Message}";
                 Note(message);
@@ -129,7 +130,7 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
                 if (run.ResultKeyVerified) result = await UploadResult(order, work, containerLog, () => { lock (loaderLog) return loaderLog.ToString(); }, ct);
                 else Note("no result is sealed: the result key served with the order is not the one the consumer sealed the solution for");
             }
-            catch (Exception e) when (e is not Sp.Client.Config.IntegrityError && (e is not OperationCanceledException || !ct.IsCancellationRequested))
+            catch (Exception e) when (e is not IntegrityError && (e is not OperationCanceledException || !ct.IsCancellationRequested))
             {
                 status = OrderStatus.Error;
                 message = $"{message}; the result could not be uploaded: {e.Message}";
@@ -138,7 +139,7 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
             await Finish(order, status, message, result, run.Signer, run.Published, ct);
             Print(order.Id, $"finished: {status}: {message}");
         }
-        catch (Sp.Client.Config.UserError e)
+        catch (SpError e) when (e is NodeRefusedError or UserError)
         {
             // The ledger refused to end it (e.g. its consumer canceled it while it ran).
             Print(order.Id, $"could not be finished: {e.Message}");
@@ -292,7 +293,7 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
         {
             OrderView? view;
             try { view = await calls.GetOrderAsync(orderId, ct); }
-            catch (Sp.Client.Config.UserError e)
+            catch (SpError e) when (e is NodeRefusedError or UserError)
             {
                 note($"could not read the order back (the run goes on): {e.Message}");
                 await Task.Delay(interval, ct);
@@ -353,7 +354,7 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
             note("order report published");
             return signer;
         }
-        catch (Sp.Client.Config.UserError e)
+        catch (SpError e) when (e is NodeRefusedError or UserError)
         {
             note($"report not published: {e.Message}");
             signer.Dispose();

@@ -5,7 +5,9 @@ using Sp.Client.Api;
 using Sp.Client.Config;
 using Sp.Client.Ledger;
 using Sp.Client.Storage;
+using Sp.Core;
 using Sp.Core.Json;
+using Sp.Core.Resilience;
 using Sp.Core.Model;
 using Sp.Crypto.Accounts;
 using Sp.Crypto.Hpke;
@@ -136,7 +138,7 @@ public sealed class TeeNode : IDisposable
             await _node.SendAsync(_account, _config.Network, TxTypes.ProviderCreate, new ProviderCreate(_config.ProviderName, "Runs orders in a TEE"), ct);
         var info = new OfferInfo { Name = _config.OfferName, Description = _config.OfferDescription, Group = "1", OfferType = "0", Cancelable = _config.OfferCancelable };
         var offer = await _node.SendAsync(_account, _config.Network, TxTypes.OfferCreate, new OfferCreate(OfferType.TeeOffer, info, _identity.ChainPem), ct);
-        var offerId = offer.Ids["offerId"];
+        var offerId = offer.Ids.Offer.Value;
         var slotInfo = new SlotInfo
         {
             Info = new SlotResources
@@ -147,7 +149,7 @@ public sealed class TeeNode : IDisposable
             Option = new SlotOption(),
         };
         var slot = await _node.SendAsync(_account, _config.Network, TxTypes.SlotAdd, new SlotAdd(offerId, slotInfo), ct);
-        _state = new TeeState(offerId, slot.Ids["slotId"]);
+        _state = new TeeState(offerId, slot.Ids.Slot.Value);
         File.WriteAllText(statePath, SpJson.Serialize(_state, indented: true));
     }
 
@@ -218,10 +220,13 @@ public sealed class TeeNode : IDisposable
                     running.Remove(id);
                     admission.Release(id);
                     if (task.IsCompletedSuccessfully) ended.Add(id);
-                    else if (task.Exception?.GetBaseException() is LogIntegrityError integrity)
+                    else if (task.Exception?.GetBaseException() is IntegrityError integrity)
                     {
-                        // The log contradicts what this loader verified before: stop taking orders (sp-tee exits 1).
-                        throw new LogIntegrityError($"order {id}: {integrity.Message}; the loader stops");
+                        // The log contradicts what this loader verified before, or something else that must verify did
+                        // not: stop taking orders (sp-tee exits 1). Never retried, never counted as one order's failure.
+                        throw integrity is LogIntegrityError
+                            ? new LogIntegrityError($"order {id}: {integrity.Message}; the loader stops")
+                            : new IntegrityError($"order {id}: {integrity.Message}; the loader stops");
                     }
                     else if (task.Exception is { } e)
                     {
@@ -262,17 +267,9 @@ public sealed class TeeNode : IDisposable
 
     private static void Warn(string message) => Console.Error.WriteLine($"sp-tee: {message}");
 
-    private static async Task<T> Retry<T>(Func<Task<T>> action, CancellationToken ct)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try { return await action(); }
-            catch (Sp.Client.Config.NodeUnreachableError) when (attempt < 30)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 100 * attempt)), ct);
-            }
-        }
-    }
+    /// <summary>A start-up call, again while the node is not yet up (<see cref="RetryPolicies.Startup"/>).</summary>
+    private static async Task<T> Retry<T>(Func<Task<T>> action, CancellationToken ct) =>
+        await RetryPolicies.Startup.Build().ExecuteAsync(async _ => await action(), ct);
 
     public void Dispose()
     {

@@ -4,6 +4,7 @@ using Sp.Client.Api;
 using Sp.Client.Cli;
 using Sp.Client.Config;
 using Sp.Client.Ledger;
+using Sp.Core;
 using Sp.Ledger.Tlog;
 
 namespace Spctl.Commands;
@@ -47,7 +48,7 @@ public static class LedgerCommands
         StateDigest? node = null;
         string? nodeError = null;
         try { node = await ClientLog.NodeDigestAsync(ctx.Node); }
-        catch (UserError e) { nodeError = e.Message; }
+        catch (SpError e) when (e is not IntegrityError) { nodeError = e.Message; }
         var checkpoint = (await log.CheckpointAsync()).Checkpoint;
         Console.WriteLine($"origin: {checkpoint.Origin}");
         Console.WriteLine($"log_url: {log.Location}");

@@ -2,8 +2,10 @@ using System.Globalization;
 using Sp.Client.Api;
 using Sp.Client.Cli;
 using Sp.Client.Config;
+using Sp.Core.Ids;
 using Sp.Core.Json;
 using Sp.Core.Model;
+using Sp.Core;
 using Sp.Crypto.Accounts;
 using Sp.Ledger.Machine;
 using Sp.Ledger.State;
@@ -38,7 +40,7 @@ public static class OfferCommands
         var kind = Kind(cl.Positional(0, "tee|value"));
         var fields = Fields(cl.Option("fields"), DefaultListFields);
         var limit = cl.Option("limit") is { } l ? PositiveInt(l, "--limit") : (int?)null;
-        var cursor = cl.Option("cursor") is { } c ? PositiveLong(c, "--cursor") : (long?)null;
+        var cursor = cl.Option("cursor") is { } c ? LedgerId.Parse<OfferId>(c, "--cursor").Value : (long?)null;
         var saveTo = cl.Option("save-to");
         cl.RejectUnknown();
         using var ctx = new ClientContext(configPath);
@@ -60,7 +62,7 @@ public static class OfferCommands
     public static async Task<int> GetAsync(CommandLine cl, string configPath)
     {
         var kind = Kind(cl.Positional(0, "tee|value"));
-        var id = cl.PositionalId(1, "offer id");
+        var id = cl.PositionalId<OfferId>(1, "offer id").Value;
         var fieldsOption = cl.Option("fields");
         var fields = Fields(fieldsOption, DefaultGetFields);
         var saveTo = cl.Option("save-to");
@@ -104,28 +106,28 @@ public static class OfferCommands
         else if (certPath is not null) throw new UserError($"--tee-certificate: only a TEE offer carries one, this is a {type} offer");
         using var ctx = new ClientContext(configPath);
         var created = await ctx.Node.SendAsync(ctx.Account, ctx.Network, TxTypes.OfferCreate, new OfferCreate(type, info, cert));
-        Console.WriteLine($"Offer {created.Ids[OutcomeIds.OfferId]} has been created");
+        Console.WriteLine($"Offer {created.Ids.Offer} has been created");
         return 0;
     }
 
     public static async Task<int> AddSlotAsync(CommandLine cl, string configPath)
     {
         var kind = Kind(cl.Positional(0, "tee|value"));
-        var offerId = PositiveLong(cl.Required("offer", "offer id"), "--offer");
+        var offerId = LedgerId.Parse<OfferId>(cl.Required("offer", "offer id"), "--offer").Value;
         var slot = StrictJson.ParseFile<SlotInfo>(cl.Required("path", "slot-info.json"));
         cl.RejectUnknown();
         using var ctx = new ClientContext(configPath);
         await OwnOfferAsync(ctx, kind, offerId);
         var added = await ctx.Node.SendAsync(ctx.Account, ctx.Network, TxTypes.SlotAdd, new SlotAdd(offerId, slot));
-        Console.WriteLine($"Slot {added.Ids[OutcomeIds.SlotId]} for offer {offerId} has been created successfully");
+        Console.WriteLine($"Slot {added.Ids.Slot} for offer {offerId} has been created successfully");
         return 0;
     }
 
     public static async Task<int> UpdateSlotAsync(CommandLine cl, string configPath)
     {
         var kind = Kind(cl.Positional(0, "tee|value"));
-        var offerId = PositiveLong(cl.Required("offer", "offer id"), "--offer");
-        var slotId = PositiveLong(cl.Required("slot", "slot id"), "--slot");
+        var offerId = LedgerId.Parse<OfferId>(cl.Required("offer", "offer id"), "--offer").Value;
+        var slotId = LedgerId.Parse<SlotId>(cl.Required("slot", "slot id"), "--slot").Value;
         var slot = StrictJson.ParseFile<SlotInfo>(cl.Required("path", "slot-info.json"));
         cl.RejectUnknown();
         using var ctx = new ClientContext(configPath);
@@ -138,8 +140,8 @@ public static class OfferCommands
     public static async Task<int> DeleteSlotAsync(CommandLine cl, string configPath)
     {
         var kind = Kind(cl.Positional(0, "tee|value"));
-        var offerId = PositiveLong(cl.Required("offer", "offer id"), "--offer");
-        var slotId = PositiveLong(cl.Required("slot", "slot id"), "--slot");
+        var offerId = LedgerId.Parse<OfferId>(cl.Required("offer", "offer id"), "--offer").Value;
+        var slotId = LedgerId.Parse<SlotId>(cl.Required("slot", "slot id"), "--slot").Value;
         cl.RejectUnknown();
         using var ctx = new ClientContext(configPath);
         await OwnOfferAsync(ctx, kind, offerId);
@@ -151,7 +153,7 @@ public static class OfferCommands
     public static async Task<int> SetEnabledAsync(CommandLine cl, string configPath, bool enabled)
     {
         var kind = Kind(cl.Positional(0, "tee|value"));
-        var offerId = cl.PositionalId(1, "offer id");
+        var offerId = cl.PositionalId<OfferId>(1, "offer id").Value;
         cl.RejectUnknown();
         using var ctx = new ClientContext(configPath);
         await OwnOfferAsync(ctx, kind, offerId);
@@ -225,9 +227,6 @@ public static class OfferCommands
 
     private static int PositiveInt(string s, string what) =>
         int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : throw new UserError($"{what} '{s}': expected a positive whole number");
-
-    private static long PositiveLong(string s, string what) =>
-        long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : throw new UserError($"{what} '{s}': expected an id (a positive decimal integer)");
 
     private static string Kind(string s) => s switch
     {

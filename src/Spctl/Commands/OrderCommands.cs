@@ -1,7 +1,9 @@
 using Sp.Client.Cli;
 using Sp.Client.Config;
 using Sp.Client.Sealing;
+using Sp.Core.Ids;
 using Sp.Core.Model;
+using Sp.Core;
 using Sp.Ledger.State;
 using Sp.Ledger.Transactions;
 using Sp.Storage.Transfer;
@@ -14,7 +16,7 @@ public static class OrderCommands
 
     public static async Task<int> GetAsync(CommandLine cl, string configPath)
     {
-        var id = cl.PositionalId(0, "order id");
+        var id = cl.PositionalId<OrderId>(0, "order id").Value;
         var withSubs = cl.Flag("suborders");
         var fields = cl.Option("suborders_fields")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? ["id", "type", "status"];
         cl.RejectUnknown();
@@ -78,9 +80,7 @@ public static class OrderCommands
         if (type is not null && type.ToLowerInvariant() is not ("tee" or "data" or "solution" or "storage"))
             throw new UserError($"--type '{type}': expected tee, data, solution or storage");
         var offerIds = (offers ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        foreach (var o in offerIds)
-            if (!long.TryParse(o, System.Globalization.NumberStyles.None, null, out var n) || n <= 0)
-                throw new UserError($"--offers: '{o}' is not an offer id (a positive decimal integer)");
+        foreach (var o in offerIds) LedgerId.Parse<OfferId>(o, "--offers:");
         using var ctx = new ClientContext(configPath);
         var q = new List<string>();
         if (mine) q.Add("consumer=" + ctx.Account.Address.Lower);
@@ -96,7 +96,7 @@ public static class OrderCommands
 
     public static async Task<int> CompleteAsync(CommandLine cl, string configPath)
     {
-        var subId = cl.PositionalId(0, "sub-order id");
+        var subId = cl.PositionalId<OrderId>(0, "sub-order id").Value;
         var statusText = cl.Option("status") ?? "done";
         var resultPath = cl.Option("result");
         var solutionHash = cl.Option("solution-hash");
@@ -144,7 +144,7 @@ public static class OrderCommands
 
     public static async Task<int> DownloadResultAsync(CommandLine cl, string configPath)
     {
-        var id = cl.PositionalId(0, "order id");
+        var id = cl.PositionalId<OrderId>(0, "order id").Value;
         var saveTo = cl.Option("save-to") ?? "result.tar.gz";
         cl.RejectUnknown();
         using var ctx = new ClientContext(configPath);
@@ -197,7 +197,7 @@ public static class OrderCommands
 
     public static async Task<int> ReplenishDepositAsync(CommandLine cl, string configPath)
     {
-        var id = cl.PositionalId(0, "order id");
+        var id = cl.PositionalId<OrderId>(0, "order id").Value;
         var amount = TokenCommands.ParseAmount(cl.Positional(1, "amount of tokens"), "amount");
         cl.RejectUnknown();
         using var ctx = new ClientContext(configPath);
@@ -214,7 +214,7 @@ public static class OrderCommands
         using var ctx = new ClientContext(configPath);
         for (var i = 0; i < cl.Positionals.Count; i++)
         {
-            var id = cl.PositionalId(i, "order id");
+            var id = cl.PositionalId<OrderId>(i, "order id").Value;
             await ctx.Node.SendAsync(ctx.Account, ctx.Network, TxTypes.OrderCancel, new OrderCancel(id));
             Console.WriteLine($"Order {id} was canceled");
         }

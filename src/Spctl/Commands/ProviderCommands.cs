@@ -1,6 +1,7 @@
 using Sp.Client.Cli;
 using Sp.Client.Config;
 using Sp.Core.Json;
+using Sp.Core;
 using Sp.Crypto.Accounts;
 using Sp.Ledger.Transactions;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using Sp.Attestation.Vendor;
 using Sp.Client.Cli;
 using Sp.Client.Config;
+using Sp.Core;
 
 namespace Spctl.Commands;
 

@@ -1,8 +1,10 @@
 using Sp.Client;
 using Sp.Client.Cli;
 using Sp.Client.Config;
+using Sp.Core.Ids;
 using Sp.Core.Json;
 using Sp.Core.Model;
+using Sp.Core;
 
 namespace Spctl.Commands;
 
@@ -14,7 +16,7 @@ public static class ReportCommands
 
     public static async Task<int> GetReportAsync(CommandLine cl, string configPath)
     {
-        var id = cl.PositionalId(0, "order id");
+        var id = cl.PositionalId<OrderId>(0, "order id").Value;
         var saveTo = cl.Option("save-to");
         var logUrl = cl.Option("log-url");
         cl.RejectUnknown();
@@ -97,8 +99,7 @@ public static class ReportCommands
         Console.WriteLine($"result_statement: {c?.Status} result={(c?.ResultSha256 is { } h ? $"sha256:{h} size={c.ResultSize}" : "none")} " +
                           $"report={c?.ReportSha256 ?? "none"} (signed by the TEE under its order certificate)");
         var errors = v.Errors.Select(e => $"result statement: {e}").ToList();
-        if (!long.TryParse(orderId, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id))
-            id = -1;
+        var id = LedgerId.TryParse<OrderId>(orderId, out var parsed) ? parsed.Value : -1;
         errors.AddRange(Sp.Certification.ResultStatements.CheckAgainst(v, id, report.AsPublished()).Select(e => $"result statement: {e}"));
         return errors;
     }

@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using Sp.Client;
 using Sp.Client.Cli;
 using Sp.Client.Config;
+using Sp.Core;
 using Sp.Crypto.Accounts;
 
 namespace Spctl.Commands;

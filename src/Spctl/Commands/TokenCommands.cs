@@ -1,5 +1,6 @@
 using Sp.Client.Cli;
 using Sp.Client.Config;
+using Sp.Core;
 using Sp.Crypto.Accounts;
 using Sp.Ledger.State;
 using Sp.Ledger.Transactions;

@@ -2,7 +2,9 @@ using Sp.Client.Api;
 using Sp.Client.Cli;
 using Sp.Client.Config;
 using Sp.Client.Sealing;
+using Sp.Core.Ids;
 using Sp.Core.Model;
+using Sp.Core;
 using Sp.Ledger.State;
 using Sp.Ledger.Transactions;
 
@@ -52,7 +54,7 @@ public static class WorkflowCommands
             resultKey,
             deposit);
         var result = await ctx.Node.SendAsync(ctx.Account, ctx.Network, TxTypes.WorkflowCreate, payload);
-        var orderId = result.Ids.TryGetValue("orderId", out var id) ? id : throw new UserError("the node did not return an order id");
+        var orderId = result.Ids.OrderId?.Value ?? throw new UserError("the node did not return an order id");
         if ((await ctx.Node.GetOrderAsync(orderId))?.Order.Deposit is { IsZero: false } locked)
             Console.WriteLine($"Deposit locked: {locked} tokens");
         Console.WriteLine($"Workflow was created, TEE order id: [\"{orderId}\"]");
@@ -74,14 +76,9 @@ public static class WorkflowCommands
     private static (long OfferId, long? SlotId) ParseOfferSlot(string s)
     {
         var parts = s.Split(',', StringSplitOptions.TrimEntries);
-        if (parts.Length is < 1 or > 2 || !long.TryParse(parts[0], out var offer) || offer <= 0)
+        if (parts.Length is < 1 or > 2 || !LedgerId.TryParse<OfferId>(parts[0], out var offer))
             throw new UserError($"'{s}' is not OFFER_ID or OFFER_ID,SLOT_ID (decimal ids)");
-        long? slot = null;
-        if (parts.Length == 2)
-        {
-            if (!long.TryParse(parts[1], out var sl) || sl <= 0) throw new UserError($"'{s}': slot id '{parts[1]}' is not a decimal id");
-            slot = sl;
-        }
-        return (offer, slot);
+        long? slot = parts.Length == 2 ? LedgerId.Parse<SlotId>(parts[1], $"'{s}': slot id").Value : null;
+        return (offer.Value, slot);
     }
 }

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 using Sp.Core.Model;
+using Sp.Core;
 using Sp.Tee.Loader;
 
 namespace Sp.Tee.Tests.Loader;
@@ -62,11 +63,11 @@ public sealed class LoaderUnitTests
     [Fact]
     public void Only_an_unreachable_node_is_transient_never_a_refusal_or_an_integrity_failure_whatever_its_words()
     {
-        Assert.True(NodeCalls.IsTransient(new Sp.Client.Config.NodeUnreachableError("connection refused"), default));
+        Assert.True(NodeCalls.IsTransient(new NodeUnreachableError("connection refused"), default));
         Assert.True(NodeCalls.IsTransient(new HttpRequestException("reset"), default));
         // A refusal that happens to read like an outage is still a refusal.
-        Assert.False(NodeCalls.IsTransient(new Sp.Client.Config.UserError("cannot reach an agreement: order 5 is Done"), default));
-        Assert.False(NodeCalls.IsTransient(new Sp.Client.Config.LogIntegrityError("cannot reach a consistent log: a fork"), default));
+        Assert.False(NodeCalls.IsTransient(new NodeRefusedError(System.Net.HttpStatusCode.BadRequest, "cannot reach an agreement: order 5 is Done"), default));
+        Assert.False(NodeCalls.IsTransient(new LogIntegrityError("cannot reach a consistent log: a fork"), default));
         Assert.False(NodeCalls.IsTransient(new TaskCanceledException(), new CancellationToken(canceled: true)));
     }
 

@@ -1,4 +1,5 @@
 using Sp.Client.Config;
+using Sp.Core;
 using Sp.Ledger.Tlog;
 using Sp.Tee.Tests.Runtime;
 

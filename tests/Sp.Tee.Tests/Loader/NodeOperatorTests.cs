@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Sp.Client.Sealing;
 using Sp.Core.Model;
+using Sp.Core;
 using Sp.Crypto.Hpke;
 using Sp.Ledger.State;
 using Sp.Ledger.Transactions;
@@ -145,15 +146,15 @@ public sealed class NodeOperatorTests : IAsyncLifetime
         });
         var loader = await InProcessLoader.StartAsync(_net, Path.Combine(_work, "tee-rollback"), c => c with { NodeUrl = proxy.Url, AllowedStorageHosts = [NodeHost] });
         long order;
-        Sp.Client.Config.LogIntegrityError stopped;
+        LogIntegrityError stopped;
         try
         {
             order = await _net.RunOrderAsync(loader.OfferId, _digest, await _net.UploadTextAsync("secret.csv", "bob's secret\n"));
-            stopped = await Assert.ThrowsAsync<Sp.Client.Config.LogIntegrityError>(() => loader.Running.WaitAsync(TimeSpan.FromSeconds(60)));
+            stopped = await Assert.ThrowsAsync<LogIntegrityError>(() => loader.Running.WaitAsync(TimeSpan.FromSeconds(60)));
         }
         finally
         {
-            try { await loader.DisposeAsync(); } catch (Sp.Client.Config.LogIntegrityError) { } // its run ended with it, as asserted
+            try { await loader.DisposeAsync(); } catch (LogIntegrityError) { } // its run ended with it, as asserted
         }
         Assert.Contains("(a rollback)", stopped.Message);
         Assert.Contains($"order {order}", stopped.Message);

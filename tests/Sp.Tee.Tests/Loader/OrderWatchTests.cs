@@ -65,7 +65,7 @@ public sealed class OrderWatchTests(LoaderFixture f)
         }));
         await f.Net.FundAliceAsync(TokenAmount.FromTokens(1));
         var dataset = await f.Net.UploadTextAsync("scenario.sh", LongRun);
-        var (order, subs) = await f.Net.PlaceOrderAsync(loader.OfferId, f.Runner, teeSlotId: slot.Ids["slotId"], deposit: TokenAmount.FromUnits(4));
+        var (order, subs) = await f.Net.PlaceOrderAsync(loader.OfferId, f.Runner, teeSlotId: slot.Ids.Slot.Value, deposit: TokenAmount.FromUnits(4));
         await f.Net.ReleaseDataAsync(subs[0], dataset, f.Runner.Hash.Value.ToLowerInvariant());
         await f.Net.WaitForAsync(order, o => o.Status == OrderStatus.Processing, "started");
         // Within the 4 s the first deposit pays for: the run may go on to 8 s.

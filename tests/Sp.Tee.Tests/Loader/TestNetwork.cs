@@ -8,6 +8,7 @@ using Sp.Client.Config;
 using Sp.Client.Sealing;
 using Sp.Client.Storage;
 using Sp.Core.Model;
+using Sp.Core;
 using Sp.Crypto.Accounts;
 using Sp.Crypto.Hpke;
 using Sp.Ledger.State;
@@ -68,14 +69,14 @@ internal sealed class TestNetwork : IAsyncDisposable
         await net.Client.SendAsync(net.Bob, Network, TxTypes.ProviderCreate, new ProviderCreate("Bob Data Inc", "data"));
         var offer = await net.Client.SendAsync(net.Bob, Network, TxTypes.OfferCreate,
             new OfferCreate(OfferType.Data, new OfferInfo { Name = "Bob's data", Group = "0", OfferType = "3" }));
-        net.DataOfferId = offer.Ids["offerId"];
+        net.DataOfferId = offer.Ids.Offer.Value;
         var slot = await net.Client.SendAsync(net.Bob, Network, TxTypes.SlotAdd, new SlotAdd(net.DataOfferId, new SlotInfo
         {
             Info = new SlotResources { DiskUsage = 10 << 20 },
             Usage = new SlotUsage { MinTimeMinutes = 1 },
             Option = new SlotOption(),
         }));
-        net.DataSlotId = slot.Ids["slotId"];
+        net.DataSlotId = slot.Ids.Slot.Value;
         return net;
     }
 
@@ -87,7 +88,7 @@ internal sealed class TestNetwork : IAsyncDisposable
         while (true)
         {
             try { await Client.GetInfoAsync(); return; }
-            catch (UserError) when (sw.Elapsed < TimeSpan.FromSeconds(60) && !_node.HasExited) { await Task.Delay(100); }
+            catch (TransientError) when (sw.Elapsed < TimeSpan.FromSeconds(60) && !_node.HasExited) { await Task.Delay(100); }
         }
     }
 
@@ -112,14 +113,14 @@ internal sealed class TestNetwork : IAsyncDisposable
     public async Task<(long Offer, long Slot)> CreateDataOfferAsync(OfferInfo info)
     {
         var offer = await Client.SendAsync(Bob, Network, TxTypes.OfferCreate, new OfferCreate(OfferType.Data, info));
-        var offerId = offer.Ids["offerId"];
+        var offerId = offer.Ids.Offer.Value;
         var slot = await Client.SendAsync(Bob, Network, TxTypes.SlotAdd, new SlotAdd(offerId, new SlotInfo
         {
             Info = new SlotResources { DiskUsage = 10 << 20 },
             Usage = new SlotUsage { MinTimeMinutes = 1 },
             Option = new SlotOption(),
         }));
-        return (offerId, slot.Ids["slotId"]);
+        return (offerId, slot.Ids.Slot.Value);
     }
 
     /// <summary>Alice's workflow: the solution sealed to the TEE, one data sub-order per dataset; returns (order, sub-orders).</summary>
@@ -134,7 +135,7 @@ internal sealed class TestNetwork : IAsyncDisposable
         var inputs = Enumerable.Range(0, datasets).Select(_ => data ?? new DataInput(DataOfferId, DataSlotId)).ToList();
         var created = await Client.SendAsync(Alice, Network, TxTypes.WorkflowCreate, new WorkflowCreate(teeOfferId, teeSlotId,
             new SolutionInput(solution.Hash.Value.ToLowerInvariant(), solution.Size, sealedSolution), inputs, resultKey, deposit));
-        return (created.Ids["orderId"], (created.SubOrderIds ?? []).ToList());
+        return (created.Ids.Order.Value, (created.SubOrderIds ?? []).ToList());
     }
 
     /// <summary>Bob releases his dataset for the order's solution hash, sealed to the TEE (as `spctl orders complete`).</summary>
@@ -178,7 +179,7 @@ internal sealed class TestNetwork : IAsyncDisposable
         {
             Order? order = null;
             try { order = (await Client.GetOrderAsync(orderId))!.Order; }
-            catch (UserError) when (sw.Elapsed < limit) { } // the node may be restarting
+            catch (TransientError) when (sw.Elapsed < limit) { } // the node may be restarting
             if (order is not null && order.Status is OrderStatus.Done or OrderStatus.Error or OrderStatus.Canceled) return order;
             Assert.True(sw.Elapsed < limit, $"order {orderId} did not end within {limit}: {order?.Status} {order?.StatusMessage}");
             await Task.Delay(100);

@@ -1,40 +1,50 @@
 using System.Net;
 using System.Net.Sockets;
 using Amazon.Runtime;
+using RetryPolicy = Sp.Core.Resilience.RetryPolicy;
 
 namespace Sp.Storage.Blobs.S3;
 
 /// <summary>
-/// Retries one S3 request on transient failures with exponential back-off and full jitter. Transient: HTTP 5xx,
-/// 429, S3's RequestTimeout/SlowDown codes, request timeouts, and connection failures or resets. Anything else
+/// Retries one S3 request on transient failures through the platform's one retry shape (<see cref="RetryPolicy"/>:
+/// exponential back-off from <c>baseDelay</c>, capped at 10 s, jitter in [d/2, d]; docs/errors.md). Transient: HTTP
+/// 5xx, 429, S3's RequestTimeout/SlowDown codes, request timeouts, and connection failures or resets. Anything else
 /// (403, 404, a bad request) fails at once.
 /// </summary>
-internal sealed class S3Retry(int maxAttempts, TimeSpan baseDelay, Action<string, int, Exception>? onRetry)
+internal sealed class S3Retry
 {
-    private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(10);
     private static readonly string[] TransientCodes = ["RequestTimeout", "SlowDown", "InternalError", "ServiceUnavailable", "RequestTimeTooSkewed"];
 
-    public int MaxAttempts => maxAttempts;
+    private readonly RetryPolicy _policy;
+    private readonly Action<string, int, Exception>? _onRetry;
+
+    public S3Retry(int maxAttempts, TimeSpan baseDelay, Action<string, int, Exception>? onRetry)
+    {
+        _policy = new RetryPolicy
+        {
+            MaxAttempts = maxAttempts,
+            BaseDelay = baseDelay,
+            MaxDelay = TimeSpan.FromSeconds(10) > baseDelay ? TimeSpan.FromSeconds(10) : baseDelay,
+            ShouldRetry = e => IsTransient(e, default),
+        };
+        _onRetry = onRetry;
+    }
+
+    public int MaxAttempts => _policy.MaxAttempts;
 
     public async Task<T> RunAsync<T>(string operation, Func<CancellationToken, Task<T>> attempt, CancellationToken ct)
     {
-        for (var n = 1; ; n++)
+        ct.ThrowIfCancellationRequested();
+        var pipeline = _policy.Build((e, n) => _onRetry?.Invoke(operation, n, e));
+        try
         {
-            ct.ThrowIfCancellationRequested();
-            try
-            {
-                return await attempt(ct).ConfigureAwait(false);
-            }
-            catch (Exception e) when (n < maxAttempts && IsTransient(e, ct))
-            {
-                onRetry?.Invoke(operation, n, e);
-                await Task.Delay(DelayBefore(n + 1), ct).ConfigureAwait(false);
-            }
-            catch (Exception e) when (StorageEndpointRefusedException.FindIn(e) is { } refused && refused != e)
-            {
-                // The SDK wraps the connect callback's refusal: the caller hears the refusal itself, which names the host.
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(refused);
-            }
+            return await pipeline.ExecuteAsync(async c => await attempt(c).ConfigureAwait(false), ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (StorageEndpointRefusedException.FindIn(e) is { } refused && refused != e)
+        {
+            // The SDK wraps the connect callback's refusal: the caller hears the refusal itself, which names the host.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(refused);
+            throw;
         }
     }
 
@@ -42,12 +52,7 @@ internal sealed class S3Retry(int maxAttempts, TimeSpan baseDelay, Action<string
         RunAsync<bool>(operation, async c => { await attempt(c).ConfigureAwait(false); return true; }, ct);
 
     /// <summary>Back-off before attempt <paramref name="attempt"/> (2, 3, ...): uniform in [d/2, d], d = base x 2^(attempt-2), capped.</summary>
-    internal TimeSpan DelayBefore(int attempt)
-    {
-        var exponent = Math.Min(attempt - 2, 16);
-        var ceiling = Math.Min(baseDelay.TotalMilliseconds * (1L << exponent), MaxDelay.TotalMilliseconds);
-        return TimeSpan.FromMilliseconds(ceiling / 2 + Random.Shared.NextDouble() * ceiling / 2);
-    }
+    internal TimeSpan DelayBefore(int attempt) => _policy.DelayBefore(attempt - 2, null);
 
     /// <summary>Whether <paramref name="e"/> is worth another attempt (not when <paramref name="ct"/> itself was cancelled).</summary>
     internal static bool IsTransient(Exception e, CancellationToken ct)

@@ -12,7 +12,8 @@ namespace Sp.Node;
 
 public static partial class NodeHost
 {
-    public static async Task<int> RunAsync(string dir, string urls, LogLevel logLevel = LogLevel.Information)
+    /// <param name="time">The node's clock (<see cref="TimeProvider.System"/>): ledger entries' times, certificates, request signatures.</param>
+    public static async Task<int> RunAsync(string dir, string urls, LogLevel logLevel, TimeProvider time)
     {
         var paths = new NodePaths(Path.GetFullPath(dir));
         if (!File.Exists(paths.Settings)) throw new InvalidOperationException($"{paths.Root} is not a node folder: run `sp-node init {dir}` first");
@@ -22,7 +23,7 @@ public static partial class NodeHost
 
         using var ca = RootCa.FromPem(File.ReadAllText(paths.RootCaCert), File.ReadAllText(paths.RootCaKey));
         // Store from node.json + transparency log; TEE certificates are checked against this network's root.
-        using var hosting = LedgerHosting.Open(paths.Root, settings.Network, Sp.Client.Trust.LedgerTeeCertificateReader(ca.Certificate));
+        using var hosting = LedgerHosting.Open(paths.Root, settings.Network, Sp.Client.Trust.LedgerTeeCertificateReader(ca.Certificate), time);
         var ledger = hosting.Service;
         ledger.QueueLimit = limits.LedgerQueue;
         var policy = AttestationPolicy.Load(paths.Policy);
@@ -53,7 +54,7 @@ public static partial class NodeHost
         });
         var app = builder.Build();
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Sp.Node");
-        app.UseRequestLog(TimeProvider.System);
+        app.UseRequestLog(time);
         app.UseRequestBodyLimit(limits.RequestBytes);
         app.MapTransparencyLog(hosting);
 
@@ -135,7 +136,7 @@ public static partial class NodeHost
                     : throw new FormatException($"account: expected the TEE's ledger address (0x and 40 hex digits), got '{req.Account}'");
                 var chain = ca.IssueTeeCertificate(Convert.FromBase64String(req.Csr), Convert.FromBase64String(req.EncryptionPublicKey), account,
                     new Evidence(req.EvidenceType, Convert.FromBase64String(req.Evidence)), policy, EvidenceVerifiers.Default,
-                    DateTimeOffset.UtcNow, TimeSpan.FromDays(30));
+                    time.GetUtcNow(), TimeSpan.FromDays(30));
                 TeeCertificateIssued(log, req.Account, req.EvidenceType);
                 return Results.Ok(new TeeCertificateResponse(chain));
             }
@@ -146,7 +147,7 @@ public static partial class NodeHost
             }
         });
 
-        app.MapStorage(blobs, new SignedRequests(settings.Network, TimeSpan.FromSeconds(limits.SignatureWindowSeconds), () => DateTimeOffset.UtcNow));
+        app.MapStorage(blobs, new SignedRequests(settings.Network, TimeSpan.FromSeconds(limits.SignatureWindowSeconds), time));
 
         await app.StartAsync();
         Serving(log, settings.Network, string.Join(", ", app.Urls), ledger.Height, paths.Root);

@@ -12,11 +12,11 @@ try
 {
     return args switch
     {
-        ["init", var dir, .. var rest] => NodeInit.Run(dir, Opt(rest, "--network") ?? "devnet",
+        ["init", var dir, .. var rest] => NodeInit.Run(dir, Opt(rest, "--network") ?? "devnet", TimeProvider.System,
             LogInit.FromOptions(Opt(rest, "--log-origin"), Opt(rest, "--store"), Opt(rest, "--postgres"))),
-        ["log", "export", var outDir, var nodeDir] => await LogExport.RunAsync(outDir, nodeDir),
-        ["log", "export", var outDir] => await LogExport.RunAsync(outDir, Directory.GetCurrentDirectory()),
-        ["run", var dir, .. var rest] => await NodeHost.RunAsync(dir, Opt(rest, "--urls") ?? "http://127.0.0.1:8080", NodeLogging.ParseLevel(Opt(rest, "--log-level"))),
+        ["log", "export", var outDir, var nodeDir] => await LogExport.RunAsync(outDir, nodeDir, TimeProvider.System),
+        ["log", "export", var outDir] => await LogExport.RunAsync(outDir, Directory.GetCurrentDirectory(), TimeProvider.System),
+        ["run", var dir, .. var rest] => await NodeHost.RunAsync(dir, Opt(rest, "--urls") ?? "http://127.0.0.1:8080", NodeLogging.ParseLevel(Opt(rest, "--log-level")), TimeProvider.System),
         _ => Usage(),
     };
 }

@@ -26,7 +26,7 @@ public sealed partial class LogSecretsTests(DevnetFixture net)
             await Cli.MustAsync(net.Bob, net.Spctl, "orders", "complete", sub.ToString(), "--result", "./dataset.resource.json", "--status", "done",
                 "--solution-hash", DevnetFixture.HashOf(Path.Combine(net.Alice, solution)));
             Assert.Equal("Done", await net.WaitForEndAsync(order));
-            await Cli.MustAsync(net.Alice, net.Spctl, "orders", "download-result", order.ToString());
+            await Cli.MustAsync(net.Alice, net.Spctl, "orders", "download-result", order.ToString(), "--save-to", "log-secrets-result.tar.gz");
             await loader.WaitForOutputAsync($"order {order}: finished: Done");
             File.WriteAllText(teeLog, loader.Output);
         }

@@ -62,7 +62,7 @@ static async Task InProc(string kind, int n, int submitters, string? connection)
     var dir = Directory.CreateTempSubdirectory("sp-bench-").FullName;
     ILedgerStore store = kind == "postgres" ? new NpgsqlLedgerStore(connection!) : new SqliteLedgerStore(Path.Combine(dir, "ledger.db"));
     var log = new TransparencyLog(NoteSigner.Generate("bench.local/log"), Path.Combine(dir, "checkpoint"), store);
-    using var service = new LedgerService(store, network, () => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), log.Append);
+    using var service = new LedgerService(store, network, TimeProvider.System, log.Append);
     log.Follow(service);
     var sw = Stopwatch.StartNew();
     await Task.WhenAll(txs.Select(list => Task.Run(async () =>

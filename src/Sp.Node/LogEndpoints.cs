@@ -45,7 +45,7 @@ public sealed class LedgerHosting : IDisposable
     public LedgerService Service { get; }
     public TransparencyLog Log { get; }
 
-    public static LedgerHosting Open(string nodeDir, string network, Sp.Ledger.State.TeeCertificateReader teeCertificates)
+    public static LedgerHosting Open(string nodeDir, string network, Sp.Ledger.State.TeeCertificateReader teeCertificates, TimeProvider time)
     {
         var paths = new LogPaths(Path.GetFullPath(nodeDir));
         var lockFile = AcquireLock(paths) ?? throw new InvalidOperationException($"{paths.Root} is in use by another sp-node (lock {paths.Lock} is held)");
@@ -58,7 +58,7 @@ public sealed class LedgerHosting : IDisposable
                 : LogKeyFile.Create(paths.SignerKey, paths.VerifierKey, LogKeyFile.DefaultOrigin(network)); // a folder from before the log
             store = ReadStoreSettings(paths).Open(paths.Ledger, readOnly: false);
             log = new TransparencyLog(signer, paths.Checkpoint, store);
-            var service = new LedgerService(store, network, () => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), log.Append, teeCertificates);
+            var service = new LedgerService(store, network, time, log.Append, teeCertificates);
             try
             {
                 log.CheckAgainstLatest();

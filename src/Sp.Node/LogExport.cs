@@ -13,7 +13,7 @@ namespace Sp.Node;
 /// </summary>
 public static class LogExport
 {
-    public static async Task<int> RunAsync(string outDir, string nodeDir)
+    public static async Task<int> RunAsync(string outDir, string nodeDir, TimeProvider time)
     {
         var paths = new LogPaths(Path.GetFullPath(nodeDir));
         if (!File.Exists(paths.Settings))
@@ -33,14 +33,14 @@ public static class LogExport
         {
             // The running node signs within a signing interval of any growth: wait for its checkpoint of what was read.
             var wanted = log.Tree.Size;
-            var deadline = DateTime.UtcNow + (LedgerHosting.SigningInterval * 5);
+            var deadline = time.GetUtcNow() + (LedgerHosting.SigningInterval * 5);
             while (true)
             {
                 // Entries the node appended meanwhile (a checkpoint may already cover them).
                 foreach (var entry in store.ReadRange(log.Tree.Size + 1, int.MaxValue)) log.Append(entry);
                 log.CheckAgainstLatest(aheadIsError: false);
-                if ((log.LatestSigned?.Checkpoint.TreeSize ?? -1) >= wanted || DateTime.UtcNow >= deadline) break;
-                await Task.Delay(100);
+                if ((log.LatestSigned?.Checkpoint.TreeSize ?? -1) >= wanted || time.GetUtcNow() >= deadline) break;
+                await Task.Delay(TimeSpan.FromMilliseconds(100), time);
             }
             checkpoint = log.LatestSigned ?? throw new InvalidOperationException("the node is running and has signed no checkpoint yet: try again in a second");
         }

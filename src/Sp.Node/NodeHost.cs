@@ -11,9 +11,10 @@ using Sp.Ledger.Transactions;
 
 namespace Sp.Node;
 
-public static class NodeHost
+public static partial class NodeHost
 {
-    public static async Task<int> RunAsync(string dir, string urls)
+    /// <param name="time">The node's clock (<see cref="TimeProvider.System"/>): ledger entries' times, certificates, request signatures.</param>
+    public static async Task<int> RunAsync(string dir, string urls, LogLevel logLevel, TimeProvider time)
     {
         var paths = new NodePaths(Path.GetFullPath(dir));
         if (!File.Exists(paths.Settings)) throw new InvalidOperationException($"{paths.Root} is not a node folder: run `sp-node init {dir}` first");
@@ -23,7 +24,7 @@ public static class NodeHost
 
         using var ca = RootCa.FromPem(File.ReadAllText(paths.RootCaCert), File.ReadAllText(paths.RootCaKey));
         // Store from node.json + transparency log; TEE certificates are checked against this network's root.
-        using var hosting = LedgerHosting.Open(paths.Root, settings.Network, Sp.Client.Trust.LedgerTeeCertificateReader(ca.Certificate));
+        using var hosting = LedgerHosting.Open(paths.Root, settings.Network, Sp.Client.Trust.LedgerTeeCertificateReader(ca.Certificate), time);
         var ledger = hosting.Service;
         ledger.QueueLimit = limits.LedgerQueue;
         var policy = AttestationPolicy.Load(paths.Policy);
@@ -44,7 +45,7 @@ public static class NodeHost
         // receive (docs/benchmarks.md, "Through the embedded storage over HTTP").
         builder.Services.AddSingleton<Microsoft.AspNetCore.Connections.IMemoryPoolFactory<byte>, LargeBlockMemoryPoolFactory>();
         builder.WebHost.UseSockets(o => o.WaitForDataBeforeAllocatingBuffer = false);
-        builder.Logging.ClearProviders();
+        NodeLogging.Configure(builder.Logging, logLevel);
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             foreach (var c in SpJson.Options.Converters) o.SerializerOptions.Converters.Add(c);
@@ -53,6 +54,8 @@ public static class NodeHost
             o.SerializerOptions.Encoder = SpJson.Options.Encoder;
         });
         var app = builder.Build();
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Sp.Node");
+        app.UseRequestLog(time);
         app.UseRequestBodyLimit(limits.RequestBytes);
         app.MapTransparencyLog(hosting);
 
@@ -68,7 +71,7 @@ public static class NodeHost
                 ? Query(s => new BalanceResponse(a.ToString(), s.Balance(a.Lower), s.LockedBy(a.Lower)))
                 : Error(400, $"'{address}' is not an account address"));
 
-        app.MapTransactions(ledger, limits);
+        app.MapTransactions(ledger, limits, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Sp.Node.Transactions"));
 
         // State objects change under the ledger's lock, so each answer is serialised while holding it.
         IResult Query<T>(Func<MarketState, T?> query) where T : class
@@ -134,20 +137,37 @@ public static class NodeHost
                     : throw new FormatException($"account: expected the TEE's ledger address (0x and 40 hex digits), got '{req.Account}'");
                 var chain = ca.IssueTeeCertificate(Convert.FromBase64String(req.Csr), Convert.FromBase64String(req.EncryptionPublicKey), account,
                     new Evidence(req.EvidenceType, Convert.FromBase64String(req.Evidence)), policy, EvidenceVerifiers.Default,
-                    DateTimeOffset.UtcNow, TimeSpan.FromDays(30));
+                    time.GetUtcNow(), TimeSpan.FromDays(30));
+                TeeCertificateIssued(log, req.Account, req.EvidenceType);
                 return Results.Ok(new TeeCertificateResponse(chain));
             }
             catch (Exception e) when (e is AttestationException or FormatException or System.Security.Cryptography.CryptographicException)
             {
+                TeeCertificateRefused(log, req.Account, req.EvidenceType, e.Message);
                 return Error(400, $"certificate refused: {e.Message}");
             }
         });
 
-        app.MapStorage(blobs, new SignedRequests(settings.Network, TimeSpan.FromSeconds(limits.SignatureWindowSeconds), () => DateTimeOffset.UtcNow));
+        app.MapStorage(blobs, new SignedRequests(settings.Network, TimeSpan.FromSeconds(limits.SignatureWindowSeconds), time));
 
-        await app.RunAsync();
+        await app.StartAsync();
+        Serving(log, settings.Network, string.Join(", ", app.Urls), ledger.Height, paths.Root);
+        await app.WaitForShutdownAsync();
+        Stopped(log, ledger.Height);
         return 0;
     }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "serving network {Network} on {Urls} (ledger height {Height}, folder {NodeDir})")]
+    private static partial void Serving(ILogger logger, string network, string urls, long height, string nodeDir);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "stopped (ledger height {Height})")]
+    private static partial void Stopped(ILogger logger, long height);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "TEE certificate issued to account {Account} ({EvidenceType} evidence)")]
+    private static partial void TeeCertificateIssued(ILogger logger, string account, string evidenceType);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "TEE certificate refused to account {Account} ({EvidenceType} evidence): {Reason}")]
+    private static partial void TeeCertificateRefused(ILogger logger, string account, string evidenceType, string reason);
 
     private static IResult Error(int status, string message) => Results.Json(new ErrorResponse(message), SpJson.Options, statusCode: status);
 

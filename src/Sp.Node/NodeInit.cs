@@ -8,14 +8,14 @@ namespace Sp.Node;
 /// <summary>Creates a node's data folder: the Root CA, the sim platform key, the policy and an empty ledger.</summary>
 public static class NodeInit
 {
-    public static int Run(string dir, string network, LogInit? log = null)
+    public static int Run(string dir, string network, TimeProvider time, LogInit? log = null)
     {
         var paths = new NodePaths(Path.GetFullPath(dir));
         if (File.Exists(paths.Settings))
             throw new InvalidOperationException($"{paths.Root} is already initialised (network {SpJson.Deserialize<NodeSettings>(File.ReadAllText(paths.Settings)).Network})");
         Directory.CreateDirectory(paths.Root);
         Directory.CreateDirectory(paths.Blobs);
-        var now = DateTimeOffset.UtcNow;
+        var now = time.GetUtcNow();
         using (var ca = RootCa.Create($"SP {network} Root CA", now))
         {
             File.WriteAllText(paths.RootCaCert, ca.CertificatePem);

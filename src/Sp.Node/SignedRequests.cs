@@ -9,9 +9,9 @@ namespace Sp.Node;
 /// not seen before. Nonces are remembered in memory until their time leaves the window; requests signed before
 /// the node started are refused, so a restart (which forgets the nonces) opens no window for a replay.
 /// </summary>
-public sealed class SignedRequests(string network, TimeSpan window, Func<DateTimeOffset> clock)
+public sealed class SignedRequests(string network, TimeSpan window, TimeProvider time)
 {
-    private readonly long _startedAt = clock().ToUnixTimeMilliseconds();
+    private readonly long _startedAt = time.GetUtcNow().ToUnixTimeMilliseconds();
     private readonly Lock _lock = new();
     private readonly Dictionary<(string Address, string Nonce), long> _seen = new();
     private readonly PriorityQueue<(string Address, string Nonce), long> _expiry = new();
@@ -21,7 +21,7 @@ public sealed class SignedRequests(string network, TimeSpan window, Func<DateTim
     {
         var parts = AccountRequestSignature.Parse(request.Headers[AccountRequestSignature.HeaderName].ToString(), out error);
         if (parts is null) return null;
-        var now = clock().ToUnixTimeMilliseconds();
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var windowMs = (long)window.TotalMilliseconds;
         if (Math.Abs(now - parts.TimeMillis) > windowMs)
         {

@@ -12,10 +12,11 @@ namespace Sp.Node;
 /// parsed or verified, so a huge transaction costs the node no more than the limit; the ledger then checks the
 /// signature and sequences it. A full sequencer queue answers 503 with Retry-After (the transaction was not queued).
 /// </summary>
-public static class TransactionEndpoint
+public static partial class TransactionEndpoint
 {
-    public static void MapTransactions(this IEndpointRouteBuilder app, LedgerService ledger, NodeLimits limits)
+    public static void MapTransactions(this IEndpointRouteBuilder app, LedgerService ledger, NodeLimits limits, ILogger? log = null)
     {
+        log ??= Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         app.MapPost("/api/transactions", async (HttpContext http, CancellationToken ct) =>
         {
             SignedTransaction? tx;
@@ -29,11 +30,38 @@ public static class TransactionEndpoint
             catch (LedgerQueueFullException e)
             {
                 http.Response.Headers.RetryAfter = limits.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                QueueFull(log, tx.Tx.Type, tx.Tx.From, limits.RetryAfterSeconds);
                 return RequestLimits.Error(StatusCodes.Status503ServiceUnavailable, $"node busy: {e.Message}; retry after {limits.RetryAfterSeconds} s");
             }
-            return outcome.Accepted
-                ? Results.Json(new SubmitResponse(outcome.Seq ?? 0, outcome.Hash ?? "", outcome.Ids, outcome.SubOrderIds.ToList()), SpJson.Options)
-                : RequestLimits.Error(400, $"transaction refused: {outcome.Error}", outcome.Code);
+            if (!outcome.Accepted)
+            {
+                Refused(log, tx.Tx.Type, tx.Tx.From, tx.Tx.Nonce, outcome.Error ?? "");
+                return RequestLimits.Error(400, $"transaction refused: {outcome.Error}", outcome.Code);
+            }
+            Accepted(log, outcome.Seq ?? 0, tx.Tx.Type, tx.Tx.From, Ids(outcome));
+            return Results.Json(new SubmitResponse(outcome.Seq ?? 0, outcome.Hash ?? "", outcome.Ids, outcome.SubOrderIds.ToList()), SpJson.Options);
         });
     }
+
+    /// <summary>The ids a transaction created (" (offerId 3, slotId 4)", or nothing), for the log.</summary>
+    private static string Ids(TxOutcome outcome)
+    {
+        IEnumerable<string?> created =
+        [
+            outcome.Ids.OfferId is { } offer ? $"offerId {offer}" : null,
+            outcome.Ids.SlotId is { } slot ? $"slotId {slot}" : null,
+            outcome.Ids.OrderId is { } order ? $"orderId {order}" : null,
+        ];
+        var ids = string.Join(", ", created.OfType<string>().Concat(outcome.SubOrderIds.Select(id => $"subOrderId {id}")));
+        return ids.Length == 0 ? "" : $" ({ids})";
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "ledger entry {Seq}: {TxType} from {Account} accepted{Ids}")]
+    private static partial void Accepted(ILogger logger, long seq, string txType, string account, string ids);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "{TxType} from {Account} (nonce {Nonce}) refused: {Reason}")]
+    private static partial void Refused(ILogger logger, string txType, string account, long nonce, string reason);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "{TxType} from {Account} not queued: the sequencer's queue is full (client told to retry after {RetryAfterSeconds} s)")]
+    private static partial void QueueFull(ILogger logger, string txType, string account, int retryAfterSeconds);
 }

@@ -26,8 +26,10 @@ public static partial class Devnet
 
     private sealed record DevnetState(int Port, int? NodePid, int? TeePid);
 
-    public static async Task<int> UpAsync(string dir)
+    /// <param name="logLevel">Passed to sp-node and sp-tee as <c>--log-level</c> (their default when null).</param>
+    public static async Task<int> UpAsync(string dir, string? logLevel = null)
     {
+        string[] logOption = logLevel is null ? [] : ["--log-level", logLevel];
         Directory.CreateDirectory(dir);
         var statePath = Path.Combine(dir, "devnet.json");
         var previous = File.Exists(statePath) ? SpJson.Deserialize<DevnetState>(File.ReadAllText(statePath)) : null;
@@ -45,7 +47,7 @@ public static partial class Devnet
         var port = previous is { Port: var p } && IsFree(p) ? p : FreePort();
         var url = $"http://127.0.0.1:{port}";
         File.WriteAllText(statePath, SpJson.Serialize(new DevnetState(port, null, null), indented: true));
-        var nodePid = StartBackground(Bin("sp-node"), ["run", nodeDir, "--urls", url], Path.Combine(logs, "node.log"));
+        var nodePid = StartBackground(Bin("sp-node"), ["run", nodeDir, "--urls", url, .. logOption], Path.Combine(logs, "node.log"));
         File.WriteAllText(statePath, SpJson.Serialize(new DevnetState(port, nodePid, null), indented: true));
         using var client = new NodeClient(url, TimeSpan.FromSeconds(10));
         var info = await WaitFor("sp-node to answer", TimeSpan.FromSeconds(60), nodePid, Path.Combine(logs, "node.log"), async () =>
@@ -68,7 +70,7 @@ public static partial class Devnet
         SecretFile.Write(Path.Combine(teeDir, "tee.json"), SpJson.Serialize(teeConfig, indented: true));
         // On a restart the offer exists already: wait for the certificate of the new loader's keys.
         var oldCerts = (await client.ListOffersAsync("tee")).Select(o => o.Offer.TeeCertificate).ToHashSet();
-        var teePid = StartBackground(Bin("sp-tee"), ["run", "--config", Path.Combine(teeDir, "tee.json")], Path.Combine(logs, "tee.log"));
+        var teePid = StartBackground(Bin("sp-tee"), ["run", "--config", Path.Combine(teeDir, "tee.json"), .. logOption], Path.Combine(logs, "tee.log"));
         File.WriteAllText(statePath, SpJson.Serialize(new DevnetState(port, nodePid, teePid), indented: true));
         var teeOffer = await WaitFor("sp-tee to register its TEE offer", TimeSpan.FromSeconds(90), teePid, Path.Combine(logs, "tee.log"), async () =>
         {

@@ -5,7 +5,8 @@ namespace Sp.EndToEnd.Tests;
 
 /// <summary>
 /// One devnet for the end-to-end tests: Docker is made available (the tests fail, never skip, when it cannot),
-/// the example solution is built and saved as the guide says, and the network is started with ./bin/sp-devnet.
+/// the example solution is built and saved as the guide says, and the network is started with ./bin/sp-devnet
+/// (sp-node and sp-tee at the Trace level: LogSecretsTests searches all they log).
 /// Bob's data offer is registered once through provider-tools' dialog.
 /// </summary>
 public sealed partial class DevnetFixture : IAsyncLifetime
@@ -28,7 +29,7 @@ public sealed partial class DevnetFixture : IAsyncLifetime
         foreach (var b in new[] { "spctl", "provider-tools", "sp-node", "sp-tee", "sp-devnet" })
             if (!File.Exists(Cli.Bin(b))) throw new InvalidOperationException($"missing ./bin/{b}");
         await Cli.MustAsync(Work, Path.Combine(Cli.RepoRoot, "examples", "collaboration", "build-solution.sh"), "e2e-stats", SolutionArchive);
-        var up = await Cli.RunAsync(Work, Cli.Bin("sp-devnet"), ["up", Net], null, 300);
+        var up = await Cli.RunAsync(Work, Cli.Bin("sp-devnet"), ["up", Net, "--log-level", "trace"], null, 300);
         if (up.ExitCode != 0) throw new InvalidOperationException("sp-devnet up failed: " + up.All);
 
         var tees = await Cli.MustAsync(Alice, Spctl, "offers", "list", "tee");

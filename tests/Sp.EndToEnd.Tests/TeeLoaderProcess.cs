@@ -10,11 +10,11 @@ internal sealed partial class TeeLoaderProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
-    private TeeLoaderProcess(string teeJson)
+    private TeeLoaderProcess(string teeJson, string? logLevel)
     {
         _process = new Process
         {
-            StartInfo = new ProcessStartInfo(Cli.Bin("sp-tee"), ["run", "--config", teeJson])
+            StartInfo = new ProcessStartInfo(Cli.Bin("sp-tee"), ["run", "--config", teeJson, .. logLevel is null ? Array.Empty<string>() : ["--log-level", logLevel]])
             {
                 RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
             },
@@ -26,7 +26,7 @@ internal sealed partial class TeeLoaderProcess : IAsyncDisposable
         _process.BeginErrorReadLine();
     }
 
-    public static TeeLoaderProcess Start(string teeJson) => new(teeJson);
+    public static TeeLoaderProcess Start(string teeJson, string? logLevel = null) => new(teeJson, logLevel);
 
     public string Output
     {
@@ -43,6 +43,17 @@ internal sealed partial class TeeLoaderProcess : IAsyncDisposable
             if (m.Success) return long.Parse(m.Groups[1].Value);
             if (_process.HasExited || sw.Elapsed > TimeSpan.FromSeconds(seconds)) Assert.Fail("sp-tee did not start serving: " + Output);
             await Task.Delay(250);
+        }
+    }
+
+    /// <summary>Waits until the loader's output holds <paramref name="text"/>.</summary>
+    public async Task WaitForOutputAsync(string text, int seconds = 30)
+    {
+        var sw = Stopwatch.StartNew();
+        while (!Output.Contains(text, StringComparison.Ordinal))
+        {
+            if (_process.HasExited || sw.Elapsed > TimeSpan.FromSeconds(seconds)) Assert.Fail($"sp-tee did not write '{text}': " + Output);
+            await Task.Delay(100);
         }
     }
 

@@ -39,8 +39,7 @@ public abstract class GroupCommitTests(TestStore db) : IDisposable
     {
         const int accounts = 16, perAccount = 40;
         var counting = new CountingStore(_db.Open());
-        long clock = 1;
-        using var service = new LedgerService(counting, TestKit.Network, () => Interlocked.Increment(ref clock), teeCertificates: TestKit.FakeTeeCertificates);
+        using var service = new LedgerService(counting, TestKit.Network, TestClock.Stepping(2, 1), teeCertificates: TestKit.FakeTeeCertificates);
         var keys = Enumerable.Range(0, accounts).Select(_ => AccountKey.Generate()).ToArray();
         // Pre-signed, so the submitters only submit.
         var txs = keys.Select(k => Enumerable.Range(0, perAccount).Select(n => SignedTransaction.Sign(n == 0
@@ -71,7 +70,7 @@ public abstract class GroupCommitTests(TestStore db) : IDisposable
     [Fact]
     public async Task A_refused_transaction_in_a_batch_does_not_hold_back_the_others_and_uses_no_seq()
     {
-        using var service = new LedgerService(_db.Open(), TestKit.Network, () => 5, teeCertificates: TestKit.FakeTeeCertificates);
+        using var service = new LedgerService(_db.Open(), TestKit.Network, TestClock.At(5), teeCertificates: TestKit.FakeTeeCertificates);
         using var a = AccountKey.Generate();
         using var b = AccountKey.Generate();
         var create = SignedTransaction.Sign(Transaction.Create(TestKit.Network, a.Address, 0, TxTypes.ProviderCreate, new ProviderCreate("a", "d")), a);
@@ -86,7 +85,7 @@ public abstract class GroupCommitTests(TestStore db) : IDisposable
     [Fact]
     public void Dispose_answers_what_was_queued_and_refuses_what_comes_after()
     {
-        var service = new LedgerService(_db.Open(), TestKit.Network, () => 5, teeCertificates: TestKit.FakeTeeCertificates);
+        var service = new LedgerService(_db.Open(), TestKit.Network, TestClock.At(5), teeCertificates: TestKit.FakeTeeCertificates);
         using var a = AccountKey.Generate();
         var task = service.SubmitAsync(SignedTransaction.Sign(Transaction.Create(TestKit.Network, a.Address, 0, TxTypes.ProviderCreate, new ProviderCreate("a", "d")), a));
         service.Dispose();

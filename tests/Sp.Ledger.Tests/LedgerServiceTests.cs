@@ -15,7 +15,7 @@ namespace Sp.Ledger.Tests;
 public sealed class LedgerServiceTests(TestStore store) : IDisposable
 {
     private readonly TestStore _store = store;
-    private long _now = MachineLedger.StartTime;
+    private readonly TimeProvider _clock = TestClock.Stepping(MachineLedger.StartTime + 1000, 1000);
 
     public void Dispose() => _store.Dispose();
 
@@ -25,7 +25,7 @@ public sealed class LedgerServiceTests(TestStore store) : IDisposable
         return s.Count;
     }
 
-    private LedgerService Open() => new(_store.Open(), TestKit.Network, () => _now += 1000, teeCertificates: TestKit.FakeTeeCertificates);
+    private LedgerService Open() => new(_store.Open(), TestKit.Network, _clock, teeCertificates: TestKit.FakeTeeCertificates);
 
     /// <summary>Runs the guide's flow on a service over the temp database; returns the final digest and height.</summary>
     private (string Digest, long Height, long Order) RunGuide()
@@ -119,7 +119,7 @@ public sealed class LedgerServiceTests(TestStore store) : IDisposable
         public void Entry_time_never_goes_backwards_even_if_the_clock_does()
         {
             var clock = new Queue<long>([5000, 3000, 7000]);
-            using var service = new LedgerService(_t._store.Open(), TestKit.Network, clock.Dequeue, teeCertificates: TestKit.FakeTeeCertificates);
+            using var service = new LedgerService(_t._store.Open(), TestKit.Network, new SequenceClock(clock), teeCertificates: TestKit.FakeTeeCertificates);
             var ledger = new ServiceLedger(service);
             ledger.Send(_alice, TxTypes.ProviderCreate, new ProviderCreate("a", "d"));
             ledger.Send(_bob, TxTypes.ProviderCreate, new ProviderCreate("b", "d"));
@@ -280,7 +280,7 @@ public sealed class LedgerServiceTests(TestStore store) : IDisposable
         public void A_ledger_of_another_network_does_not_replay()
         {
             _t.RunGuide();
-            var e = Assert.Throws<LedgerCorruptedException>(() => new LedgerService(_t._store.Open(), "other", () => 0, teeCertificates: TestKit.FakeTeeCertificates));
+            var e = Assert.Throws<LedgerCorruptedException>(() => new LedgerService(_t._store.Open(), "other", TestClock.At(0), teeCertificates: TestKit.FakeTeeCertificates));
             Assert.Equal(1, e.Seq);
             Assert.Contains("wrong network", e.Message);
         }
@@ -309,8 +309,7 @@ public sealed class LedgerServiceTests(TestStore store) : IDisposable
         public void A_failed_write_leaves_the_state_unchanged_and_the_seq_free()
         {
             var store = new FlakyStore();
-            long now = 1000;
-            using var service = new LedgerService(store, TestKit.Network, () => now += 1, teeCertificates: TestKit.FakeTeeCertificates);
+            using var service = new LedgerService(store, TestKit.Network, TestClock.Stepping(1001, 1), teeCertificates: TestKit.FakeTeeCertificates);
             using var key = AccountKey.Generate();
             var ledger = new ServiceLedger(service);
             Assert.True(ledger.Send(key, TxTypes.ProviderCreate, new ProviderCreate("a", "d")).Accepted);

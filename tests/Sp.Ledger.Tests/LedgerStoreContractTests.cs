@@ -103,11 +103,11 @@ public abstract class LedgerStoreContractTests : IDisposable
     [Fact]
     public void The_service_replays_what_the_store_holds_and_the_log_tree_follows()
     {
-        long now = 5000;
+        var clock = TestClock.Stepping(5010, 10);
         var key2 = AccountKey.Generate();
         string digest;
         NodeHashText root;
-        using (var service = new LedgerService(Open(), TestKit.Network, () => now += 10, teeCertificates: TestKit.FakeTeeCertificates))
+        using (var service = new LedgerService(Open(), TestKit.Network, clock, teeCertificates: TestKit.FakeTeeCertificates))
         {
             var log = new MerkleLog();
             service.Committed += (e, _) => log.AppendEntry(LogEntryCodec.Encode(e));
@@ -119,7 +119,7 @@ public abstract class LedgerStoreContractTests : IDisposable
             root = new NodeHashText(log.Root.ToBase64(), log.Size);
         }
         var replayedLog = new MerkleLog();
-        using (var again = new LedgerService(Open(), TestKit.Network, () => now += 10, e => replayedLog.AppendEntry(LogEntryCodec.Encode(e)), teeCertificates: TestKit.FakeTeeCertificates))
+        using (var again = new LedgerService(Open(), TestKit.Network, clock, e => replayedLog.AppendEntry(LogEntryCodec.Encode(e)), teeCertificates: TestKit.FakeTeeCertificates))
         {
             Assert.Equal(digest, again.StateDigest());
             Assert.Equal(root, new NodeHashText(replayedLog.Root.ToBase64(), replayedLog.Size));
@@ -152,7 +152,7 @@ public abstract class LedgerStoreContractTests : IDisposable
     {
         using (var store = Open()) store.AppendBatch(Chain(4));
         Tamper("UPDATE ledger SET body = replace(body, 'name 3', 'name X') WHERE seq = 3;");
-        var e = Assert.Throws<LedgerCorruptedException>(() => new LedgerService(Open(), TestKit.Network, () => 0, teeCertificates: TestKit.FakeTeeCertificates));
+        var e = Assert.Throws<LedgerCorruptedException>(() => new LedgerService(Open(), TestKit.Network, TestClock.At(0), teeCertificates: TestKit.FakeTeeCertificates));
         Assert.Equal(3, e.Seq);
     }
 
@@ -175,7 +175,7 @@ public abstract class LedgerStoreContractTests : IDisposable
             using var truncated = Open();
             Assert.Equal(3, truncated.Count);
             var again = new TransparencyLog(signer, checkpointPath, truncated);
-            using (var service = new LedgerService(truncated, TestKit.Network, () => 0, again.Append, teeCertificates: TestKit.FakeTeeCertificates))
+            using (var service = new LedgerService(truncated, TestKit.Network, TestClock.At(0), again.Append, teeCertificates: TestKit.FakeTeeCertificates))
             {
                 // The hash chain of the remaining prefix is intact: only the signed checkpoint shows the loss.
                 var ex = Assert.Throws<LogConsistencyException>(again.CheckAgainstLatest);

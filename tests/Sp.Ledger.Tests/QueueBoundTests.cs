@@ -16,8 +16,7 @@ public sealed class QueueBoundTests : IDisposable
     public async Task Past_the_queue_limit_a_submission_is_refused_unqueued_and_the_same_transaction_is_accepted_later()
     {
         var store = new GatedStore(new SqliteLedgerStore(_db.Path));
-        long clock = 1;
-        using var service = new LedgerService(store, TestKit.Network, () => Interlocked.Increment(ref clock)) { QueueLimit = 2 };
+        using var service = new LedgerService(store, TestKit.Network, TestClock.Stepping(2, 1)) { QueueLimit = 2 };
         var keys = Enumerable.Range(0, 4).Select(_ => AccountKey.Generate()).ToArray();
         var txs = keys.Select(k => SignedTransaction.Sign(Transaction.Create(TestKit.Network, k.Address, 0, TxTypes.ProviderCreate, new ProviderCreate("p", "d")), k)).ToArray();
 
@@ -43,7 +42,7 @@ public sealed class QueueBoundTests : IDisposable
     [Fact]
     public void A_queue_limit_must_be_positive()
     {
-        using var service = new LedgerService(new SqliteLedgerStore(_db.Path), TestKit.Network, () => 1);
+        using var service = new LedgerService(new SqliteLedgerStore(_db.Path), TestKit.Network, TestClock.At(1));
         Assert.Equal(LedgerService.DefaultQueueLimit, service.QueueLimit);
         Assert.Throws<ArgumentOutOfRangeException>(() => service.QueueLimit = 0);
     }

@@ -224,3 +224,20 @@ public sealed class Scenario : IDisposable
         Mallory.Dispose();
     }
 }
+
+/// <summary>Clocks for the ledger service (which reads the time once per accepted transaction).</summary>
+public static class TestClock
+{
+    /// <summary>Always <paramref name="unixMillis"/>.</summary>
+    public static Microsoft.Extensions.Time.Testing.FakeTimeProvider At(long unixMillis) => new(DateTimeOffset.FromUnixTimeMilliseconds(unixMillis));
+
+    /// <summary><paramref name="firstMillis"/> at the first read, then <paramref name="stepMillis"/> later at each next one.</summary>
+    public static Microsoft.Extensions.Time.Testing.FakeTimeProvider Stepping(long firstMillis, long stepMillis) =>
+        new(DateTimeOffset.FromUnixTimeMilliseconds(firstMillis)) { AutoAdvanceAmount = TimeSpan.FromMilliseconds(stepMillis) };
+}
+
+/// <summary>A clock that reads the given times in turn (one that may go backwards, as a host's clock can).</summary>
+public sealed class SequenceClock(Queue<long> unixMillis) : TimeProvider
+{
+    public override DateTimeOffset GetUtcNow() => DateTimeOffset.FromUnixTimeMilliseconds(unixMillis.Dequeue());
+}

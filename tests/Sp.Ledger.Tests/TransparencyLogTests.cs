@@ -43,7 +43,7 @@ public sealed class LogEntryCodecTests
     public void The_service_refuses_a_transaction_whose_entry_exceeds_the_log_entry_limit()
     {
         using var tmp = new TempDb();
-        using var service = new LedgerService(new SqliteLedgerStore(tmp.Path), TestKit.Network, () => 1000, teeCertificates: TestKit.FakeTeeCertificates);
+        using var service = new LedgerService(new SqliteLedgerStore(tmp.Path), TestKit.Network, TestClock.At(1000), teeCertificates: TestKit.FakeTeeCertificates);
         using var key = AccountKey.Generate();
         var ledger = new ServiceLedger(service);
         var big = ledger.Send(key, TxTypes.ProviderCreate, new ProviderCreate(new string('x', 70_000), "d"));
@@ -115,7 +115,7 @@ public abstract class TransparencyLogTests(TestStore db) : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("sp-tlog-").FullName;
     private readonly NoteSigner _key = NoteSigner.Generate("test.local/devnet");
     private readonly AccountKey _alice = AccountKey.Generate();
-    private long _now = 1_000;
+    private readonly TimeProvider _clock = TestClock.Stepping(2_000, 1_000);
 
     private string CheckpointPath => Path.Combine(_dir, "log", "checkpoint");
 
@@ -132,7 +132,7 @@ public abstract class TransparencyLogTests(TestStore db) : IDisposable
     {
         var store = _db.Open();
         var log = new TransparencyLog(_key, CheckpointPath, store);
-        var service = new LedgerService(store, TestKit.Network, () => _now += 1000, log.Append, teeCertificates: TestKit.FakeTeeCertificates);
+        var service = new LedgerService(store, TestKit.Network, _clock, log.Append, teeCertificates: TestKit.FakeTeeCertificates);
         try
         {
             log.CheckAgainstLatest();
@@ -277,7 +277,7 @@ public abstract class TransparencyLogTests(TestStore db) : IDisposable
         }
         _db.Wipe();
         var store = _db.Open();
-        using (var fresh = new LedgerService(store, TestKit.Network, () => _now += 7, teeCertificates: TestKit.FakeTeeCertificates))
+        using (var fresh = new LedgerService(store, TestKit.Network, _clock, teeCertificates: TestKit.FakeTeeCertificates))
         {
             var ledger = new ServiceLedger(fresh);
             Assert.True(ledger.Send(_alice, TxTypes.ProviderCreate, new ProviderCreate("other", "d")).Accepted);

@@ -41,7 +41,7 @@ public sealed class SequencerQueueTests : IAsyncDisposable
     public async Task Past_the_queue_bound_the_node_answers_503_with_Retry_After_and_the_client_retries_successfully()
     {
         var store = new GatedStore(new SqliteLedgerStore(Path.Combine(_dir, "ledger.db")));
-        using var ledger = new LedgerService(store, Network, () => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) { QueueLimit = 1 };
+        using var ledger = new LedgerService(store, Network, TimeProvider.System) { QueueLimit = 1 };
         var limits = new NodeLimits { LedgerQueue = 1, RetryAfterSeconds = 1 };
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -77,7 +77,7 @@ public sealed class SequencerQueueTests : IAsyncDisposable
     public async Task A_client_that_is_turned_away_every_time_gives_up_with_the_nodes_message()
     {
         var store = new GatedStore(new SqliteLedgerStore(Path.Combine(_dir, "ledger-busy.db")));
-        using var ledger = new LedgerService(store, Network, () => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) { QueueLimit = 1 };
+        using var ledger = new LedgerService(store, Network, TimeProvider.System) { QueueLimit = 1 };
         var limits = new NodeLimits { LedgerQueue = 1, RetryAfterSeconds = 0 };
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");

@@ -35,7 +35,7 @@ public sealed class LedgerService : IDisposable
     public const int DefaultQueueLimit = 8192;
 
     private readonly ILedgerStore _store;
-    private readonly Func<long> _clockMillis;
+    private readonly TimeProvider _time;
     private readonly Action<LedgerEntry>? _replayed;
     private readonly Lock _lock = new();
     private readonly Lock _queueLock = new();
@@ -49,19 +49,19 @@ public sealed class LedgerService : IDisposable
 
     /// <param name="store">The entries; the service owns it and disposes it (also when the start-up replay fails).</param>
     /// <param name="network">Network name; transactions for another network are refused.</param>
-    /// <param name="clockMillis">Unix time in milliseconds, read once per accepted transaction.</param>
+    /// <param name="time">The clock, read once per accepted transaction (<see cref="TimeProvider.System"/> in sp-node).</param>
     /// <param name="replayed">Sees each stored entry as the start-up replay accepts it (e.g. to rebuild the
     /// transparency log's tree); its exceptions abort the start.</param>
     /// <param name="teeCertificates">How TEE certificates are checked (against the network's Root CA); without it no
     /// TEE certificate is accepted.</param>
-    public LedgerService(ILedgerStore store, string network, Func<long> clockMillis, Action<LedgerEntry>? replayed = null,
+    public LedgerService(ILedgerStore store, string network, TimeProvider time, Action<LedgerEntry>? replayed = null,
         TeeCertificateReader? teeCertificates = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentException.ThrowIfNullOrWhiteSpace(network);
-        ArgumentNullException.ThrowIfNull(clockMillis);
+        ArgumentNullException.ThrowIfNull(time);
         _store = store;
-        _clockMillis = clockMillis;
+        _time = time;
         _replayed = replayed;
         _teeCertificates = teeCertificates ?? TeeCertificateReaders.None;
         _state = NewState(network);
@@ -208,7 +208,7 @@ public sealed class LedgerService : IDisposable
                 foreach (var sub in batch)
                 {
                     // The clock never goes backwards on the ledger, whatever the host's clock does.
-                    var time = Math.Max(_clockMillis(), _lastTime);
+                    var time = Math.Max(_time.GetUtcNow().ToUnixTimeMilliseconds(), _lastTime);
                     var entry = new LedgerEntry
                     {
                         Seq = _state.Height + 1,

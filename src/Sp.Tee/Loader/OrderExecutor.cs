@@ -1,6 +1,9 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging;
 using Sp.Certification;
 using Sp.Client;
 using Sp.Client.Api;
@@ -44,7 +47,8 @@ public sealed record OrderLimits(TimeSpan TimeLimit, long MemoryBytes, long? Nan
 /// (decrypted inputs included) is unmounted and deleted. Calls to the node survive a node restart (see NodeCalls).
 /// </summary>
 public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity identity, HpkeKeyPair encryption, OrderProvenance? provenance,
-    IContainerRuntime runtime, ScratchSpace scratch, IReadOnlyDictionary<string, string> containerLabels, ImageLeases images, OrderStores stores)
+    IContainerRuntime runtime, ScratchSpace scratch, IReadOnlyDictionary<string, string> containerLabels, ImageLeases images, OrderStores stores,
+    ILogger<OrderExecutor> logger)
 {
     /// <summary>The status message of an order this loader had taken before it restarted.</summary>
     public const string RestartedMessage =
@@ -55,8 +59,6 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
 
     private sealed class OrderFailure(string message) : Exception(message);
 
-    private static void Print(long orderId, string m) =>
-        Console.WriteLine($"{DateTimeOffset.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} sp-tee: order {orderId}: {m}");
 
     /// <summary>
     /// Ends an order that is Processing but is not being run by this process (taken before a restart, or whose
@@ -64,36 +66,32 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
     /// </summary>
     public async Task AbandonAsync(Order order, string reason, CancellationToken ct)
     {
-        Print(order.Id, $"ending with Error: {reason}");
+        var notes = new OrderNotes(logger, order.Id);
+        notes.Print(LogLevel.Warning, "ending with Error: {Reason}", reason);
         try
         {
             var limits = OrderLimits.For(config, null);
             // The ledger takes a report only from the TEE that took the order: after a restart this fails, and the
             // Error statement is signed under a fresh order certificate of this TEE instead.
-            var published = order.Report is null ? await TryPublishReport(order, [], limits, m => Print(order.Id, m), ct) : null;
+            var published = order.Report is null ? await TryPublishReport(order, [], limits, notes, ct) : null;
             using var signer = published ?? IssueOrderCertificate(order, [], limits);
             await Finish(order, OrderStatus.Error, reason, (null, null), signer, published?.Report ?? order.Report, ct);
         }
-        catch (SpError e) when (e is NodeRefusedError or UserError) { Print(order.Id, $"could not be ended: {e.Message}"); }
+        catch (SpError e) when (e is NodeRefusedError or UserError) { notes.Print(LogLevel.Warning, "could not be ended: {Reason}", e.Message); }
     }
 
     public async Task ExecuteAsync(OrderView view, SlotInfo? slot, CancellationToken ct)
     {
         var order = view.Order;
-        var loaderLog = new StringBuilder();
-        void Note(string m)
-        {
-            lock (loaderLog) loaderLog.Append($"[{DateTimeOffset.UtcNow:HH:mm:ss.fff}] {m}\n");
-            Print(order.Id, m);
-        }
+        var notes = new OrderNotes(logger, order.Id);
 
         try { await calls.SendAsync(TxTypes.OrderStart, new OrderStart(order.Id), order.Id, o => o.Status == OrderStatus.Processing, ct); }
         catch (SpError e) when (e is NodeRefusedError or UserError)
         {
-            Print(order.Id, $"not taken: {e.Message}"); // e.g. canceled by its consumer meanwhile
+            notes.Print(LogLevel.Information, "not taken: {Reason}", e.Message); // e.g. canceled by its consumer meanwhile
             return;
         }
-        Note("order taken");
+        notes.Note("order taken");
         var limits = OrderLimits.For(config, slot);
         var work = scratch.Create(order.Id, limits.OutputLimitBytes);
         var runtimeInfo = new List<RuntimeInfoEntry>();
@@ -105,44 +103,44 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
         {
             try
             {
-                (status, containerLog, message) = await RunOrderAsync(view, limits, work, runtimeInfo, run, Note, ct);
+                (status, containerLog, message) = await RunOrderAsync(view, limits, work, runtimeInfo, run, notes, ct);
             }
             catch (Exception f) when (f is OrderFailure or ImageRefusedException)
             {
                 message = f.Message;
-                Note($"error: {f.Message}");
+                notes.Note(LogLevel.Warning, "error: {Reason}", f.Message);
             }
             catch (Exception e) when (e is not IntegrityError && (e is not OperationCanceledException || !ct.IsCancellationRequested))
             {
                 message = $"loader error: {e.Message}";
-                Note(message);
+                notes.Note(LogLevel.Error, "loader error: {Reason}", e.Message);
             }
 
             if (run.Signer is null)
             {
-                run.Signer = await TryPublishReport(order, runtimeInfo, limits, Note, ct);
+                run.Signer = await TryPublishReport(order, runtimeInfo, limits, notes, ct);
                 if (run.Signer is not null) run.Published = run.Signer.Report;
             }
             run.Signer ??= IssueOrderCertificate(order, runtimeInfo, limits);
             (string? Sealed, ResourceFile? Resource) result = (null, null);
             try
             {
-                if (run.ResultKeyVerified) result = await UploadResult(order, work, containerLog, () => { lock (loaderLog) return loaderLog.ToString(); }, ct);
-                else Note("no result is sealed: the result key served with the order is not the one the consumer sealed the solution for");
+                if (run.ResultKeyVerified) result = await UploadResult(order, work, containerLog, () => notes.Text, ct);
+                else notes.Note(LogLevel.Warning, "no result is sealed: the result key served with the order is not the one the consumer sealed the solution for");
             }
             catch (Exception e) when (e is not IntegrityError && (e is not OperationCanceledException || !ct.IsCancellationRequested))
             {
                 status = OrderStatus.Error;
                 message = $"{message}; the result could not be uploaded: {e.Message}";
-                Print(order.Id, message);
+                notes.Print(LogLevel.Error, "the result could not be uploaded: {Reason}", e.Message);
             }
             await Finish(order, status, message, result, run.Signer, run.Published, ct);
-            Print(order.Id, $"finished: {status}: {message}");
+            notes.Print(LogLevel.Information, "finished: {Status}: {Message}", status, message);
         }
         catch (SpError e) when (e is NodeRefusedError or UserError)
         {
             // The ledger refused to end it (e.g. its consumer canceled it while it ran).
-            Print(order.Id, $"could not be finished: {e.Message}");
+            notes.Print(LogLevel.Warning, "could not be finished: {Reason}", e.Message);
         }
         finally
         {
@@ -163,7 +161,7 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
     }
 
     private async Task<(OrderStatus Status, string ContainerLog, string Message)> RunOrderAsync(
-        OrderView view, OrderLimits limits, OrderScratch work, List<RuntimeInfoEntry> runtimeInfo, OrderRun run, Action<string> Note, CancellationToken ct)
+        OrderView view, OrderLimits limits, OrderScratch work, List<RuntimeInfoEntry> runtimeInfo, OrderRun run, OrderNotes notes, CancellationToken ct)
     {
         var order = view.Order;
         // 0. The order as its parties signed it in the log, not as the node says (without a pinned log: the node's word).
@@ -184,7 +182,7 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
         var (imageSha, imageSize) = await DownloadToFile(TransferFor(solution), solution, imagePath, verify: false, "solution", ct);
         var imageHash = Convert.ToHexStringLower(imageSha);
         runtimeInfo.Add(new RuntimeInfoEntry { Type = "Image", Size = imageSize, Hash = HashInfo.Sha256(imageSha) });
-        Note($"solution image loaded: sha256 {imageHash}, {imageSize} bytes");
+        notes.Note("solution image loaded: sha256 {ImageSha256}, {ImageBytes} bytes", imageHash, imageSize);
         if (imageHash != order.Solution.Hash)
             throw new OrderFailure($"solution hash mismatch: the order declares {order.Solution.Hash}, the downloaded image is {imageHash}; the dataset is not released");
 
@@ -218,7 +216,7 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
             var (sha, size) = await DownloadInput(TransferFor(releases[i].Release.Resource), releases[i].Release.Resource, dir, work.Path, ct);
             runtimeInfo.Add(new RuntimeInfoEntry { Type = "Data", Size = size, Hash = HashInfo.Sha256(sha) });
             inputs.Add(dir);
-            Note($"dataset of sub-order {releases[i].Sub.Id} loaded: sha256 {Convert.ToHexStringLower(sha)}, {size} bytes");
+            notes.Note("dataset of sub-order {SubOrderId} loaded: sha256 {DataSha256}, {DataBytes} bytes", releases[i].Sub.Id, Convert.ToHexStringLower(sha), size);
         }
 
         // 4. The report goes on the ledger before the solution runs; its order certificate goes to /sp/certs.
@@ -226,7 +224,7 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
         await PublishReport(order, run.Signer.Report, ct);
         run.Published = run.Signer.Report;
         var report = run.Published;
-        Note("order report published");
+        notes.Note("order report published");
         var certs = work.Certs;
         await File.WriteAllTextAsync(Path.Combine(certs, "order-certificate.pem"), report.Certificate, ct);
 
@@ -235,7 +233,7 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
         var image = await _images.AcquireAsync(imagePath, limits.OutputLimitBytes, ct);
         try
         {
-            Note($"image {image.ImageId} loaded; container starting");
+            notes.Note("image {ImageId} loaded; container starting", image.ImageId);
             var spec = new ContainerSpec
             {
                 InputDirectories = inputs,
@@ -249,27 +247,28 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
                 LogLimitBytes = config.LogLimitBytes,
                 Labels = containerLabels,
                 Name = $"sp-order-{order.Id}",
-                StopWhen = c => WatchWhileRunningAsync(order.Id, Note, c),
+                StopWhen = c => WatchWhileRunningAsync(order.Id, notes, c),
             };
             ContainerOutcome outcome;
             try { outcome = await runtime.RunAsync(image, spec, ct); }
             catch (Docker.DotNet.DockerImageNotFoundException)
             {
-                Note($"image {image.ImageId} was removed from the engine before the container started; loading it again");
+                notes.Note(LogLevel.Warning, "image {ImageId} was removed from the engine before the container started; loading it again", image.ImageId);
                 await _images.ReleaseAsync(image);
                 image = await _images.AcquireAsync(imagePath, limits.OutputLimitBytes, ct);
                 outcome = await runtime.RunAsync(image, spec, ct);
             }
             if (outcome.StartedAt is { } started && outcome.FinishedAt is { } finished)
-                Note($"container ran from {started.UtcDateTime:yyyy-MM-ddTHH:mm:ss.fffffffZ} to {finished.UtcDateTime:yyyy-MM-ddTHH:mm:ss.fffffffZ} (exit code {outcome.ExitCode})");
+                notes.Note("container ran from {Started:yyyy-MM-ddTHH:mm:ss.fffffffZ} to {Finished:yyyy-MM-ddTHH:mm:ss.fffffffZ} (exit code {ExitCode})",
+                    started.UtcDateTime, finished.UtcDateTime, outcome.ExitCode);
             var failure = outcome.FailureReason;
             // A full /sp/output explains a failed write (non-zero exit) and fails an order that exited 0 as well.
             if ((failure is null || (!outcome.TimedOut && !outcome.OutOfMemory && !outcome.ProcessLimitReached && !outcome.LogLimitExceeded))
                 && work.OutputLimitReached())
                 failure = $"output limit of {work.OutputLimitBytes} bytes reached" + (failure is null ? "" : $" ({failure})");
-            if (outcome.LogTruncated) Note($"the solution's log was cut at {config.LogCapBytes} bytes (see the note at its end)");
+            if (outcome.LogTruncated) notes.Note("the solution's log was cut at {LogCapBytes} bytes (see the note at its end)", config.LogCapBytes);
             var message = failure ?? "solution finished";
-            Note(message);
+            notes.Note("{Outcome}", message);
             return (failure is null ? OrderStatus.Done : OrderStatus.Error, outcome.Log, message);
         }
         finally
@@ -285,7 +284,7 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
     /// Runs until the container ends (its token), never failing the order by itself: a node that does not answer
     /// is retried (see NodeCalls).
     /// </summary>
-    private async Task<string> WatchWhileRunningAsync(long orderId, Action<string> note, CancellationToken ct)
+    private async Task<string> WatchWhileRunningAsync(long orderId, OrderNotes notes, CancellationToken ct)
     {
         var interval = TimeSpan.FromSeconds(config.OrderWatchSeconds);
         long? announcedUntil = null;
@@ -295,7 +294,7 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
             try { view = await calls.GetOrderAsync(orderId, ct); }
             catch (SpError e) when (e is NodeRefusedError or UserError)
             {
-                note($"could not read the order back (the run goes on): {e.Message}");
+                notes.Note(LogLevel.Warning, "could not read the order back (the run goes on): {Reason}", e.Message);
                 await Task.Delay(interval, ct);
                 continue;
             }
@@ -313,7 +312,7 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
                            "replenish a running order's deposit with `spctl orders replenish-deposit`";
                 if (announcedUntil != until)
                 {
-                    note($"the deposit of {order.Deposit} tokens pays for the run until {DateTimeOffset.FromUnixTimeMilliseconds(until):yyyy-MM-ddTHH:mm:ss.fffZ}");
+                    notes.Note("the deposit of {Deposit} tokens pays for the run until {FundedUntil:yyyy-MM-ddTHH:mm:ss.fffZ}", order.Deposit, DateTimeOffset.FromUnixTimeMilliseconds(until));
                     announcedUntil = until;
                 }
                 if (TimeSpan.FromMilliseconds(until - now) < wait) wait = TimeSpan.FromMilliseconds(until - now);
@@ -345,18 +344,18 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
         calls.SendAsync(TxTypes.OrderReport, new OrderReportPublish(order.Id, report), order.Id, o => o.Report is not null, ct);
 
     /// <summary>Issues and publishes the report; null (and a note) when the ledger refuses it.</summary>
-    private async Task<OrderSigner?> TryPublishReport(Order order, List<RuntimeInfoEntry> runtimeInfo, OrderLimits limits, Action<string> note, CancellationToken ct)
+    private async Task<OrderSigner?> TryPublishReport(Order order, List<RuntimeInfoEntry> runtimeInfo, OrderLimits limits, OrderNotes notes, CancellationToken ct)
     {
         var signer = IssueOrderCertificate(order, runtimeInfo, limits);
         try
         {
             await PublishReport(order, signer.Report, ct);
-            note("order report published");
+            notes.Note("order report published");
             return signer;
         }
         catch (SpError e) when (e is NodeRefusedError or UserError)
         {
-            note($"report not published: {e.Message}");
+            notes.Note(LogLevel.Warning, "report not published: {Reason}", e.Message);
             signer.Dispose();
             return null;
         }
@@ -450,6 +449,55 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
         if (string.IsNullOrEmpty(name) || name is "." or "..") name = "data";
         return await DownloadToFile(transfer, resource, Path.Combine(dir, name), verify: true, "dataset", ct);
     }
+}
+
+/// <summary>
+/// What the loader says about one order. <see cref="Print"/> goes to the loader's log, with the order's id as a field;
+/// <see cref="Note(string, object?[])"/> goes there too and to the order's own log (<see cref="Text"/>: log.txt in
+/// the consumer's result, one timed line per note). Each is a message template whose fields are its arguments.
+/// </summary>
+public sealed partial class OrderNotes(ILogger logger, long orderId)
+{
+    private readonly StringBuilder _text = new();
+
+    /// <summary>The order's own log so far.</summary>
+    public string Text
+    {
+        get { lock (_text) return _text.ToString(); }
+    }
+
+    public void Note(string template, params object?[] args) => Note(LogLevel.Information, template, args);
+
+    public void Note(LogLevel level, string template, params object?[] args)
+    {
+        lock (_text) _text.Append(CultureInfo.InvariantCulture, $"[{DateTimeOffset.UtcNow:HH:mm:ss.fff}] {Render(template, args)}\n");
+        Print(level, template, args);
+    }
+
+#pragma warning disable CA2254 // the template is the caller's constant, behind the order's id
+    public void Print(LogLevel level, string template, params object?[] args) =>
+        logger.Log(level, "order {OrderId}: " + template, [orderId, .. args]);
+#pragma warning restore CA2254
+
+    /// <summary>The template with each field replaced by its argument, in order, as the log renders it.</summary>
+    public static string Render(string template, object?[] args)
+    {
+        var i = 0;
+        return Field().Replace(template, m =>
+        {
+            var value = i < args.Length ? args[i++] : null;
+            var format = m.Groups[1].Success ? m.Groups[1].Value : null;
+            return value switch
+            {
+                null => "(null)",
+                IFormattable f => f.ToString(format, CultureInfo.InvariantCulture),
+                _ => value.ToString() ?? "",
+            };
+        });
+    }
+
+    [GeneratedRegex(@"\{[A-Za-z0-9_]+(?::([^{}]+))?\}")]
+    private static partial Regex Field();
 }
 
 /// <summary>How long an order's deposit pays for its run (pure: from the order and its sub-orders as the ledger has them).</summary>

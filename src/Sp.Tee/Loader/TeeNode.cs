@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Sp.Attestation;
 using Sp.Certification;
 using Sp.Client;
@@ -22,7 +24,7 @@ namespace Sp.Tee.Loader;
 /// the TEE offer, clean what a previous (killed) loader of this offer left behind, then take the orders of that
 /// offer first come first served, running up to <see cref="Capacity"/> of them at once.
 /// </summary>
-public sealed class TeeNode : IDisposable
+public sealed partial class TeeNode : IDisposable
 {
     private readonly TeeConfig _config;
     private readonly string _configDir;
@@ -39,12 +41,16 @@ public sealed class TeeNode : IDisposable
     private ScratchSpace? _scratch;
     private readonly ClientLog? _log;
     private ImageLeases? _images;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _logger;
 
     /// <summary>Docker label naming the loader (account and offer) that started a solution container.</summary>
     public const string LoaderLabel = "sp.tee.loader";
 
-    public TeeNode(TeeConfig config, string configDir, IContainerRuntime runtime)
+    public TeeNode(TeeConfig config, string configDir, IContainerRuntime runtime, ILoggerFactory? loggers = null)
     {
+        _loggers = loggers ?? NullLoggerFactory.Instance;
+        _logger = _loggers.CreateLogger<TeeNode>();
         _config = config;
         _configDir = configDir;
         _node = new NodeClient(config.NodeUrl);
@@ -100,11 +106,11 @@ public sealed class TeeNode : IDisposable
         else
         {
             var c = (await _log.CheckpointAsync(ct)).Checkpoint;
-            Console.WriteLine($"sp-tee: ledger log {c.Origin} verified at tree size {c.TreeSize} (checkpoint kept in {_log.Tracker.CheckpointPath})");
+            LogVerified(_logger, c.Origin, c.TreeSize, _log.Tracker.CheckpointPath);
         }
         await RegisterOfferAsync(ct);
         await CleanUpAfterPreviousRunAsync(ct);
-        Console.WriteLine($"sp-tee: serving TEE offer {_state!.OfferId} (attestation {evidence.Type}, TEE account {_teeAccount.Address.Lower}, {Capacity} orders at once, scratch {_scratch!.Root})");
+        Serving(_logger, _state!.OfferId, evidence.Type, _teeAccount.Address.Lower, Capacity, _scratch!.Root);
     }
 
     private IEvidenceProvider CreateEvidenceProvider()
@@ -166,9 +172,9 @@ public sealed class TeeNode : IDisposable
         _images = new ImageLeases(_runtime, Warn, Path.Combine(_configDir, "loaded-images", LoaderId));
         var images = await _images.RemoveLeftoversAsync(ct);
         if (folders + containers + images > 0)
-            Console.WriteLine($"sp-tee: removed what a previous run left behind: {folders} scratch folder(s), {containers} container(s), {images} image(s)");
+            Cleaned(_logger, folders, containers, images);
         if (!_scratch.RootIsMemoryBacked)
-            Console.WriteLine($"sp-tee: note: {_scratch.Root} is not memory-backed; each order's folder is mounted as a tmpfs where possible");
+            NotMemoryBacked(_logger, _scratch.Root);
     }
 
     private IReadOnlyDictionary<string, string> ContainerLabels => new Dictionary<string, string> { [LoaderLabel] = LoaderId };
@@ -178,7 +184,8 @@ public sealed class TeeNode : IDisposable
         // Order transactions are signed by the TEE's in-memory account, never by the provider's.
         var calls = new NodeCalls(_node, _teeAccount, _config.Network, Warn);
         var provenance = _log is null ? null : new OrderProvenance(_log);
-        var executor = new OrderExecutor(calls, _config, _identity, _encryption, provenance, _runtime, _scratch!, ContainerLabels, _images!, _stores);
+        var executor = new OrderExecutor(calls, _config, _identity, _encryption, provenance, _runtime, _scratch!, ContainerLabels, _images!, _stores,
+            _loggers.CreateLogger<OrderExecutor>());
         var running = new Dictionary<long, Task>();
         // At most Capacity at once, within the machine's cores and memory counted from each order's slot.
         var admission = new OrderAdmission(Capacity, Environment.ProcessorCount, _machineMemory);
@@ -231,7 +238,7 @@ public sealed class TeeNode : IDisposable
                     else if (task.Exception is { } e)
                     {
                         failures[id] = e.GetBaseException().Message;
-                        Console.Error.WriteLine($"sp-tee: order {id}: loader failure: {failures[id]}");
+                        LoaderFailure(_logger, id, failures[id]);
                     }
                 }
                 ct.ThrowIfCancellationRequested();
@@ -265,7 +272,27 @@ public sealed class TeeNode : IDisposable
         return _slots.GetValueOrDefault(id);
     }
 
-    private static void Warn(string message) => Console.Error.WriteLine($"sp-tee: {message}");
+    private void Warn(string message) => Warning(_logger, message);
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "ledger log {Origin} verified at tree size {TreeSize} (checkpoint kept in {CheckpointPath})")]
+    private static partial void LogVerified(ILogger logger, string origin, long treeSize, string checkpointPath);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information,
+        Message = "serving TEE offer {OfferId} (attestation {Attestation}, TEE account {TeeAccount}, {Capacity} orders at once, scratch {ScratchRoot})")]
+    private static partial void Serving(ILogger logger, long offerId, string attestation, string teeAccount, int capacity, string scratchRoot);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information,
+        Message = "removed what a previous run left behind: {Folders} scratch folder(s), {Containers} container(s), {Images} image(s)")]
+    private static partial void Cleaned(ILogger logger, int folders, int containers, int images);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "{ScratchRoot} is not memory-backed; each order's folder is mounted as a tmpfs where possible")]
+    private static partial void NotMemoryBacked(ILogger logger, string scratchRoot);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Error, Message = "order {OrderId}: loader failure: {Reason}")]
+    private static partial void LoaderFailure(ILogger logger, long orderId, string reason);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "{Warning}")]
+    private static partial void Warning(ILogger logger, string warning);
 
     /// <summary>A start-up call, again while the node is not yet up (<see cref="RetryPolicies.Startup"/>).</summary>
     private static async Task<T> Retry<T>(Func<Task<T>> action, CancellationToken ct) =>

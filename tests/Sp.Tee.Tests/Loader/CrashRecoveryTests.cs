@@ -70,7 +70,7 @@ internal sealed partial class TeeProcess : IDisposable
     {
         var from = File.Exists(LogPath) ? Log.Length : 0;
         _process = BackgroundProcess.Start(Programs.Dll("Sp.Tee", "sp-tee"), ["run", "--config", _config], LogPath);
-        await _process.WaitForLogAsync("sp-tee: serving TEE offer", TimeSpan.FromSeconds(90), from);
+        await _process.WaitForLogAsync("serving TEE offer", TimeSpan.FromSeconds(90), from);
         var m = Serving().Match(Log, from);
         OfferId = long.Parse(m.Groups[1].Value);
         ScratchRoot = m.Groups[2].Value;
@@ -81,7 +81,7 @@ internal sealed partial class TeeProcess : IDisposable
 
     public void Kill() => _process?.Kill();
 
-    [GeneratedRegex(@"sp-tee: serving TEE offer (\d+) .*scratch (\S+)\)")]
+    [GeneratedRegex(@"serving TEE offer (\d+) .*scratch (\S+)\)")]
     private static partial Regex Serving();
 
     public void Dispose()

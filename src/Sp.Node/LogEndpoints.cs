@@ -5,7 +5,7 @@ using Sp.Core.Json;
 using Sp.Ledger.Log;
 using Sp.Ledger.Service;
 using Sp.Ledger.Store;
-using Sp.Ledger.Tlog;
+using Sp.Tlog;
 
 namespace Sp.Node;
 

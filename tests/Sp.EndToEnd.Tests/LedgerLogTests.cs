@@ -7,7 +7,7 @@ using Sp.Client.Ledger;
 using Sp.Crypto.Accounts;
 using Sp.Ledger.Log;
 using Sp.Ledger.Tests;
-using Sp.Ledger.Tlog;
+using Sp.Tlog;
 using Sp.Ledger.Transactions;
 
 namespace Sp.EndToEnd.Tests;

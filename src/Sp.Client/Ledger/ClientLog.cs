@@ -5,7 +5,7 @@ using Sp.Client.Cli;
 using Sp.Client.Config;
 using Sp.Core.Json;
 using Sp.Ledger.Log;
-using Sp.Ledger.Tlog;
+using Sp.Tlog;
 using Sp.Ledger.Transactions;
 
 namespace Sp.Client.Ledger;

@@ -1,6 +1,6 @@
 using System.Net;
 using Sp.Client.Config;
-using Sp.Ledger.Tlog;
+using Sp.Tlog;
 
 namespace Sp.Client.Ledger;
 

@@ -9,7 +9,7 @@ using Sp.Core.Json;
 using Sp.Core.Model;
 using Sp.Crypto.Accounts;
 using Sp.Crypto.Hpke;
-using Sp.Ledger.Tlog;
+using Sp.Tlog;
 using Sp.Ledger.Transactions;
 using Sp.Tee.Runtime;
 

@@ -4,7 +4,7 @@ using Sp.Client.Api;
 using Sp.Client.Cli;
 using Sp.Client.Config;
 using Sp.Client.Ledger;
-using Sp.Ledger.Tlog;
+using Sp.Tlog;
 
 namespace Spctl.Commands;
 

@@ -1,5 +1,5 @@
 using Sp.Client.Config;
-using Sp.Ledger.Tlog;
+using Sp.Tlog;
 using Sp.Tee.Tests.Runtime;
 
 namespace Sp.Tee.Tests.Loader;

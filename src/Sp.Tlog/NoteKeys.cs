@@ -6,7 +6,7 @@ using System.Text;
 using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.Crypto.Signers;
 
-namespace Sp.Ledger.Tlog;
+namespace Sp.Tlog;
 
 /// <summary>
 /// C2SP signed-note key conventions shared by signers and verifiers:

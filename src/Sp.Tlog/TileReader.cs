@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Sp.Ledger.Tlog;
+namespace Sp.Tlog;
 
 /// <summary>
 /// Reads a C2SP tiled log through an <see cref="ITileSource"/> and computes proofs and roots from its hash

@@ -1,4 +1,4 @@
-namespace Sp.Ledger.Tlog;
+namespace Sp.Tlog;
 
 /// <summary>
 /// Where a client reads a tiled log from: the node over HTTP, a static web server or an exported folder.

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Sp.Ledger.Tlog;
+namespace Sp.Tlog;
 
 /// <summary>What <see cref="TileWriter"/> wrote.</summary>
 public sealed record TileWriteResult(long TreeSize, NodeHash RootHash, int HashTiles, int EntryBundles);

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Sp.Ledger.Tlog;
+namespace Sp.Tlog;
 
 /// <summary>Tile geometry of C2SP tlog-tiles (tile height 8) and the tile wire formats.</summary>
 public static class TileMath

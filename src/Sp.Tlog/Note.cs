@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 
-namespace Sp.Ledger.Tlog;
+namespace Sp.Tlog;
 
 /// <summary>One signature line of a note: <c>— &lt;name&gt; base64(key hash || signature)</c>.</summary>
 public sealed record NoteSignature(string Name, uint KeyHash, string Base64);

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Sp.Ledger.Tlog;
+namespace Sp.Tlog;
 
 /// <summary>
 /// A 32-byte SHA-256 hash of a Merkle tree node: a leaf hash, an interior node hash or a tree root.

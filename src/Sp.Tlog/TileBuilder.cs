@@ -1,4 +1,4 @@
-namespace Sp.Ledger.Tlog;
+namespace Sp.Tlog;
 
 /// <summary>
 /// Builds every hash tile and entry bundle of a log from its entries, streaming: it keeps one tile's worth of

@@ -1,4 +1,4 @@
-namespace Sp.Ledger.Tlog;
+namespace Sp.Tlog;
 
 /// <summary>
 /// Names a complete (perfect) subtree of a log Merkle tree: the node at <see cref="Level"/> (0 = leaves)

@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace Sp.Ledger.Tlog;
+namespace Sp.Tlog;
 
 /// <summary>
 /// The compact representation of a log tree of <see cref="Size"/> leaves: the hashes of the complete

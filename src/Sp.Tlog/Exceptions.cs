@@ -1,4 +1,4 @@
-namespace Sp.Ledger.Tlog;
+namespace Sp.Tlog;
 
 /// <summary>Base of every failure this namespace reports about untrusted data (proofs, notes, tiles).</summary>
 public class TlogException : Exception

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Security.Cryptography;
 
-namespace Sp.Ledger.Tlog;
+namespace Sp.Tlog;
 
 /// <summary>
 /// RFC 6962 / RFC 9162 §2.1.1 Merkle tree hashing with SHA-256:

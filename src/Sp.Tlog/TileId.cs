@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Sp.Ledger.Tlog;
+namespace Sp.Tlog;
 
 /// <summary>
 /// Names a C2SP tlog-tiles resource. A hash tile at level L holds the hashes of tree level 8·L, nodes

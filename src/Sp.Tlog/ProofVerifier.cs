@@ -1,4 +1,4 @@
-namespace Sp.Ledger.Tlog;
+namespace Sp.Tlog;
 
 /// <summary>
 /// Verifies inclusion and consistency proofs (RFC 9162 §2.1.3.2 and §2.1.4.2) with no storage at all,

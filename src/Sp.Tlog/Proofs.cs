@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace Sp.Ledger.Tlog;
+namespace Sp.Tlog;
 
 /// <summary>
 /// Which node hashes make up an inclusion or consistency proof (RFC 9162 §2.1.3 and §2.1.4), without

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Sp.Ledger.Tlog;
+namespace Sp.Tlog;
 
 /// <summary>
 /// A C2SP tlog-checkpoint body, the text of a signed note:

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Sp.Client.Ledger;
+using Sp.Api;
 using Sp.Core.Json;
 using Sp.Ledger.Log;
 using Sp.Ledger.Service;

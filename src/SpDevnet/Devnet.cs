@@ -122,7 +122,7 @@ public static partial class Devnet
         return Task.FromResult(0);
     }
 
-    private static void WriteClient(string dir, string url, Sp.Client.Api.NodeInfo info, AccountKey account, string logKey)
+    private static void WriteClient(string dir, string url, Sp.Api.NodeInfo info, AccountKey account, string logKey)
     {
         var configPath = Path.Combine(dir, "config.json");
         if (File.Exists(configPath))

@@ -1,6 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using Sp.Client.Api;
+using Sp.Api;
 using Sp.Client.Cli;
 using Sp.Client.Config;
 using Sp.Core.Json;

@@ -1,5 +1,5 @@
 using Sp.Client;
-using Sp.Client.Api;
+using Sp.Api;
 using Sp.Client.Config;
 using Sp.Crypto.Accounts;
 using Sp.Ledger.State;

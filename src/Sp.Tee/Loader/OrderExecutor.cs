@@ -3,7 +3,7 @@ using System.IO.Compression;
 using System.Text;
 using Sp.Certification;
 using Sp.Client;
-using Sp.Client.Api;
+using Sp.Api;
 using Sp.Client.Ledger;
 using Sp.Client.Sealing;
 using Sp.Client.Storage;

@@ -1,7 +1,7 @@
 using Sp.Attestation;
 using Sp.Certification;
 using Sp.Client;
-using Sp.Client.Api;
+using Sp.Api;
 using Sp.Client.Config;
 using Sp.Client.Ledger;
 using Sp.Client.Storage;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using Sp.Client.Api;
+using Sp.Api;
 using Sp.Client.Cli;
 using Sp.Client.Config;
 using Sp.Client.Ledger;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Sp.Client.Api;
+using Sp.Api;
 using Sp.Client.Cli;
 using Sp.Client.Config;
 using Sp.Core.Json;

@@ -1,4 +1,4 @@
-using Sp.Client.Api;
+using Sp.Api;
 using Sp.Client.Cli;
 using Sp.Client.Config;
 using Sp.Client.Sealing;

@@ -1,4 +1,4 @@
-namespace Sp.Client.Ledger;
+namespace Sp.Api;
 
 /// <summary>
 /// <c>GET /api/log</c>: the node's log identity (what a client pins when its configuration is created) and where

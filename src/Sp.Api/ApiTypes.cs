@@ -1,7 +1,7 @@
 using Sp.Core.Model;
 using Sp.Ledger.State;
 
-namespace Sp.Client.Api;
+namespace Sp.Api;
 
 // The JSON messages of sp-node's HTTP API (docs/api.md). Shared by the node, the CLIs and sp-tee.
 

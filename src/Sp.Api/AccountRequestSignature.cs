@@ -4,7 +4,7 @@ using System.Text;
 using Sp.Core;
 using Sp.Crypto.Accounts;
 
-namespace Sp.Client.Api;
+namespace Sp.Api;
 
 /// <summary>
 /// A request signed by an account, for calls that spend the account's resources on the node (creating a storage

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using Sp.Cli;
 using Sp.Client;
 using Sp.Client.Config;
 using Sp.Core.Json;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Sp.Cli;
 using Sp.Client;
 using Sp.Client.Config;
 using Sp.Client.Ledger;

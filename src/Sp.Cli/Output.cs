@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Sp.Client.Cli;
+namespace Sp.Cli;
 
 /// <summary>The output contract of cli-reference.md: `key: value` lines and tables with snake_case names.</summary>
 public static class Output

@@ -1,7 +1,8 @@
+using Sp.Client.Config;
 using Sp.Crypto.Accounts;
 using Sp.Crypto.Hpke;
 
-namespace Sp.Client.Config;
+namespace Sp.Cli;
 
 /// <summary>Writes a client folder: config.json plus the pinned Root CA and attestation policy beside it.</summary>
 public static class ClientSetup

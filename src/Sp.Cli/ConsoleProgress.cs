@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Sp.Storage.Transfer;
 
-namespace Sp.Client.Cli;
+namespace Sp.Cli;
 
 /// <summary>
 /// Progress of long work on stderr: a redrawn bar with bytes, rate and ETA on a terminal; a plain line every

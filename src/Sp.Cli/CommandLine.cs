@@ -1,4 +1,6 @@
-namespace Sp.Client.Cli;
+using Sp.Client.Config;
+
+namespace Sp.Cli;
 
 /// <summary>
 /// A parsed command line: positionals, `--name value` options (repeatable) and `--flag` switches. The switches a
@@ -28,7 +30,7 @@ public sealed class CommandLine
                 if (sw.Contains(name) && value is null) { cl._flags.Add(name); continue; }
                 if (value is null)
                 {
-                    if (i + 1 >= args.Count) throw new Config.UserError($"option --{name} needs a value");
+                    if (i + 1 >= args.Count) throw new UserError($"option --{name} needs a value");
                     value = args[++i];
                 }
                 if (!cl._options.TryGetValue(name, out var list)) cl._options[name] = list = new List<string>();
@@ -58,22 +60,22 @@ public sealed class CommandLine
     }
 
     public string Required(string name, string what) =>
-        Option(name) ?? throw new Config.UserError($"missing --{name} <{what}>");
+        Option(name) ?? throw new UserError($"missing --{name} <{what}>");
 
     public string Positional(int index, string what) =>
-        index < Positionals.Count ? Positionals[index] : throw new Config.UserError($"missing argument <{what}>");
+        index < Positionals.Count ? Positionals[index] : throw new UserError($"missing argument <{what}>");
 
     public long PositionalId(int index, string what)
     {
         var s = Positional(index, what);
         return long.TryParse(s, System.Globalization.NumberStyles.None, null, out var id) && id > 0
-            ? id : throw new Config.UserError($"{what} '{s}' is not an id (a positive decimal integer)");
+            ? id : throw new UserError($"{what} '{s}' is not an id (a positive decimal integer)");
     }
 
     /// <summary>Call after reading every option: refuses options the command does not know.</summary>
     public void RejectUnknown()
     {
         var unknown = _options.Keys.Concat(_flags).Where(k => !_used.Contains(k)).ToList();
-        if (unknown.Count > 0) throw new Config.UserError($"unknown option --{unknown[0]}", "see --help for the options of this command");
+        if (unknown.Count > 0) throw new UserError($"unknown option --{unknown[0]}", "see --help for the options of this command");
     }
 }

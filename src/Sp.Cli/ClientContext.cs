@@ -1,3 +1,4 @@
+using Sp.Client;
 using Sp.Client.Config;
 using Sp.Client.Ledger;
 using Sp.Client.Storage;
@@ -5,8 +6,9 @@ using Sp.Crypto.Accounts;
 using Sp.Crypto.Hpke;
 using Sp.Storage.Blobs;
 using Sp.Storage.Transfer;
+using Sp.Tlog;
 
-namespace Sp.Client.Cli;
+namespace Sp.Cli;
 
 /// <summary>What a command needs from config.json: the node, the account, storage, the pinned trust anchors.</summary>
 public sealed class ClientContext : IDisposable
@@ -34,11 +36,11 @@ public sealed class ClientContext : IDisposable
     private NodeClient CreateNode()
     {
         var node = new NodeClient(Config.Backend.Url);
-        if (ClientLog.IsPinned(this))
+        if (LogPinned)
         {
             node.AfterSubmit = async (tx, receipt, ct) =>
             {
-                _log ??= ClientLog.Open(this);
+                _log ??= OpenLog();
                 await _log.ProveSubmittedAsync(tx, receipt, ct);
             };
         }
@@ -48,7 +50,30 @@ public sealed class ClientContext : IDisposable
     private ClientLog? _log;
 
     /// <summary>The network's log with this config's pinned key; null when config.json pins none.</summary>
-    public ClientLog? Log => ClientLog.IsPinned(this) ? _log ??= ClientLog.Open(this) : null;
+    public ClientLog? Log => LogPinned ? _log ??= OpenLog() : null;
+
+    /// <summary>True when config.json pins a log key.</summary>
+    public bool LogPinned => !string.IsNullOrWhiteSpace(Config.Trust.LogKey);
+
+    /// <summary>The network's log (at <paramref name="logUrl"/>, else the node's) verified with the pinned key; its
+    /// checkpoints are kept in this config folder.</summary>
+    public ClientLog OpenLog(string? logUrl = null)
+    {
+        var pinned = Config.Trust.LogKey;
+        if (string.IsNullOrWhiteSpace(pinned))
+            throw new UserError($"{ConfigPath}: trust.logKey is missing: no ledger log key is pinned",
+                "recreate the config with `spctl setup`, or add the node's verifier key (its log-key.pub) as trust.logKey");
+        NoteVerifier key;
+        try
+        {
+            key = NoteVerifier.Parse(pinned.Trim());
+        }
+        catch (TlogException e)
+        {
+            throw new UserError($"{ConfigPath}: trust.logKey is not a verifier key: {e.Message}");
+        }
+        return ClientLog.Open(key, logUrl ?? LogLocation.OfNode(Config.Backend.Url), ConfigDir, Network);
+    }
 
     public AccountKey Account
     {

@@ -1,5 +1,6 @@
 using Sp.Tee.Loader;
 using Sp.Tee.Runtime;
+using Sp.Tee.Runtime.Docker;
 
 // sp-tee: the trusted loader of one TEE offer.   sp-tee run --config tee.json
 if (args is not ["run", "--config", var configPath])

@@ -252,7 +252,7 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
             };
             ContainerOutcome outcome;
             try { outcome = await runtime.RunAsync(image, spec, ct); }
-            catch (Docker.DotNet.DockerImageNotFoundException)
+            catch (ImageNotFoundException)
             {
                 Note($"image {image.ImageId} was removed from the engine before the container started; loading it again");
                 await _images.ReleaseAsync(image);

@@ -7,7 +7,7 @@ using System.Text.RegularExpressions;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 
-namespace Sp.Tee.Runtime;
+namespace Sp.Tee.Runtime.Docker;
 
 /// <summary>
 /// Runs solution images in a locked-down Docker container through the Engine API (pinned to API 1.41):
@@ -15,6 +15,8 @@ namespace Sp.Tee.Runtime;
 /// pids/memory/CPU limits, unprivileged numeric user, read-only inputs and certificates, one writable output directory,
 /// all three owned by the container's user alone on the host.
 /// Images are referred to by id only, never by tag, so a shared daemon cannot swap them.
+/// The engine client's exceptions do not leave this class: each public call turns them into
+/// <see cref="ContainerRuntimeException"/> or <see cref="ImageNotFoundException"/>, with the same message.
 /// </summary>
 public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
 {
@@ -62,6 +64,35 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
     }
 
     public async Task<LoadedImage> LoadImageAsync(string imageArchivePath, long maxDiskBytes, CancellationToken ct)
+    {
+        try { return await LoadImageCoreAsync(imageArchivePath, maxDiskBytes, ct).ConfigureAwait(false); }
+        catch (DockerApiException e) { throw Translated(e); }
+    }
+
+    public async Task RemoveImageAsync(LoadedImage image, CancellationToken ct)
+    {
+        try { await RemoveImageCoreAsync(image, ct).ConfigureAwait(false); }
+        catch (DockerApiException e) { throw Translated(e); }
+    }
+
+    public async Task<int> RemoveContainersAsync(IReadOnlyDictionary<string, string> labels, CancellationToken ct)
+    {
+        try { return await RemoveContainersCoreAsync(labels, ct).ConfigureAwait(false); }
+        catch (DockerApiException e) { throw Translated(e); }
+    }
+
+    public async Task<ContainerOutcome> RunAsync(LoadedImage image, ContainerSpec spec, CancellationToken ct)
+    {
+        try { return await RunCoreAsync(image, spec, ct).ConfigureAwait(false); }
+        catch (DockerApiException e) { throw Translated(e); }
+    }
+
+    /// <summary>The runtime's own exception for one of Docker.DotNet's (same message; the original as the inner one).</summary>
+    private static ContainerRuntimeException Translated(DockerApiException e) => e is DockerImageNotFoundException
+        ? new ImageNotFoundException(e.Message, e)
+        : new ContainerRuntimeException(e.Message, e);
+
+    private async Task<LoadedImage> LoadImageCoreAsync(string imageArchivePath, long maxDiskBytes, CancellationToken ct)
     {
         ArgumentException.ThrowIfNullOrEmpty(imageArchivePath);
         if (!File.Exists(imageArchivePath))
@@ -161,7 +192,7 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
             throw new InvalidOperationException($"docker refused image archive '{imageArchivePath}': {string.Join("; ", errors)}");
     }
 
-    public async Task RemoveImageAsync(LoadedImage image, CancellationToken ct)
+    private async Task RemoveImageCoreAsync(LoadedImage image, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(image);
         RequireImageId(image);
@@ -175,7 +206,7 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
         }
     }
 
-    public async Task<int> RemoveContainersAsync(IReadOnlyDictionary<string, string> labels, CancellationToken ct)
+    private async Task<int> RemoveContainersCoreAsync(IReadOnlyDictionary<string, string> labels, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(labels);
         if (labels.Count == 0) throw new ArgumentException("labels: expected at least one label to select containers by, got none", nameof(labels));
@@ -189,7 +220,7 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
         return containers.Count;
     }
 
-    public async Task<ContainerOutcome> RunAsync(LoadedImage image, ContainerSpec spec, CancellationToken ct)
+    private async Task<ContainerOutcome> RunCoreAsync(LoadedImage image, ContainerSpec spec, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(spec);

@@ -5,7 +5,7 @@ using Sp.Crypto.Accounts;
 using Sp.Ledger.Log;
 using Sp.Ledger.Service;
 using Sp.Ledger.Store;
-using Sp.Ledger.Tlog;
+using Sp.Tlog;
 using Sp.Ledger.Transactions;
 
 // Ledger figures for docs/benchmarks.md (bench/ledger.sh runs every mode):

@@ -1,6 +1,6 @@
 using Sp.Core.Ids;
 using Sp.Core;
-using Sp.Client.Cli;
+using Sp.Cli;
 using Sp.Client.Config;
 using Sp.Core.Json;
 using Sp.Core.Model;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Sp.Client.Api;
+using Sp.Api;
 using Polly;
 using Sp.Core;
 using Sp.Core.Json;

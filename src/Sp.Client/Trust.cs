@@ -50,31 +50,5 @@ public sealed class Trust
         ResultStatements.Validate(statement, Root, Policy, EvidenceVerifiers.Default);
 
     /// <summary>The ledger's check of TEE certificates against this root (the node's and `ledger verify`'s replay).</summary>
-    public Sp.Ledger.State.TeeCertificateReader LedgerTeeCertificates => LedgerTeeCertificateReader(Root);
-
-    /// <summary>
-    /// The ledger's check of TEE certificates against <paramref name="root"/>: chain and validity at the entry's
-    /// time, and the TEE account the certificate names (<see cref="TeeCertificateValidator.ReadLedgerAccount"/>).
-    /// </summary>
-    public static Sp.Ledger.State.TeeCertificateReader LedgerTeeCertificateReader(X509Certificate2 root)
-    {
-        ArgumentNullException.ThrowIfNull(root);
-        return (chainPem, timeMillis) =>
-        {
-            try
-            {
-                return Sp.Ledger.State.TeeAccountReading.Of(
-                    TeeCertificateValidator.ReadLedgerAccount(chainPem, root, DateTimeOffset.FromUnixTimeMilliseconds(timeMillis)));
-            }
-            catch (CertificateValidationException e)
-            {
-                return Sp.Ledger.State.TeeAccountReading.Refused($"[{e.Reason}] {e.Message}");
-            }
-            catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or ArgumentException or FormatException or InvalidOperationException)
-            {
-                // Whatever a chain makes the checks throw is a refusal of that one transaction, never a failed batch.
-                return Sp.Ledger.State.TeeAccountReading.Refused($"[chain-invalid] {e.Message}");
-            }
-        };
-    }
+    public Sp.Ledger.State.TeeCertificateReader LedgerTeeCertificates => Sp.Ledger.State.TeeCertificateReaders.Against(Root);
 }

@@ -1,11 +1,11 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Sp.Client.Ledger;
+using Sp.Api;
 using Sp.Core.Json;
 using Sp.Ledger.Log;
 using Sp.Ledger.Service;
 using Sp.Ledger.Store;
-using Sp.Ledger.Tlog;
+using Sp.Tlog;
 
 namespace Sp.Node;
 

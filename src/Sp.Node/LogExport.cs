@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Sp.Ledger.Log;
-using Sp.Ledger.Tlog;
+using Sp.Tlog;
 
 namespace Sp.Node;
 

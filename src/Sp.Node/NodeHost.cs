@@ -1,6 +1,6 @@
 using Sp.Attestation;
 using Sp.Certification;
-using Sp.Client.Api;
+using Sp.Api;
 using Sp.Core.Ids;
 using Sp.Core.Json;
 using Sp.Core.Model;
@@ -24,7 +24,7 @@ public static partial class NodeHost
 
         using var ca = RootCa.FromPem(File.ReadAllText(paths.RootCaCert), File.ReadAllText(paths.RootCaKey));
         // Store from node.json + transparency log; TEE certificates are checked against this network's root.
-        using var hosting = LedgerHosting.Open(paths.Root, settings.Network, Sp.Client.Trust.LedgerTeeCertificateReader(ca.Certificate), time);
+        using var hosting = LedgerHosting.Open(paths.Root, settings.Network, Sp.Ledger.State.TeeCertificateReaders.Against(ca.Certificate), time);
         var ledger = hosting.Service;
         ledger.QueueLimit = limits.LedgerQueue;
         var policy = AttestationPolicy.Load(paths.Policy);

@@ -1,4 +1,4 @@
-using Sp.Client.Api;
+using Sp.Api;
 using Sp.Crypto.Accounts;
 
 namespace Sp.Node;

@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Http.Features;
-using Sp.Client.Api;
+using Sp.Api;
 using Sp.Core.Json;
 
 namespace Sp.Node;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Sp.Client.Api;
+using Sp.Api;
 using Sp.Core.Json;
 using Sp.Ledger.Machine;
 using Sp.Ledger.Service;

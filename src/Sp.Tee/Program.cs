@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Sp.Tee.Loader;
 using Sp.Tee.Runtime;
+using Sp.Tee.Runtime.Docker;
 
 // sp-tee: the trusted loader of one TEE offer.   sp-tee run --config tee.json [--log-level LEVEL]
 // LEVEL: trace|debug|information|warning|error (default information; docs/logging.md).

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using Sp.Cli;
 using Sp.Client;
 using Sp.Client.Config;
 using Sp.Core.Json;
@@ -127,7 +128,7 @@ public static partial class Devnet
         return Task.FromResult(0);
     }
 
-    private static void WriteClient(string dir, string url, Sp.Client.Api.NodeInfo info, AccountKey account, string logKey)
+    private static void WriteClient(string dir, string url, Sp.Api.NodeInfo info, AccountKey account, string logKey)
     {
         var configPath = Path.Combine(dir, "config.json");
         if (File.Exists(configPath))

@@ -1,4 +1,4 @@
-using Sp.Client.Cli;
+using Sp.Cli;
 using Sp.Client.Config;
 using Spctl.Commands;
 using Sp.Core;

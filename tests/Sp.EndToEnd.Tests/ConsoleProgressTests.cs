@@ -1,4 +1,4 @@
-using Sp.Client.Cli;
+using Sp.Cli;
 using Sp.Storage.Transfer;
 
 namespace Sp.EndToEnd.Tests;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Sp.Cli;
 using Sp.Client;
 using Sp.Client.Config;
 using Sp.Client.Ledger;
@@ -8,7 +9,7 @@ using Sp.Core;
 using Sp.Crypto.Accounts;
 using Sp.Ledger.Log;
 using Sp.Ledger.Tests;
-using Sp.Ledger.Tlog;
+using Sp.Tlog;
 using Sp.Ledger.Transactions;
 
 namespace Sp.EndToEnd.Tests;

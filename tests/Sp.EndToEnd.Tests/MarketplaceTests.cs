@@ -223,7 +223,7 @@ public sealed partial class MarketplaceTests(DevnetFixture net)
         using (var node = new Sp.Client.NodeClient(alice["backend"]!["url"]!.GetValue<string>()))
         {
             var info = await node.GetInfoAsync();
-            Sp.Client.Config.ClientSetup.Write(carol, node.BaseUrl, info.Network, key, info.RootCa, info.AttestationPolicy, alice["trust"]!["logKey"]!.GetValue<string>());
+            Sp.Cli.ClientSetup.Write(carol, node.BaseUrl, info.Network, key, info.RootCa, info.AttestationPolicy, alice["trust"]!["logKey"]!.GetValue<string>());
         }
         File.WriteAllText(Path.Combine(carol, "tee-offer.json"), Offer("Carol's TEE", "0"));
         File.WriteAllText(Path.Combine(carol, "small.json"), """

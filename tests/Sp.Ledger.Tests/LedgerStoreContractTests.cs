@@ -162,7 +162,7 @@ public abstract class LedgerStoreContractTests : IDisposable
         var dir = Directory.CreateTempSubdirectory("sp-log-contract-").FullName;
         try
         {
-            var signer = Sp.Ledger.Tlog.NoteSigner.Generate("test.local/log");
+            var signer = Sp.Tlog.NoteSigner.Generate("test.local/log");
             var checkpointPath = Path.Combine(dir, "checkpoint");
             using (var store = Open())
             {

@@ -3,7 +3,7 @@ using Sp.Crypto.Accounts;
 using Sp.Ledger.Log;
 using Sp.Ledger.Service;
 using Sp.Ledger.Store;
-using Sp.Ledger.Tlog;
+using Sp.Tlog;
 using Sp.Ledger.Transactions;
 
 namespace Sp.Ledger.Tests;

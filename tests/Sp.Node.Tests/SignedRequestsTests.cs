@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Time.Testing;
-using Sp.Client.Api;
+using Sp.Api;
 using Sp.Crypto.Accounts;
 
 namespace Sp.Node.Tests;

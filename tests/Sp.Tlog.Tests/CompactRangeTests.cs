@@ -1,4 +1,4 @@
-using Sp.Ledger.Tlog;
+using Sp.Tlog;
 
 namespace Sp.Tlog.Tests;
 

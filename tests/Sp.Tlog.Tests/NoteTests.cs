@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using Sp.Ledger.Tlog;
+using Sp.Tlog;
 
 namespace Sp.Tlog.Tests;
 

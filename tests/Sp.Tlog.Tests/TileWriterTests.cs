@@ -1,5 +1,5 @@
 using System.Text;
-using Sp.Ledger.Tlog;
+using Sp.Tlog;
 
 namespace Sp.Tlog.Tests;
 

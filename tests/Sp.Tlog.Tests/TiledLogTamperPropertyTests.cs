@@ -1,6 +1,5 @@
 using System.Text;
-using Sp.Ledger.Log;
-using Sp.Ledger.Tlog;
+using Sp.Tlog;
 
 namespace Sp.Tlog.Tests;
 
@@ -28,9 +27,9 @@ public sealed class TiledLogTamperPropertyTests
         try
         {
             var entries = Enumerable.Range(0, size).Select(i => Encoding.UTF8.GetBytes($"{{\"entry\":{i},\"pad\":\"{new string('x', i % 37)}\"}}")).ToList();
-            var tree = new MerkleLog();
-            foreach (var e in entries) tree.AppendEntry(e);
-            var note = new Checkpoint(Key.Name, size, tree.Root).Sign(Key);
+            var tree = new CompactRange();
+            foreach (var e in entries) tree.Append(MerkleHash.Leaf(e));
+            var note = new Checkpoint(Key.Name, size, tree.Root()).Sign(Key);
             await TileWriter.WriteAsync(dir, note, entries);
 
             async Task AuditAsync()

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using Sp.Client.Config;
 using Sp.Core;
-using Sp.Ledger.Tlog;
+using Sp.Tlog;
 
 namespace Sp.Client.Ledger;
 

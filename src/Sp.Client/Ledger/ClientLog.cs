@@ -1,12 +1,11 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using Sp.Client.Api;
-using Sp.Client.Cli;
+using Sp.Api;
 using Sp.Client.Config;
 using Sp.Core.Json;
 using Sp.Core;
 using Sp.Ledger.Log;
-using Sp.Ledger.Tlog;
+using Sp.Tlog;
 using Sp.Ledger.Transactions;
 
 namespace Sp.Client.Ledger;
@@ -33,28 +32,6 @@ public sealed class ClientLog : IDisposable
     public ITileSource Source { get; }
     public TileReader Reader { get; }
     public CheckpointTracker Tracker { get; }
-
-    /// <summary>True when config.json pins a log key.</summary>
-    public static bool IsPinned(ClientContext ctx) => !string.IsNullOrWhiteSpace(ctx.Config.Trust.LogKey);
-
-    public static ClientLog Open(ClientContext ctx, string? logUrl = null)
-    {
-        ArgumentNullException.ThrowIfNull(ctx);
-        var pinned = ctx.Config.Trust.LogKey;
-        if (string.IsNullOrWhiteSpace(pinned))
-            throw new UserError($"{ctx.ConfigPath}: trust.logKey is missing: no ledger log key is pinned",
-                "recreate the config with `spctl setup`, or add the node's verifier key (its log-key.pub) as trust.logKey");
-        NoteVerifier key;
-        try
-        {
-            key = NoteVerifier.Parse(pinned.Trim());
-        }
-        catch (TlogException e)
-        {
-            throw new UserError($"{ctx.ConfigPath}: trust.logKey is not a verifier key: {e.Message}");
-        }
-        return Open(key, logUrl ?? LogLocation.OfNode(ctx.Config.Backend.Url), ctx.ConfigDir, ctx.Network);
-    }
 
     /// <summary>A log read at <paramref name="location"/> (URL or folder), its checkpoints kept under <paramref name="stateDir"/>.</summary>
     public static ClientLog Open(NoteVerifier key, string location, string stateDir, string network) =>

@@ -1,7 +1,7 @@
 using System.Net;
 using Sp.Client.Config;
 using Sp.Core;
-using Sp.Ledger.Tlog;
+using Sp.Tlog;
 
 namespace Sp.Client.Ledger;
 

@@ -2,7 +2,7 @@ using Sp.Ledger.Log;
 using Sp.Ledger.Machine;
 using Sp.Ledger.Service;
 using Sp.Ledger.State;
-using Sp.Ledger.Tlog;
+using Sp.Tlog;
 using Sp.Ledger.Transactions;
 
 namespace Sp.Client.Ledger;

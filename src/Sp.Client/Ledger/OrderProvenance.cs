@@ -1,4 +1,4 @@
-using Sp.Client.Api;
+using Sp.Api;
 using Sp.Core.Model;
 using Sp.Ledger.State;
 using Sp.Ledger.Transactions;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using Sp.Client.Api;
+using Sp.Api;
 using Sp.Core.Json;
 using Sp.Core.Model;
 using Sp.Crypto.Accounts;

@@ -1,5 +1,5 @@
 using Sp.Core;
-using Sp.Ledger.Tlog;
+using Sp.Tlog;
 
 namespace Sp.Ledger.Log;
 

@@ -1,6 +1,6 @@
 using Sp.Ledger.Service;
 using Sp.Ledger.Store;
-using Sp.Ledger.Tlog;
+using Sp.Tlog;
 using Sp.Ledger.Transactions;
 
 namespace Sp.Ledger.Log;

@@ -1,3 +1,6 @@
+using System.Security.Cryptography.X509Certificates;
+using Sp.Certification;
+
 namespace Sp.Ledger.State;
 
 /// <summary>What a TEE certificate chain attests for the ledger: the TEE's account, or why the chain is refused.</summary>
@@ -20,4 +23,31 @@ public static class TeeCertificateReaders
     /// <summary>A ledger with no certificate authority configured accepts no TEE certificate.</summary>
     public static readonly TeeCertificateReader None = (_, _) =>
         TeeAccountReading.Refused("this ledger has no certificate authority to check TEE certificates against");
+
+    /// <summary>
+    /// The ledger's check of TEE certificates against <paramref name="root"/>: chain and validity at the entry's
+    /// time, and the TEE account the certificate names (<see cref="TeeCertificateValidator.ReadLedgerAccount"/>).
+    /// The node's and `ledger verify`'s replay use it.
+    /// </summary>
+    public static TeeCertificateReader Against(X509Certificate2 root)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        return (chainPem, timeMillis) =>
+        {
+            try
+            {
+                return TeeAccountReading.Of(
+                    TeeCertificateValidator.ReadLedgerAccount(chainPem, root, DateTimeOffset.FromUnixTimeMilliseconds(timeMillis)));
+            }
+            catch (CertificateValidationException e)
+            {
+                return TeeAccountReading.Refused($"[{e.Reason}] {e.Message}");
+            }
+            catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or ArgumentException or FormatException or InvalidOperationException)
+            {
+                // Whatever a chain makes the checks throw is a refusal of that one transaction, never a failed batch.
+                return TeeAccountReading.Refused($"[chain-invalid] {e.Message}");
+            }
+        };
+    }
 }

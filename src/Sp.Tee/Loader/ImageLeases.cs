@@ -59,7 +59,7 @@ public sealed class ImageLeases(IContainerRuntime runtime, Action<string> warn, 
                 File.Delete(record);
                 removed++;
             }
-            catch (Docker.DotNet.DockerApiException e) { warn($"image {id} left by a previous run could not be removed: {e.Message}"); }
+            catch (ContainerRuntimeException e) { warn($"image {id} left by a previous run could not be removed: {e.Message}"); }
         }
         return removed;
     }
@@ -83,7 +83,7 @@ public sealed class ImageLeases(IContainerRuntime runtime, Action<string> warn, 
                 await runtime.RemoveImageAsync(image, CancellationToken.None);
                 if (RecordOf(image.ImageId) is { } record) File.Delete(record);
             }
-            catch (Docker.DotNet.DockerApiException e) { warn($"image {image.ImageId} could not be removed: {e.Message}"); }
+            catch (ContainerRuntimeException e) { warn($"image {image.ImageId} could not be removed: {e.Message}"); }
         }
         finally { _lock.Release(); }
     }

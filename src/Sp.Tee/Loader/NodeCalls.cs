@@ -1,5 +1,5 @@
 using Sp.Client;
-using Sp.Client.Api;
+using Sp.Api;
 using Sp.Core;
 using Sp.Core.Resilience;
 using Sp.Crypto.Accounts;

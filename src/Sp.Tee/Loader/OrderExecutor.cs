@@ -6,7 +6,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Sp.Certification;
 using Sp.Client;
-using Sp.Client.Api;
+using Sp.Api;
 using Sp.Client.Ledger;
 using Sp.Client.Sealing;
 using Sp.Client.Storage;
@@ -251,7 +251,7 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
             };
             ContainerOutcome outcome;
             try { outcome = await runtime.RunAsync(image, spec, ct); }
-            catch (Docker.DotNet.DockerImageNotFoundException)
+            catch (ImageNotFoundException)
             {
                 notes.Note(LogLevel.Warning, "image {ImageId} was removed from the engine before the container started; loading it again", image.ImageId);
                 await _images.ReleaseAsync(image);

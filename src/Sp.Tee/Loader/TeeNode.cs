@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Sp.Attestation;
 using Sp.Certification;
 using Sp.Client;
-using Sp.Client.Api;
+using Sp.Api;
 using Sp.Client.Config;
 using Sp.Client.Ledger;
 using Sp.Client.Storage;
@@ -13,7 +13,7 @@ using Sp.Core.Resilience;
 using Sp.Core.Model;
 using Sp.Crypto.Accounts;
 using Sp.Crypto.Hpke;
-using Sp.Ledger.Tlog;
+using Sp.Tlog;
 using Sp.Ledger.Transactions;
 using Sp.Tee.Runtime;
 

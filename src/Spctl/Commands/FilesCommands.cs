@@ -1,5 +1,5 @@
 using Sp.Core;
-using Sp.Client.Cli;
+using Sp.Cli;
 using Sp.Client.Config;
 using Sp.Core.Json;
 using Sp.Core.Model;

@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
-using Sp.Client.Api;
-using Sp.Client.Cli;
+using Sp.Api;
+using Sp.Cli;
 using Sp.Client.Config;
 using Sp.Client.Ledger;
 using Sp.Core;
-using Sp.Ledger.Tlog;
+using Sp.Tlog;
 
 namespace Spctl.Commands;
 
@@ -22,7 +22,7 @@ public static class LedgerCommands
         var logUrl = cl.Option("log-url");
         cl.RejectUnknown();
         using var ctx = new ClientContext(configPath);
-        using var log = ClientLog.Open(ctx, logUrl);
+        using var log = ctx.OpenLog(logUrl);
         var c = (await log.CheckpointAsync()).Checkpoint;
         Console.Write(Output.KeyValues([
             ("network", ctx.Network),
@@ -42,7 +42,7 @@ public static class LedgerCommands
         cl.RejectUnknown();
         var sw = Stopwatch.StartNew();
         using var ctx = new ClientContext(configPath);
-        using var log = ClientLog.Open(ctx, logUrl);
+        using var log = ctx.OpenLog(logUrl);
         // The node's digest first: the checkpoint read next covers at least that height, and the replay reports
         // the digest at exactly that height.
         StateDigest? node = null;
@@ -103,12 +103,12 @@ public static class LedgerCommands
     /// </summary>
     public static async Task<bool> PrintReportInclusionAsync(ClientContext ctx, ReportView view, string? logUrl = null)
     {
-        if (!ClientLog.IsPinned(ctx))
+        if (!ctx.LogPinned)
         {
             Console.WriteLine("report_inclusion: not checked (config.json pins no ledger log key: trust.logKey)");
             return true;
         }
-        using var log = ClientLog.Open(ctx, logUrl);
+        using var log = ctx.OpenLog(logUrl);
         var (entry, checkpoint) = await log.ProveEntryAsync(view.Seq);
         if (!ClientLog.IsReportEntry(entry, view))
         {

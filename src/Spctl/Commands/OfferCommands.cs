@@ -1,6 +1,6 @@
 using System.Globalization;
-using Sp.Client.Api;
-using Sp.Client.Cli;
+using Sp.Api;
+using Sp.Cli;
 using Sp.Client.Config;
 using Sp.Core.Ids;
 using Sp.Core.Json;

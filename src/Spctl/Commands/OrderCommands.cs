@@ -1,4 +1,4 @@
-using Sp.Client.Cli;
+using Sp.Cli;
 using Sp.Client.Config;
 using Sp.Client.Sealing;
 using Sp.Core.Ids;

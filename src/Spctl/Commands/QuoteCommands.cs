@@ -1,6 +1,6 @@
 using System.Globalization;
 using Sp.Attestation.Vendor;
-using Sp.Client.Cli;
+using Sp.Cli;
 using Sp.Client.Config;
 using Sp.Core;
 

@@ -1,5 +1,5 @@
 using Sp.Client;
-using Sp.Client.Cli;
+using Sp.Cli;
 using Sp.Client.Config;
 using Sp.Core.Ids;
 using Sp.Core.Json;

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Sp.Client;
-using Sp.Client.Cli;
+using Sp.Cli;
 using Sp.Client.Config;
 using Sp.Core;
 using Sp.Crypto.Accounts;

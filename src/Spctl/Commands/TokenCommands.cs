@@ -1,4 +1,4 @@
-using Sp.Client.Cli;
+using Sp.Cli;
 using Sp.Client.Config;
 using Sp.Core;
 using Sp.Crypto.Accounts;

@@ -1,5 +1,5 @@
-using Sp.Client.Api;
-using Sp.Client.Cli;
+using Sp.Api;
+using Sp.Cli;
 using Sp.Client.Config;
 using Sp.Client.Sealing;
 using Sp.Core.Ids;

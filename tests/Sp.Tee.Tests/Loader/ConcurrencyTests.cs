@@ -114,14 +114,14 @@ public sealed class LoaderUnitTests
     [InlineData("", 0)]
     [InlineData("other 3\nmax 7\n", 7)]
     public void Pids_events_max_is_read(string text, long expected) =>
-        Assert.Equal(expected, Sp.Tee.Runtime.DockerRuntime.ReadPidsMaxEvents(text));
+        Assert.Equal(expected, Sp.Tee.Runtime.Docker.DockerRuntime.ReadPidsMaxEvents(text));
 
     [Theory]
     [InlineData("oom_kill_disable 0\nunder_oom 0\noom_kill 3\n", 3)]                           // cgroup v1 memory.oom_control
     [InlineData("low 0\nhigh 0\nmax 12\noom 2\noom_kill 1\noom_group_kill 0\n", 1)]           // cgroup v2 memory.events
     [InlineData("oom_kill_disable 0\nunder_oom 0\n", 0)]                                        // a kernel before 4.13: no count
     public void Oom_kill_count_is_read(string text, long expected) =>
-        Assert.Equal(expected, Sp.Tee.Runtime.DockerRuntime.ReadOomKills(text));
+        Assert.Equal(expected, Sp.Tee.Runtime.Docker.DockerRuntime.ReadOomKills(text));
 
     [Fact]
     public void Scratch_space_clean_unmounts_and_removes_leftovers()

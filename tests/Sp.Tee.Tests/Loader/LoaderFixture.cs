@@ -2,6 +2,7 @@ using Sp.Core.Model;
 using Sp.Crypto.Accounts;
 using Sp.Tee.Loader;
 using Sp.Tee.Runtime;
+using Sp.Tee.Runtime.Docker;
 using Sp.Tee.Tests.Runtime;
 
 namespace Sp.Tee.Tests.Loader;

@@ -1,6 +1,6 @@
 using Sp.Client.Config;
 using Sp.Core;
-using Sp.Ledger.Tlog;
+using Sp.Tlog;
 using Sp.Tee.Tests.Runtime;
 
 namespace Sp.Tee.Tests.Loader;

@@ -3,7 +3,7 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text;
 using Sp.Client;
-using Sp.Client.Api;
+using Sp.Api;
 using Sp.Client.Config;
 using Sp.Client.Sealing;
 using Sp.Client.Storage;

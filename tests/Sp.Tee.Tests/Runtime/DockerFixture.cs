@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Sp.Tee.Runtime;
+using Sp.Tee.Runtime.Docker;
 
 [assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")] // Docker tests: Linux hosts only
 

@@ -7,6 +7,7 @@ using System.Text.Json;
 using System.Formats.Tar;
 using System.IO.Compression;
 using Sp.Tee.Runtime;
+using Sp.Tee.Runtime.Docker;
 
 namespace Sp.Tee.Tests.Runtime;
 

@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using Sp.Storage.Transfer;
+
+namespace Sp.Cli;
+
+/// <summary>
+/// Progress of long work on stderr: a redrawn bar with bytes, rate and ETA on a terminal; a plain line every
+/// few seconds at most when piped.
+/// </summary>
+public sealed class ConsoleProgress : IProgress<TransferProgress>
+{
+    /// <summary>How often a terminal's bar is redrawn; a piped output gets a line every <see cref="PipedInterval"/> at most.</summary>
+    public static readonly TimeSpan TerminalInterval = TimeSpan.FromMilliseconds(200);
+    public static readonly TimeSpan PipedInterval = TimeSpan.FromSeconds(5);
+
+    private readonly TextWriter _out;
+    private readonly bool _terminal;
+    private readonly Func<TimeSpan> _clock;
+    private readonly TimeSpan _interval;
+    private TimeSpan _phaseStart;
+    private TimeSpan? _last;
+    private string _phase = "";
+    private bool _drawn;
+
+    /// <summary>On stderr, a bar when it is a terminal, lines when it is not.</summary>
+    public ConsoleProgress() : this(Console.Error, !Console.IsErrorRedirected, StartClock()) { }
+
+    private static Func<TimeSpan> StartClock()
+    {
+        var clock = Stopwatch.StartNew();
+        return () => clock.Elapsed;
+    }
+
+    /// <param name="output">Where the progress goes.</param>
+    /// <param name="terminal">Redraw a bar in place (true) or write plain lines (false).</param>
+    /// <param name="clock">Time since some start (tests drive it).</param>
+    public ConsoleProgress(TextWriter output, bool terminal, Func<TimeSpan> clock)
+    {
+        _out = output;
+        _terminal = terminal;
+        _clock = clock;
+        _interval = terminal ? TerminalInterval : PipedInterval;
+    }
+
+    public void Report(TransferProgress p)
+    {
+        var now = _clock() - _phaseStart;
+        if (p.Phase != _phase) { Finish(); _phase = p.Phase; _phaseStart = _clock(); now = TimeSpan.Zero; _last = null; }
+        var done = p.TotalBytes is { } t && p.Bytes >= t;
+        if (!done && _last is { } last && now - last < _interval) return;
+        _last = now;
+        var rate = now.TotalSeconds > 0 ? p.Bytes / now.TotalSeconds : 0;
+        var text = $"{p.Phase}: {Size(p.Bytes)}";
+        if (p.TotalBytes is { } total && total > 0)
+        {
+            var frac = Math.Min(1.0, (double)p.Bytes / total);
+            var eta = rate > 0 ? TimeSpan.FromSeconds((total - p.Bytes) / rate) : TimeSpan.Zero;
+            var bar = _terminal ? "[" + new string('#', (int)(frac * 24)).PadRight(24) + "] " : "";
+            text = $"{p.Phase}: {bar}{frac * 100,3:0}% {Size(p.Bytes)}/{Size(total)} {Size((long)rate)}/s ETA {eta:mm\\:ss}";
+        }
+        else text += $" {Size((long)rate)}/s";
+        if (_terminal) { _out.Write("\r" + text.PadRight(78)); _drawn = true; }
+        else if (now >= PipedInterval || done) _out.WriteLine(text);
+    }
+
+    public void Finish()
+    {
+        if (_drawn) _out.WriteLine();
+        _drawn = false;
+    }
+
+    private static string Size(long b) => b switch
+    {
+        >= 1L << 30 => $"{b / (double)(1L << 30):0.00} GiB",
+        >= 1L << 20 => $"{b / (double)(1L << 20):0.0} MiB",
+        >= 1L << 10 => $"{b / 1024.0:0.0} KiB",
+        _ => $"{b} B",
+    };
+}

@@ -373,9 +373,15 @@ public sealed class DockerRuntimeTests(DockerFixture fixture)
             """);
         var image = await fixture.Runtime.LoadImageAsync(fixture.Scripted.GzipArchive, AnyDisk, None);
 
-        var outcome = await fixture.Runtime.RunAsync(image, Spec(dirs, UniqueName("oom-child"), memory: 16L << 20), None);
+        // The kernel picks the victims. Under a loaded host it has, rarely, killed PID 1 as well (exit 137): such a
+        // run does not set up the case under test (PID 1 surviving), so it is run again, at most three times; a run
+        // in which PID 1 survives is then held to every assertion below.
+        ContainerOutcome outcome;
+        var attempt = 0;
+        do outcome = await fixture.Runtime.RunAsync(image, Spec(dirs, UniqueName("oom-child"), memory: 16L << 20), None);
+        while (outcome.ExitCode == 137 && !outcome.Log.Contains("survived", StringComparison.Ordinal) && ++attempt < 3);
 
-        Assert.Equal(0, outcome.ExitCode);
+        Assert.True(outcome.ExitCode == 0, $"exit code {outcome.ExitCode} after {attempt + 1} runs; log: {outcome.Log}");
         Assert.Contains("child ended with 137", outcome.Log); // SIGKILL
         Assert.Contains("survived", outcome.Log);
         Assert.True(outcome.OutOfMemoryKills >= 1, $"the memory cgroup counted {outcome.OutOfMemoryKills} OOM kills");

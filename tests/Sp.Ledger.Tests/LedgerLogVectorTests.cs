@@ -87,31 +87,31 @@ public sealed class LedgerLogVectorTests
         };
 
         sc.Provider(sc.Bob, "Bob");
-        sc.Ok(sc.Bob, TxTypes.ProviderUpdate, new ProviderUpdate("Bob Data Inc", "datasets"));
-        var data = sc.Ok(sc.Bob, TxTypes.OfferCreate, new OfferCreate(OfferType.Data, TestKit.DataInfo())).Ids.Offer.Value;
-        var dataSlot = sc.Ok(sc.Bob, TxTypes.SlotAdd, new SlotAdd(data, TestKit.Slot())).Ids.Slot.Value;
-        var spare = sc.Ok(sc.Bob, TxTypes.SlotAdd, new SlotAdd(data, TestKit.Slot())).Ids.Slot.Value;
-        sc.Ok(sc.Bob, TxTypes.SlotUpdate, new SlotUpdate(data, spare, priced));
-        sc.Ok(sc.Bob, TxTypes.SlotDelete, new SlotDelete(data, spare));
-        sc.Ok(sc.Bob, TxTypes.OfferSetEnabled, new OfferSetEnabled(data, false));
-        sc.Ok(sc.Bob, TxTypes.OfferSetEnabled, new OfferSetEnabled(data, true));
+        sc.Ok(sc.Bob, new ProviderUpdate("Bob Data Inc", "datasets"));
+        var data = sc.Ok(sc.Bob, new OfferCreate(OfferType.Data, TestKit.DataInfo())).Ids.Offer.Value;
+        var dataSlot = sc.Ok(sc.Bob, new SlotAdd(data, TestKit.Slot())).Ids.Slot.Value;
+        var spare = sc.Ok(sc.Bob, new SlotAdd(data, TestKit.Slot())).Ids.Slot.Value;
+        sc.Ok(sc.Bob, new SlotUpdate(data, spare, priced));
+        sc.Ok(sc.Bob, new SlotDelete(data, spare));
+        sc.Ok(sc.Bob, new OfferSetEnabled(data, false));
+        sc.Ok(sc.Bob, new OfferSetEnabled(data, true));
 
         sc.Provider(sc.Tee, "Compute");
-        var tee = sc.Ok(sc.Tee, TxTypes.OfferCreate, new OfferCreate(OfferType.TeeOffer, TestKit.TeeInfo(), TestKit.TeeChainFor(sc.Tee))).Ids.Offer.Value;
-        var teeSlot = sc.Ok(sc.Tee, TxTypes.SlotAdd, new SlotAdd(tee, priced)).Ids.Slot.Value;
-        sc.Ok(sc.Tee, TxTypes.TeeCertificateUpdate, new TeeCertificateUpdate(tee, TestKit.TeeChainFor(sc.Tee)));
+        var tee = sc.Ok(sc.Tee, new OfferCreate(OfferType.TeeOffer, TestKit.TeeInfo(), TestKit.TeeChainFor(sc.Tee))).Ids.Offer.Value;
+        var teeSlot = sc.Ok(sc.Tee, new SlotAdd(tee, priced)).Ids.Slot.Value;
+        sc.Ok(sc.Tee, new TeeCertificateUpdate(tee, TestKit.TeeChainFor(sc.Tee)));
 
-        sc.Ok(sc.Alice, TxTypes.TokensRequest, new TokensRequest(tokens));
-        var wf = sc.Ok(sc.Alice, TxTypes.WorkflowCreate, Scenario.WorkflowPayload(tee, teeSlot, (data, dataSlot)));
+        sc.Ok(sc.Alice, new TokensRequest(tokens));
+        var wf = sc.Ok(sc.Alice, Scenario.WorkflowPayload(tee, teeSlot, (data, dataSlot)));
         var order = wf.Ids.Order.Value;
-        sc.Ok(sc.Alice, TxTypes.OrderReplenish, new OrderReplenish(order, TokenAmount.FromTokens(1)));
+        sc.Ok(sc.Alice, new OrderReplenish(order, TokenAmount.FromTokens(1)));
         sc.Complete(Assert.Single(wf.SubOrderIds));
         sc.Start(order);
-        sc.Ok(sc.Tee, TxTypes.OrderReport, new OrderReportPublish(order, TestKit.Report(order)));
-        sc.Ok(sc.Tee, TxTypes.OrderFinish, new OrderFinish(order, OrderStatus.Done, "sealed-result", "ok"));
+        sc.Ok(sc.Tee, new OrderReportPublish(order, TestKit.Report(order)));
+        sc.Ok(sc.Tee, new OrderFinish(order, OrderStatus.Done, "sealed-result", "ok"));
 
-        var second = sc.Ok(sc.Alice, TxTypes.WorkflowCreate, Scenario.WorkflowPayload(tee, null, (data, dataSlot))).Ids.Order.Value;
-        sc.Ok(sc.Alice, TxTypes.OrderCancel, new OrderCancel(second));
+        var second = sc.Ok(sc.Alice, Scenario.WorkflowPayload(tee, null, (data, dataSlot))).Ids.Order.Value;
+        sc.Ok(sc.Alice, new OrderCancel(second));
         return leaves;
     }
 

@@ -48,8 +48,8 @@ static List<List<SignedTransaction>> Sign(string network, int n, int submitters)
         using var key = AccountKey.Generate();
         var count = n / submitters + (s < n % submitters ? 1 : 0);
         lists[s] = Enumerable.Range(0, count).Select(i => SignedTransaction.Sign(i == 0
-            ? Transaction.Create(network, key.Address, 0, TxTypes.ProviderCreate, new ProviderCreate($"provider {s}", "benchmark"))
-            : Transaction.Create(network, key.Address, i, TxTypes.ProviderUpdate, new ProviderUpdate($"provider {s} v{i}", "benchmark")), key)).ToList();
+            ? Transaction.Create(network, key.Address, 0, new ProviderCreate($"provider {s}", "benchmark"))
+            : Transaction.Create(network, key.Address, i, new ProviderUpdate($"provider {s} v{i}", "benchmark")), key)).ToList();
     });
     Console.Error.WriteLine($"signed {n} transactions in {sw.Elapsed.TotalSeconds:0.0} s");
     return [.. lists];

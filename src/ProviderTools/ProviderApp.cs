@@ -101,7 +101,7 @@ public static class ProviderApp
             var offerInfo = StrictJson.ParseFile<OfferInfo>(infoPath);
             if (MarketMachine.ParseOfferType(offerInfo.OfferType) is { } declared && declared != type)
                 throw new UserError($"{infoPath}: offerType \"{offerInfo.OfferType}\" is a {declared} offer, expected \"{(int)type}\" for a {type} offer");
-            var created = await ctx.Node.SendAsync(ctx.Account, ctx.Network, TxTypes.OfferCreate, new OfferCreate(type, offerInfo));
+            var created = await ctx.Node.SendAsync(ctx.Account, ctx.Network, new OfferCreate(type, offerInfo));
             offerId = created.Ids.Offer.Value;
             Console.WriteLine($"Offer {offerId} has been created");
         }
@@ -111,7 +111,7 @@ public static class ProviderApp
             var slotPath = AskPath("Please specify a path to the slot info json file: ");
             var slot = StrictJson.ParseFile<SlotInfo>(slotPath);
             checkSlot((slotPath, slot));
-            var added = await ctx.Node.SendAsync(ctx.Account, ctx.Network, TxTypes.SlotAdd, new SlotAdd(offerId, slot));
+            var added = await ctx.Node.SendAsync(ctx.Account, ctx.Network, new SlotAdd(offerId, slot));
             slots.Add(added.Ids.Slot.Value);
             Console.WriteLine($"Slot {added.Ids.Slot} for offer {offerId} has been created successfully");
         }
@@ -174,7 +174,7 @@ public static class ProviderApp
         var name = Ask("Please enter a provider name: ");
         if (name.Length == 0) throw new UserError("the provider name must not be empty");
         var description = Ask("Please enter a provider description: ");
-        await ctx.Node.SendAsync(ctx.Account, ctx.Network, TxTypes.ProviderCreate, new ProviderCreate(name, description));
+        await ctx.Node.SendAsync(ctx.Account, ctx.Network, new ProviderCreate(name, description));
         if (AskYesNo("Do you want to save the provider information to a file? (y/n): "))
         {
             var path = Ask("Please specify a path to the provider information file: ");

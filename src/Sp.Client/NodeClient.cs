@@ -83,11 +83,11 @@ public sealed class NodeClient : IDisposable
     /// <c>nonce_conflict</c>, <see cref="NonceConflictError"/>), signs again with a fresh nonce
     /// (<see cref="RetryPolicies.NonceConflict"/>).
     /// </summary>
-    public async Task<SubmitResponse> SendAsync<T>(AccountKey key, string network, string type, T payload, CancellationToken ct = default) =>
+    public async Task<SubmitResponse> SendAsync(AccountKey key, string network, TxPayload payload, CancellationToken ct = default) =>
         await NonceRetry.ExecuteAsync(async c =>
         {
             var nonce = await GetNonceAsync(key.Address, c);
-            var tx = SignedTransaction.Sign(Transaction.Create(network, key.Address, nonce, type, payload), key);
+            var tx = SignedTransaction.Sign(Transaction.Create(network, key.Address, nonce, payload), key);
             return await SubmitAsync(tx, c);
         }, ct);
 

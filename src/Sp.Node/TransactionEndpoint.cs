@@ -22,6 +22,7 @@ public static partial class TransactionEndpoint
             SignedTransaction? tx;
             try { tx = await JsonSerializer.DeserializeAsync<SignedTransaction>(http.Request.Body, SpJson.Options, ct); }
             catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge) { return RequestLimits.TooLarge(limits.RequestBytes); }
+            catch (TxPayloadException e) { return RequestLimits.Error(400, $"transaction refused: {e.Message}"); } // unknown type or bad payload: named
             catch (JsonException e) { return RequestLimits.Error(400, $"not a signed transaction: {e.Message}"); }
             if (tx is null) return RequestLimits.Error(400, "not a signed transaction: the body is empty or null");
 

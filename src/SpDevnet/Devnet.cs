@@ -102,7 +102,7 @@ public static partial class Devnet
         var target = TokenAmount.FromTokens(FundedTokens);
         var balance = (await client.GetBalanceAsync(account.Address)).Balance;
         if (!MarketState.IsDevnet(network) || balance >= target) return balance;
-        await client.SendAsync(account, network, TxTypes.TokensRequest, new TokensRequest(target - balance));
+        await client.SendAsync(account, network, new TokensRequest(target - balance));
         return (await client.GetBalanceAsync(account.Address)).Balance;
     }
 

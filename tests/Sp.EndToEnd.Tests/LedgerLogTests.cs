@@ -147,8 +147,8 @@ public sealed class LedgerLogTests(PostgresCluster postgres) : IDisposable
     /// <summary>n transactions of one new account: provider.create, then provider.update.</summary>
     private static List<SignedTransaction> Burst(AccountKey key, int n, string network = "logtest") =>
         Enumerable.Range(0, n).Select(i => SignedTransaction.Sign(i == 0
-            ? Transaction.Create(network, key.Address, 0, TxTypes.ProviderCreate, new ProviderCreate("p", "d"))
-            : Transaction.Create(network, key.Address, i, TxTypes.ProviderUpdate, new ProviderUpdate($"n{i}", "d")), key)).ToList();
+            ? Transaction.Create(network, key.Address, 0, new ProviderCreate("p", "d"))
+            : Transaction.Create(network, key.Address, i, new ProviderUpdate($"n{i}", "d")), key)).ToList();
 
     private async Task SendAsync(NodeProcess node, int n)
     {

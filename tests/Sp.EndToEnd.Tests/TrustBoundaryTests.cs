@@ -47,7 +47,7 @@ public sealed class TrustBoundaryTests(DevnetFixture net)
         var sealedForgery = Sealed.Seal(Convert.FromBase64String(running.ResultPublicKey!), Sealed.ResultInfo, Sealed.ResultAad(order), forgedResource);
 
         // 1. order.finish signed with tee.json's key: the ledger names the key it expected.
-        var refused = await Assert.ThrowsAsync<NodeRefusedError>(() => node.SendAsync(provider, network, TxTypes.OrderFinish,
+        var refused = await Assert.ThrowsAsync<NodeRefusedError>(() => node.SendAsync(provider, network,
             new OrderFinish(order, OrderStatus.Done, sealedForgery, "solution finished")));
         Assert.Contains($"only the TEE that took it (account {running.TeeAccount}) can finish order {order}; sender is {provider.Address.Lower}", refused.Message);
 
@@ -60,13 +60,13 @@ public sealed class TrustBoundaryTests(DevnetFixture net)
             Certificate = running.Report?.Certificate ?? "",
             Signature = Convert.ToBase64String(providerP256.SignData(ResultStatements.SignedBytes(claims), HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence)),
         };
-        refused = await Assert.ThrowsAsync<NodeRefusedError>(() => node.SendAsync(provider, network, TxTypes.OrderFinish,
+        refused = await Assert.ThrowsAsync<NodeRefusedError>(() => node.SendAsync(provider, network,
             new OrderFinish(order, OrderStatus.Done, sealedForgery, "solution finished", forgedStatement)));
         Assert.Contains($"only the TEE that took it (account {running.TeeAccount})", refused.Message);
 
         // 3. A TEE certificate of its own making (its own root) naming its own account: refused by the ledger.
         var offerId = JsonNode.Parse(File.ReadAllText(Path.Combine(net.Net, "tee", "tee-state.json")))!["offerId"]!.GetValue<long>();
-        refused = await Assert.ThrowsAsync<NodeRefusedError>(() => node.SendAsync(provider, network, TxTypes.TeeCertificateUpdate,
+        refused = await Assert.ThrowsAsync<NodeRefusedError>(() => node.SendAsync(provider, network,
             new TeeCertificateUpdate(offerId, SelfMadeTeeChain(provider.Address))));
         Assert.Contains("teeCertificate: refused: [chain-invalid]", refused.Message);
 

@@ -43,8 +43,8 @@ public abstract class GroupCommitTests(TestStore db) : IDisposable
         var keys = Enumerable.Range(0, accounts).Select(_ => AccountKey.Generate()).ToArray();
         // Pre-signed, so the submitters only submit.
         var txs = keys.Select(k => Enumerable.Range(0, perAccount).Select(n => SignedTransaction.Sign(n == 0
-            ? Transaction.Create(TestKit.Network, k.Address, 0, TxTypes.ProviderCreate, new ProviderCreate("p", "d"))
-            : Transaction.Create(TestKit.Network, k.Address, n, TxTypes.ProviderUpdate, new ProviderUpdate($"n{n}", "d")), k)).ToArray()).ToArray();
+            ? Transaction.Create(TestKit.Network, k.Address, 0, new ProviderCreate("p", "d"))
+            : Transaction.Create(TestKit.Network, k.Address, n, new ProviderUpdate($"n{n}", "d")), k)).ToArray()).ToArray();
         var notDurable = 0;
         var outcomes = await Task.WhenAll(txs.Select(list => Task.Run(async () =>
         {
@@ -73,9 +73,9 @@ public abstract class GroupCommitTests(TestStore db) : IDisposable
         using var service = new LedgerService(_db.Open(), TestKit.Network, TestClock.At(5), teeCertificates: TestKit.FakeTeeCertificates);
         using var a = AccountKey.Generate();
         using var b = AccountKey.Generate();
-        var create = SignedTransaction.Sign(Transaction.Create(TestKit.Network, a.Address, 0, TxTypes.ProviderCreate, new ProviderCreate("a", "d")), a);
+        var create = SignedTransaction.Sign(Transaction.Create(TestKit.Network, a.Address, 0, new ProviderCreate("a", "d")), a);
         var replay = create; // the same nonce again: refused
-        var other = SignedTransaction.Sign(Transaction.Create(TestKit.Network, b.Address, 0, TxTypes.ProviderCreate, new ProviderCreate("b", "d")), b);
+        var other = SignedTransaction.Sign(Transaction.Create(TestKit.Network, b.Address, 0, new ProviderCreate("b", "d")), b);
         var results = await Task.WhenAll(service.SubmitAsync(create), service.SubmitAsync(replay), service.SubmitAsync(other));
         Assert.Equal(2, results.Count(r => r.Accepted));
         Assert.Single(results, r => !r.Accepted && r.Error!.Contains("nonce"));
@@ -87,10 +87,10 @@ public abstract class GroupCommitTests(TestStore db) : IDisposable
     {
         var service = new LedgerService(_db.Open(), TestKit.Network, TestClock.At(5), teeCertificates: TestKit.FakeTeeCertificates);
         using var a = AccountKey.Generate();
-        var task = service.SubmitAsync(SignedTransaction.Sign(Transaction.Create(TestKit.Network, a.Address, 0, TxTypes.ProviderCreate, new ProviderCreate("a", "d")), a));
+        var task = service.SubmitAsync(SignedTransaction.Sign(Transaction.Create(TestKit.Network, a.Address, 0, new ProviderCreate("a", "d")), a));
         service.Dispose();
         Assert.True(task.IsCompleted);
-        Assert.Throws<ObjectDisposedException>(() => service.Submit(SignedTransaction.Sign(Transaction.Create(TestKit.Network, a.Address, 1, TxTypes.ProviderUpdate, new ProviderUpdate("a", "d")), a)));
+        Assert.Throws<ObjectDisposedException>(() => service.Submit(SignedTransaction.Sign(Transaction.Create(TestKit.Network, a.Address, 1, new ProviderUpdate("a", "d")), a)));
     }
 }
 

@@ -15,9 +15,9 @@ public sealed class GuideFlowTests
 
         // 7. Bob: provider setup, data offer and slot.
         sc.Provider(sc.Bob, "Bob");
-        var created = sc.Ok(sc.Bob, TxTypes.OfferCreate, new OfferCreate(OfferType.Data, TestKit.DataInfo()));
+        var created = sc.Ok(sc.Bob, new OfferCreate(OfferType.Data, TestKit.DataInfo()));
         var dataOffer = created.Ids.Offer.Value;
-        var dataSlot = sc.Ok(sc.Bob, TxTypes.SlotAdd, new SlotAdd(dataOffer, TestKit.Slot())).Ids.Slot.Value;
+        var dataSlot = sc.Ok(sc.Bob, new SlotAdd(dataOffer, TestKit.Slot())).Ids.Slot.Value;
         Assert.Equal(1, dataOffer);
         Assert.Equal(1, dataSlot);
         Assert.Equal([dataSlot], sc.Offer(dataOffer).SlotIds);
@@ -26,7 +26,7 @@ public sealed class GuideFlowTests
         var tee = sc.TeeOffer();
 
         // 8. Alice: workflow. The parent is Blocked by the Data sub-order.
-        var wf = sc.Ok(sc.Alice, TxTypes.WorkflowCreate, Scenario.WorkflowPayload(tee.OfferId, tee.SlotId, (dataOffer, dataSlot)));
+        var wf = sc.Ok(sc.Alice, Scenario.WorkflowPayload(tee.OfferId, tee.SlotId, (dataOffer, dataSlot)));
         var orderId = wf.Ids.Order.Value;
         var subId = Assert.Single(wf.SubOrderIds);
         Assert.Equal(orderId + 1, subId);
@@ -44,12 +44,12 @@ public sealed class GuideFlowTests
         Assert.Equal(dataSlot, sub.SlotId);
 
         // 9. A modified solution: Bob's hash does not match; nothing changes.
-        var err = sc.Refused(sc.Bob, TxTypes.OrderComplete, new OrderComplete(subId, OrderStatus.Done, TestKit.OtherHash, "sealed"),
+        var err = sc.Refused(sc.Bob, new OrderComplete(subId, OrderStatus.Done, TestKit.OtherHash, "sealed"),
             "solution hash mismatch");
         Assert.Equal($"solution hash mismatch: sub-order {subId} is for solution {TestKit.SolutionHash}, got {TestKit.OtherHash}", err);
 
         // Alice cannot release Bob's data.
-        err = sc.Refused(sc.Alice, TxTypes.OrderComplete, new OrderComplete(subId, OrderStatus.Done, TestKit.SolutionHash, "sealed"),
+        err = sc.Refused(sc.Alice, new OrderComplete(subId, OrderStatus.Done, TestKit.SolutionHash, "sealed"),
             $"only the owner of offer {dataOffer} ({sc.Bob.Address.Lower}) can complete sub-order {subId}");
 
         // Bob completes with the right hash: sub-order Done, parent New.
@@ -65,9 +65,9 @@ public sealed class GuideFlowTests
         // The TEE takes the order, publishes the report, finishes.
         sc.Start(orderId);
         Assert.Equal(OrderStatus.Processing, sc.Status(orderId));
-        sc.Ok(sc.Tee, TxTypes.OrderReport, new OrderReportPublish(orderId, TestKit.Report(orderId)));
+        sc.Ok(sc.Tee, new OrderReportPublish(orderId, TestKit.Report(orderId)));
         var reportSeq = ledger.State.Height;
-        sc.Ok(sc.Tee, TxTypes.OrderFinish, new OrderFinish(orderId, OrderStatus.Done, "sealed-result", "ok"));
+        sc.Ok(sc.Tee, new OrderFinish(orderId, OrderStatus.Done, "sealed-result", "ok"));
 
         parent = sc.Order(orderId);
         Assert.Equal(OrderStatus.Done, parent.Status);
@@ -93,7 +93,7 @@ public sealed class GuideFlowTests
     {
         var ledger = new MachineLedger();
         using var key = Sp.Crypto.Accounts.AccountKey.Generate();
-        var entry = ledger.NextEntry(ledger.Sign(key, TxTypes.ProviderCreate, new ProviderCreate("p", "d")));
+        var entry = ledger.NextEntry(ledger.Sign(key, new ProviderCreate("p", "d")));
         Assert.True(MarketMachine.Apply(ledger.State, entry).Accepted);
         Assert.Equal(1, ledger.State.Height);
         Assert.Equal(entry.Hash, ledger.State.LastHash);

@@ -33,11 +33,11 @@ public sealed class LedgerServiceTests(TestStore store) : IDisposable
         using var service = Open();
         using var sc = new Scenario(new ServiceLedger(service));
         var w = sc.UpToWorkflow();
-        sc.Refused(sc.Bob, TxTypes.OrderComplete, new OrderComplete(w.Sub, OrderStatus.Done, TestKit.OtherHash, "s"), "solution hash mismatch");
+        sc.Refused(sc.Bob, new OrderComplete(w.Sub, OrderStatus.Done, TestKit.OtherHash, "s"), "solution hash mismatch");
         sc.Complete(w.Sub);
         sc.Start(w.Order);
-        sc.Ok(sc.Tee, TxTypes.OrderReport, new OrderReportPublish(w.Order, TestKit.Report(w.Order)));
-        sc.Ok(sc.Tee, TxTypes.OrderFinish, new OrderFinish(w.Order, OrderStatus.Done, "sealed-result", ""));
+        sc.Ok(sc.Tee, new OrderReportPublish(w.Order, TestKit.Report(w.Order)));
+        sc.Ok(sc.Tee, new OrderFinish(w.Order, OrderStatus.Done, "sealed-result", ""));
         Assert.Equal(OrderStatus.Done, sc.Status(w.Order));
         return (service.StateDigest(), service.Height, w.Order);
     }
@@ -60,7 +60,7 @@ public sealed class LedgerServiceTests(TestStore store) : IDisposable
         {
             using var service = _t.Open();
             var ledger = new ServiceLedger(service);
-            var o = ledger.Send(_alice, TxTypes.ProviderCreate, new ProviderCreate("a", "d"));
+            var o = ledger.Send(_alice, new ProviderCreate("a", "d"));
             Assert.True(o.Accepted, o.Error);
             Assert.Equal(1, o.Seq);
             Assert.Equal(service.Read(s => s.LastHash), o.Hash);
@@ -71,7 +71,7 @@ public sealed class LedgerServiceTests(TestStore store) : IDisposable
         public void A_bad_signature_is_refused_naming_both_addresses()
         {
             using var service = _t.Open();
-            var tx = Transaction.Create(TestKit.Network, _alice.Address, 0, TxTypes.ProviderCreate, new ProviderCreate("a", "d"));
+            var tx = Transaction.Create(TestKit.Network, _alice.Address, 0, new ProviderCreate("a", "d"));
             var forged = SignedTransaction.Sign(tx, _bob);
             var before = service.StateDigest();
             var o = service.Submit(forged);
@@ -88,8 +88,8 @@ public sealed class LedgerServiceTests(TestStore store) : IDisposable
         {
             using var service = _t.Open();
             var signed = SignedTransaction.Sign(
-                Transaction.Create(TestKit.Network, _alice.Address, 0, TxTypes.ProviderCreate, new ProviderCreate("a", "d")), _alice);
-            var altered = signed with { Tx = signed.Tx with { Payload = new System.Text.Json.Nodes.JsonObject { ["name"] = "evil", ["description"] = "" } } };
+                Transaction.Create(TestKit.Network, _alice.Address, 0, new ProviderCreate("a", "d")), _alice);
+            var altered = signed with { Tx = signed.Tx with { Payload = new ProviderCreate("evil", "") } };
             Assert.StartsWith("bad signature: recovers to ", service.Submit(altered).Error);
         }
 
@@ -98,7 +98,7 @@ public sealed class LedgerServiceTests(TestStore store) : IDisposable
         {
             using var service = _t.Open();
             var ledger = new ServiceLedger(service);
-            var tx = ledger.Sign(_alice, TxTypes.ProviderCreate, new ProviderCreate("a", "d"));
+            var tx = ledger.Sign(_alice, new ProviderCreate("a", "d"));
             Assert.True(service.Submit(tx).Accepted);
             var again = service.Submit(tx);
             Assert.False(again.Accepted);
@@ -111,7 +111,7 @@ public sealed class LedgerServiceTests(TestStore store) : IDisposable
         {
             using var service = _t.Open();
             var ledger = new ServiceLedger(service);
-            var o = service.Submit(ledger.Sign(_alice, TxTypes.ProviderCreate, new ProviderCreate("a", "d"), network: "other"));
+            var o = service.Submit(ledger.Sign(_alice, new ProviderCreate("a", "d"), network: "other"));
             Assert.Equal($"wrong network: the transaction is for 'other', this ledger is '{TestKit.Network}'", o.Error);
         }
 
@@ -121,10 +121,10 @@ public sealed class LedgerServiceTests(TestStore store) : IDisposable
             var clock = new Queue<long>([5000, 3000, 7000]);
             using var service = new LedgerService(_t._store.Open(), TestKit.Network, new SequenceClock(clock), teeCertificates: TestKit.FakeTeeCertificates);
             var ledger = new ServiceLedger(service);
-            ledger.Send(_alice, TxTypes.ProviderCreate, new ProviderCreate("a", "d"));
-            ledger.Send(_bob, TxTypes.ProviderCreate, new ProviderCreate("b", "d"));
+            ledger.Send(_alice, new ProviderCreate("a", "d"));
+            ledger.Send(_bob, new ProviderCreate("b", "d"));
             using var carol = AccountKey.Generate();
-            ledger.Send(carol, TxTypes.ProviderCreate, new ProviderCreate("c", "d"));
+            ledger.Send(carol, new ProviderCreate("c", "d"));
             var created = service.Read(s => s.Providers.Values.OrderBy(p => p.Created).Select(p => p.Created).ToList());
             Assert.Equal([5000L, 5000L, 7000L], created);
         }
@@ -136,8 +136,8 @@ public sealed class LedgerServiceTests(TestStore store) : IDisposable
             var seen = new List<(long Seq, bool Accepted)>();
             service.Committed += (e, o) => seen.Add((e.Seq, o.Accepted));
             var ledger = new ServiceLedger(service);
-            ledger.Send(_alice, TxTypes.ProviderUpdate, new ProviderUpdate("a", "d")); // refused
-            ledger.Send(_alice, TxTypes.ProviderCreate, new ProviderCreate("a", "d"));
+            ledger.Send(_alice, new ProviderUpdate("a", "d")); // refused
+            ledger.Send(_alice, new ProviderCreate("a", "d"));
             Assert.Equal([(1L, true)], seen);
         }
 
@@ -152,9 +152,9 @@ public sealed class LedgerServiceTests(TestStore store) : IDisposable
                 var ledger = new ServiceLedger(service);
                 Parallel.ForEach(keys, new ParallelOptions { MaxDegreeOfParallelism = 4 }, key =>
                 {
-                    Assert.True(ledger.Send(key, TxTypes.ProviderCreate, new ProviderCreate("p", "d")).Accepted);
+                    Assert.True(ledger.Send(key, new ProviderCreate("p", "d")).Accepted);
                     for (var i = 1; i < TxPerAccount; i++)
-                        Assert.True(ledger.Send(key, TxTypes.ProviderUpdate, new ProviderUpdate($"p{i}", "d")).Accepted);
+                        Assert.True(ledger.Send(key, new ProviderUpdate($"p{i}", "d")).Accepted);
                 });
                 Assert.Equal(Accounts * TxPerAccount, service.Height);
                 digest = service.StateDigest();
@@ -198,7 +198,7 @@ public sealed class LedgerServiceTests(TestStore store) : IDisposable
             using var key = AccountKey.Generate();
             using (var service = _t.Open())
             {
-                var o = new ServiceLedger(service).Send(key, TxTypes.ProviderCreate, new ProviderCreate("late", "d"));
+                var o = new ServiceLedger(service).Send(key, new ProviderCreate("late", "d"));
                 Assert.Equal(height + 1, o.Seq);
             }
             using var again = _t.Open();
@@ -226,7 +226,7 @@ public sealed class LedgerServiceTests(TestStore store) : IDisposable
                 {
                     Signed = last.Signed with
                     {
-                        Tx = last.Signed.Tx with { Payload = new System.Text.Json.Nodes.JsonObject(last.Signed.Tx.Payload.Select(kv => KeyValuePair.Create(kv.Key, kv.Value?.DeepClone()))) { ["message"] = "forged" } },
+                        Tx = last.Signed.Tx with { Payload = Assert.IsType<OrderFinish>(last.Signed.Tx.Payload) with { Message = "forged" } },
                     },
                 };
                 forged = forged.WithHash();
@@ -312,18 +312,18 @@ public sealed class LedgerServiceTests(TestStore store) : IDisposable
             using var service = new LedgerService(store, TestKit.Network, TestClock.Stepping(1001, 1), teeCertificates: TestKit.FakeTeeCertificates);
             using var key = AccountKey.Generate();
             var ledger = new ServiceLedger(service);
-            Assert.True(ledger.Send(key, TxTypes.ProviderCreate, new ProviderCreate("a", "d")).Accepted);
+            Assert.True(ledger.Send(key, new ProviderCreate("a", "d")).Accepted);
             var before = service.StateDigest();
 
             store.Fail = true;
-            var e = Assert.Throws<LedgerStorageException>(() => ledger.Send(key, TxTypes.ProviderUpdate, new ProviderUpdate("b", "d")));
+            var e = Assert.Throws<LedgerStorageException>(() => ledger.Send(key, new ProviderUpdate("b", "d")));
             Assert.Equal(2, e.Seq);
             Assert.Contains("disk full", e.Message);
             Assert.Equal(before, service.StateDigest());
             Assert.Equal(1, service.Read(s => s.NextNonce(key.Address.Lower)));
 
             store.Fail = false;
-            var retry = ledger.Send(key, TxTypes.ProviderUpdate, new ProviderUpdate("b", "d"));
+            var retry = ledger.Send(key, new ProviderUpdate("b", "d"));
             Assert.Equal(2, retry.Seq);
             Assert.Equal("b", service.Read(s => s.Providers[key.Address.Lower].Name));
         }

@@ -29,8 +29,8 @@ public abstract class LedgerStoreContractTests : IDisposable
         for (var i = 0; i < n; i++)
         {
             var tx = firstSeq + i == 1
-                ? Transaction.Create(TestKit.Network, _key.Address, 0, TxTypes.ProviderCreate, new ProviderCreate("name", "d"))
-                : Transaction.Create(TestKit.Network, _key.Address, firstSeq - 1 + i, TxTypes.ProviderUpdate, new ProviderUpdate($"name {firstSeq + i}", "d"));
+                ? Transaction.Create(TestKit.Network, _key.Address, 0, new ProviderCreate("name", "d"))
+                : Transaction.Create(TestKit.Network, _key.Address, firstSeq - 1 + i, new ProviderUpdate($"name {firstSeq + i}", "d"));
             var e = new LedgerEntry { Seq = firstSeq + i, Time = 1000 + firstSeq + i, PrevHash = prev, Signed = SignedTransaction.Sign(tx, _key) }.WithHash();
             list.Add(e);
             prev = e.Hash;
@@ -112,9 +112,9 @@ public abstract class LedgerStoreContractTests : IDisposable
             var log = new MerkleLog();
             service.Committed += (e, _) => log.AppendEntry(LogEntryCodec.Encode(e));
             var ledger = new ServiceLedger(service);
-            Assert.True(ledger.Send(_key, TxTypes.ProviderCreate, new ProviderCreate("a", "d")).Accepted);
-            Assert.True(ledger.Send(key2, TxTypes.ProviderCreate, new ProviderCreate("b", "d")).Accepted);
-            Assert.True(ledger.Send(_key, TxTypes.ProviderUpdate, new ProviderUpdate("a2", "d")).Accepted);
+            Assert.True(ledger.Send(_key, new ProviderCreate("a", "d")).Accepted);
+            Assert.True(ledger.Send(key2, new ProviderCreate("b", "d")).Accepted);
+            Assert.True(ledger.Send(_key, new ProviderUpdate("a2", "d")).Accepted);
             digest = service.StateDigest();
             root = new NodeHashText(log.Root.ToBase64(), log.Size);
         }

@@ -16,7 +16,7 @@ public sealed class MarketMachineTests
             var ledger = new MachineLedger();
             using var key = AccountKey.Generate();
             var before = ledger.Digest();
-            var o = ledger.Submit(ledger.Sign(key, TxTypes.ProviderCreate, new ProviderCreate("p", "d"), network: "mainnet"));
+            var o = ledger.Submit(ledger.Sign(key, new ProviderCreate("p", "d"), network: "mainnet"));
             Assert.False(o.Accepted);
             Assert.Equal($"wrong network: the transaction is for 'mainnet', this ledger is '{TestKit.Network}'", o.Error);
             Assert.Equal(before, ledger.Digest());
@@ -28,9 +28,9 @@ public sealed class MarketMachineTests
         {
             var ledger = new MachineLedger();
             using var key = AccountKey.Generate();
-            Assert.True(ledger.Send(key, TxTypes.ProviderCreate, new ProviderCreate("p", "d")).Accepted);
+            Assert.True(ledger.Send(key, new ProviderCreate("p", "d")).Accepted);
             var before = ledger.Digest();
-            var o = ledger.Submit(ledger.Sign(key, TxTypes.ProviderUpdate, new ProviderUpdate("q", "d"), nonce: 0));
+            var o = ledger.Submit(ledger.Sign(key, new ProviderUpdate("q", "d"), nonce: 0));
             Assert.False(o.Accepted);
             Assert.Contains("nonce 0 of " + key.Address.Lower + " was already used", o.Error);
             Assert.Contains("expected 1", o.Error);
@@ -42,7 +42,7 @@ public sealed class MarketMachineTests
         {
             var ledger = new MachineLedger();
             using var key = AccountKey.Generate();
-            var o = ledger.Submit(ledger.Sign(key, TxTypes.ProviderCreate, new ProviderCreate("p", "d"), nonce: 5));
+            var o = ledger.Submit(ledger.Sign(key, new ProviderCreate("p", "d"), nonce: 5));
             Assert.Equal($"nonce of {key.Address.Lower}: expected 0, got 5", o.Error);
         }
 
@@ -51,9 +51,9 @@ public sealed class MarketMachineTests
         {
             var ledger = new MachineLedger();
             using var key = AccountKey.Generate();
-            Assert.False(ledger.Send(key, TxTypes.ProviderUpdate, new ProviderUpdate("p", "d")).Accepted);
+            Assert.False(ledger.Send(key, new ProviderUpdate("p", "d")).Accepted);
             Assert.Equal(0, ledger.State.NextNonce(key.Address.Lower));
-            Assert.True(ledger.Send(key, TxTypes.ProviderCreate, new ProviderCreate("p", "d")).Accepted);
+            Assert.True(ledger.Send(key, new ProviderCreate("p", "d")).Accepted);
         }
 
         [Fact]
@@ -61,29 +61,10 @@ public sealed class MarketMachineTests
         {
             var ledger = new MachineLedger();
             using var key = AccountKey.Generate();
-            var tx = Transaction.Create(ledger.Network, key.Address, 0, TxTypes.ProviderCreate, new ProviderCreate("p", "d"))
+            var tx = Transaction.Create(ledger.Network, key.Address, 0, new ProviderCreate("p", "d"))
                 with { From = key.Address.ToString().ToUpperInvariant().Replace("0X", "0x") };
             var o = ledger.Submit(SignedTransaction.Sign(tx, key));
             Assert.StartsWith("from: expected a lowercase address", o.Error);
-        }
-
-        [Fact]
-        public void An_unknown_type_is_refused_naming_the_known_ones()
-        {
-            var ledger = new MachineLedger();
-            using var key = AccountKey.Generate();
-            var o = ledger.Send(key, "offer.delete", new OrderCancel(1));
-            Assert.Contains("unknown transaction type 'offer.delete'", o.Error);
-            Assert.Contains(TxTypes.WorkflowCreate, o.Error);
-        }
-
-        [Fact]
-        public void A_malformed_payload_is_refused()
-        {
-            var ledger = new MachineLedger();
-            using var key = AccountKey.Generate();
-            var o = ledger.Send(key, TxTypes.OrderStart, new JsonObject { ["orderId"] = "not a number" });
-            Assert.StartsWith("order.start: invalid payload", o.Error);
         }
 
         [Fact]
@@ -91,7 +72,7 @@ public sealed class MarketMachineTests
         {
             var ledger = new MachineLedger();
             using var key = AccountKey.Generate();
-            var entry = ledger.NextEntry(ledger.Sign(key, TxTypes.ProviderCreate, new ProviderCreate("p", "d")));
+            var entry = ledger.NextEntry(ledger.Sign(key, new ProviderCreate("p", "d")));
             Assert.Equal("entry seq: expected 1, got 2", MarketMachine.Apply(ledger.State, entry with { Seq = 2 }).Error);
             var offChain = MarketMachine.Apply(ledger.State, entry with { PrevHash = TestKit.OtherHash }).Error;
             Assert.Equal($"entry 1 prevHash: expected {LedgerEntry.GenesisPrevHash}, got {TestKit.OtherHash}", offChain);
@@ -103,7 +84,7 @@ public sealed class MarketMachineTests
         {
             var ledger = new MachineLedger();
             using var key = AccountKey.Generate();
-            var entry = ledger.NextEntry(ledger.Sign(key, TxTypes.ProviderCreate, new ProviderCreate("p", "d")));
+            var entry = ledger.NextEntry(ledger.Sign(key, new ProviderCreate("p", "d")));
             var before = ledger.Digest();
             var prepared = MarketMachine.Prepare(ledger.State, entry);
             Assert.True(prepared.Accepted);
@@ -121,21 +102,21 @@ public sealed class MarketMachineTests
         {
             using var sc = Scenario.OnMachine();
             sc.Provider(sc.Bob, "Bob");
-            sc.Refused(sc.Bob, TxTypes.ProviderCreate, new ProviderCreate("Bob again", ""), $"provider {sc.Bob.Address.Lower} already exists");
+            sc.Refused(sc.Bob, new ProviderCreate("Bob again", ""), $"provider {sc.Bob.Address.Lower} already exists");
             Assert.Equal("Bob", sc.Ledger.Read(s => s.Providers[sc.Bob.Address.Lower].Name));
         }
 
         [Fact]
         public void An_empty_name_is_refused() =>
-            Scenario.OnMachine().Refused(AccountKey.Generate(), TxTypes.ProviderCreate, new ProviderCreate(" ", ""), "provider name: must not be empty");
+            Scenario.OnMachine().Refused(AccountKey.Generate(), new ProviderCreate(" ", ""), "provider name: must not be empty");
 
         [Fact]
         public void Update_needs_an_existing_provider_and_changes_it()
         {
             using var sc = Scenario.OnMachine();
-            sc.Refused(sc.Bob, TxTypes.ProviderUpdate, new ProviderUpdate("x", "y"), $"account {sc.Bob.Address.Lower} is not a provider");
+            sc.Refused(sc.Bob, new ProviderUpdate("x", "y"), $"account {sc.Bob.Address.Lower} is not a provider");
             sc.Provider(sc.Bob, "Bob");
-            sc.Ok(sc.Bob, TxTypes.ProviderUpdate, new ProviderUpdate("Robert", "data owner"));
+            sc.Ok(sc.Bob, new ProviderUpdate("Robert", "data owner"));
             var p = sc.Ledger.Read(s => s.Providers[sc.Bob.Address.Lower]);
             Assert.Equal(("Robert", "data owner"), (p.Name, p.Description));
         }
@@ -145,7 +126,7 @@ public sealed class MarketMachineTests
     {
         [Fact]
         public void The_sender_must_be_a_provider() =>
-            Scenario.OnMachine().Refused(AccountKey.Generate(), TxTypes.OfferCreate, new OfferCreate(OfferType.Data, TestKit.DataInfo()),
+            Scenario.OnMachine().Refused(AccountKey.Generate(), new OfferCreate(OfferType.Data, TestKit.DataInfo()),
                 "create a provider first: provider-tools register");
 
         [Fact]
@@ -153,13 +134,13 @@ public sealed class MarketMachineTests
         {
             using var sc = Scenario.OnMachine();
             sc.Provider(sc.Tee);
-            sc.Refused(sc.Tee, TxTypes.OfferCreate, new OfferCreate(OfferType.TeeOffer, TestKit.TeeInfo(), " "), "teeCertificate: must not be empty");
-            var created = sc.Ok(sc.Tee, TxTypes.OfferCreate, new OfferCreate(OfferType.TeeOffer, TestKit.TeeInfo()));
+            sc.Refused(sc.Tee, new OfferCreate(OfferType.TeeOffer, TestKit.TeeInfo(), " "), "teeCertificate: must not be empty");
+            var created = sc.Ok(sc.Tee, new OfferCreate(OfferType.TeeOffer, TestKit.TeeInfo()));
             var offerId = created.Ids.Offer.Value;
             Assert.Null(sc.Offer(offerId).TeeCertificate);
-            sc.Refused(sc.Alice, TxTypes.WorkflowCreate, Scenario.WorkflowPayload(offerId, null), $"TEE offer {offerId} has no TEE certificate yet");
-            sc.Ok(sc.Tee, TxTypes.TeeCertificateUpdate, new TeeCertificateUpdate(offerId, TestKit.TeeChainFor(sc.Tee)));
-            sc.Ok(sc.Alice, TxTypes.WorkflowCreate, Scenario.WorkflowPayload(offerId, null));
+            sc.Refused(sc.Alice, Scenario.WorkflowPayload(offerId, null), $"TEE offer {offerId} has no TEE certificate yet");
+            sc.Ok(sc.Tee, new TeeCertificateUpdate(offerId, TestKit.TeeChainFor(sc.Tee)));
+            sc.Ok(sc.Alice, Scenario.WorkflowPayload(offerId, null));
         }
 
         [Theory]
@@ -169,7 +150,7 @@ public sealed class MarketMachineTests
         {
             using var sc = Scenario.OnMachine();
             sc.Provider(sc.Bob);
-            sc.Refused(sc.Bob, TxTypes.OfferCreate, new OfferCreate(type, TestKit.DataInfo() with { OfferType = typeValue }, TestKit.TeeChain),
+            sc.Refused(sc.Bob, new OfferCreate(type, TestKit.DataInfo() with { OfferType = typeValue }, TestKit.TeeChain),
                 $"teeCertificate: only a TeeOffer carries one, this offer is {type}");
         }
 
@@ -178,7 +159,7 @@ public sealed class MarketMachineTests
         {
             using var sc = Scenario.OnMachine();
             sc.Provider(sc.Bob);
-            sc.Refused(sc.Bob, TxTypes.OfferCreate, new OfferCreate(OfferType.Data, TestKit.DataInfo() with { OfferType = "0" }),
+            sc.Refused(sc.Bob, new OfferCreate(OfferType.Data, TestKit.DataInfo() with { OfferType = "0" }),
                 "offer info: offerType is \"0\" but the offer is created as Data: expected \"3\"");
         }
 
@@ -190,7 +171,7 @@ public sealed class MarketMachineTests
         {
             using var sc = Scenario.OnMachine();
             sc.Provider(sc.Bob);
-            sc.Refused(sc.Bob, TxTypes.OfferCreate, new OfferCreate(OfferType.Data, TestKit.DataInfo() with { Group = group }),
+            sc.Refused(sc.Bob, new OfferCreate(OfferType.Data, TestKit.DataInfo() with { Group = group }),
                 $"offer info: group must be \"0\" (Input), \"1\" (Processing) or \"2\" (Output), got \"{group}\"");
         }
 
@@ -199,7 +180,7 @@ public sealed class MarketMachineTests
         {
             using var sc = Scenario.OnMachine();
             sc.Provider(sc.Bob);
-            sc.Refused(sc.Bob, TxTypes.OfferCreate, new OfferCreate(OfferType.Data, TestKit.DataInfo() with { Name = "" }), "offer info: name must not be empty");
+            sc.Refused(sc.Bob, new OfferCreate(OfferType.Data, TestKit.DataInfo() with { Name = "" }), "offer info: name must not be empty");
         }
 
         [Fact]
@@ -207,7 +188,7 @@ public sealed class MarketMachineTests
         {
             using var sc = Scenario.OnMachine();
             sc.Provider(sc.Bob);
-            sc.Refused(sc.Bob, TxTypes.OfferCreate, new OfferCreate(OfferType.Data, TestKit.DataInfo(false, sc.Alice.Address.ToString(), "alice")),
+            sc.Refused(sc.Bob, new OfferCreate(OfferType.Data, TestKit.DataInfo(false, sc.Alice.Address.ToString(), "alice")),
                 "offer info: allowedAccounts[1] 'alice' is not an account address");
         }
 
@@ -235,18 +216,18 @@ public sealed class MarketMachineTests
             using var sc = Scenario.OnMachine();
             var data = sc.DataOffer();
             var tee = sc.TeeOffer();
-            sc.Refused(sc.Mallory, TxTypes.OfferSetEnabled, new OfferSetEnabled(data.OfferId, false),
+            sc.Refused(sc.Mallory, new OfferSetEnabled(data.OfferId, false),
                 $"only the owner of offer {data.OfferId} ({sc.Bob.Address.Lower}) can disable it; sender is {sc.Mallory.Address.Lower}");
-            sc.Ok(sc.Bob, TxTypes.OfferSetEnabled, new OfferSetEnabled(data.OfferId, false));
+            sc.Ok(sc.Bob, new OfferSetEnabled(data.OfferId, false));
             Assert.False(sc.Offer(data.OfferId).Enabled);
-            sc.Refused(sc.Alice, TxTypes.WorkflowCreate, Scenario.WorkflowPayload(tee.OfferId, null, data), $"data offer {data.OfferId} is disabled");
-            sc.Ok(sc.Bob, TxTypes.OfferSetEnabled, new OfferSetEnabled(data.OfferId, true));
+            sc.Refused(sc.Alice, Scenario.WorkflowPayload(tee.OfferId, null, data), $"data offer {data.OfferId} is disabled");
+            sc.Ok(sc.Bob, new OfferSetEnabled(data.OfferId, true));
             sc.Workflow(tee.OfferId, data);
         }
 
         [Fact]
         public void An_unknown_offer_is_named() =>
-            Scenario.OnMachine().Refused(AccountKey.Generate(), TxTypes.OfferSetEnabled, new OfferSetEnabled(42, true), "offer 42 does not exist");
+            Scenario.OnMachine().Refused(AccountKey.Generate(), new OfferSetEnabled(42, true), "offer 42 does not exist");
     }
 
     public sealed class TheSlotAddTransaction
@@ -256,16 +237,16 @@ public sealed class MarketMachineTests
         {
             using var sc = Scenario.OnMachine();
             var data = sc.DataOffer();
-            sc.Refused(sc.Mallory, TxTypes.SlotAdd, new SlotAdd(data.OfferId, TestKit.Slot()),
+            sc.Refused(sc.Mallory, new SlotAdd(data.OfferId, TestKit.Slot()),
                 $"only the owner of offer {data.OfferId} ({sc.Bob.Address.Lower}) can add a slot to it");
-            var slot = sc.Ok(sc.Bob, TxTypes.SlotAdd, new SlotAdd(data.OfferId, TestKit.Slot())).Ids.Slot.Value;
+            var slot = sc.Ok(sc.Bob, new SlotAdd(data.OfferId, TestKit.Slot())).Ids.Slot.Value;
             Assert.Equal([data.SlotId, slot], sc.Offer(data.OfferId).SlotIds);
             Assert.Equal(data.OfferId, sc.Ledger.Read(s => s.Slots[slot].OfferId));
         }
 
         [Fact]
         public void The_offer_must_exist() =>
-            Scenario.OnMachine().Refused(AccountKey.Generate(), TxTypes.SlotAdd, new SlotAdd(7, TestKit.Slot()), "offer 7 does not exist");
+            Scenario.OnMachine().Refused(AccountKey.Generate(), new SlotAdd(7, TestKit.Slot()), "offer 7 does not exist");
     }
 
     public sealed class TheTeeCertificateTransaction
@@ -275,9 +256,9 @@ public sealed class MarketMachineTests
         {
             using var sc = Scenario.OnMachine();
             var tee = sc.TeeOffer();
-            sc.Refused(sc.Mallory, TxTypes.TeeCertificateUpdate, new TeeCertificateUpdate(tee.OfferId, "x"),
+            sc.Refused(sc.Mallory, new TeeCertificateUpdate(tee.OfferId, "x"),
                 $"only the owner of offer {tee.OfferId} ({sc.Tee.Address.Lower}) can publish its TEE certificate");
-            sc.Ok(sc.Tee, TxTypes.TeeCertificateUpdate, new TeeCertificateUpdate(tee.OfferId, TestKit.TeeChainFor(sc.Tee)));
+            sc.Ok(sc.Tee, new TeeCertificateUpdate(tee.OfferId, TestKit.TeeChainFor(sc.Tee)));
             Assert.Equal(TestKit.TeeChainFor(sc.Tee), sc.Offer(tee.OfferId).TeeCertificate);
         }
 
@@ -286,7 +267,7 @@ public sealed class MarketMachineTests
         {
             using var sc = Scenario.OnMachine();
             var data = sc.DataOffer();
-            sc.Refused(sc.Bob, TxTypes.TeeCertificateUpdate, new TeeCertificateUpdate(data.OfferId, "x"),
+            sc.Refused(sc.Bob, new TeeCertificateUpdate(data.OfferId, "x"),
                 $"offer {data.OfferId} is a Data offer: only a TeeOffer has a TEE certificate");
         }
     }
@@ -327,9 +308,9 @@ public sealed class MarketMachineTests
         {
             using var sc = Scenario.OnMachine();
             var data = sc.DataOffer();
-            sc.Refused(sc.Alice, TxTypes.WorkflowCreate, Scenario.WorkflowPayload(data.OfferId, null, data),
+            sc.Refused(sc.Alice, Scenario.WorkflowPayload(data.OfferId, null, data),
                 $"offer {data.OfferId} is a Data offer, expected a TeeOffer for --tee");
-            sc.Refused(sc.Alice, TxTypes.WorkflowCreate, Scenario.WorkflowPayload(99, null, data), "TEE offer 99 does not exist");
+            sc.Refused(sc.Alice, Scenario.WorkflowPayload(99, null, data), "TEE offer 99 does not exist");
         }
 
         [Fact]
@@ -339,11 +320,11 @@ public sealed class MarketMachineTests
             var d1 = sc.DataOffer();
             var d2 = sc.DataOffer();
             var tee = sc.TeeOffer();
-            sc.Refused(sc.Alice, TxTypes.WorkflowCreate, Scenario.WorkflowPayload(tee.OfferId, null, (d1.OfferId, d2.SlotId)),
+            sc.Refused(sc.Alice, Scenario.WorkflowPayload(tee.OfferId, null, (d1.OfferId, d2.SlotId)),
                 $"slot {d2.SlotId} is not a slot of data offer {d1.OfferId}");
-            sc.Refused(sc.Alice, TxTypes.WorkflowCreate, Scenario.WorkflowPayload(tee.OfferId, null, tee),
+            sc.Refused(sc.Alice, Scenario.WorkflowPayload(tee.OfferId, null, tee),
                 $"offer {tee.OfferId} is a TeeOffer offer, expected a Data offer for --data");
-            sc.Refused(sc.Alice, TxTypes.WorkflowCreate, Scenario.WorkflowPayload(tee.OfferId, d1.SlotId, d1),
+            sc.Refused(sc.Alice, Scenario.WorkflowPayload(tee.OfferId, d1.SlotId, d1),
                 $"slot {d1.SlotId} is not a slot of TEE offer {tee.OfferId}");
         }
 
@@ -357,7 +338,7 @@ public sealed class MarketMachineTests
             var data = sc.DataOffer();
             var tee = sc.TeeOffer();
             var payload = Scenario.WorkflowPayload(tee.OfferId, null, data) with { Solution = TestKit.Solution(hash) };
-            sc.Refused(sc.Alice, TxTypes.WorkflowCreate, payload, $"solution hash: expected 64 lowercase hex digits (SHA-256), got '{hash}'");
+            sc.Refused(sc.Alice, payload, $"solution hash: expected 64 lowercase hex digits (SHA-256), got '{hash}'");
         }
 
         [Fact]
@@ -366,9 +347,9 @@ public sealed class MarketMachineTests
             using var sc = Scenario.OnMachine();
             var tee = sc.TeeOffer();
             var ok = Scenario.WorkflowPayload(tee.OfferId, null);
-            sc.Refused(sc.Alice, TxTypes.WorkflowCreate, ok with { Solution = TestKit.Solution() with { Size = -1 } }, "solution size: expected >= 0, got -1");
-            sc.Refused(sc.Alice, TxTypes.WorkflowCreate, ok with { Solution = TestKit.Solution() with { SealedResource = "" } }, "solution sealedResource: must not be empty");
-            sc.Refused(sc.Alice, TxTypes.WorkflowCreate, ok with { ResultPublicKey = "" }, "resultPublicKey: must not be empty");
+            sc.Refused(sc.Alice, ok with { Solution = TestKit.Solution() with { Size = -1 } }, "solution size: expected >= 0, got -1");
+            sc.Refused(sc.Alice, ok with { Solution = TestKit.Solution() with { SealedResource = "" } }, "solution sealedResource: must not be empty");
+            sc.Refused(sc.Alice, ok with { ResultPublicKey = "" }, "resultPublicKey: must not be empty");
         }
 
         [Fact]
@@ -377,7 +358,7 @@ public sealed class MarketMachineTests
             using var sc = Scenario.OnMachine();
             var data = sc.DataOffer(info: TestKit.DataInfo(false, sc.Alice.Address.ToString()));
             var tee = sc.TeeOffer();
-            sc.Refused(sc.Mallory, TxTypes.WorkflowCreate, Scenario.WorkflowPayload(tee.OfferId, null, data),
+            sc.Refused(sc.Mallory, Scenario.WorkflowPayload(tee.OfferId, null, data),
                 $"account {sc.Mallory.Address.Lower} is not in allowedAccounts of offer {data.OfferId}");
             sc.Workflow(tee.OfferId, data); // Alice, listed with her checksummed address
         }
@@ -387,8 +368,8 @@ public sealed class MarketMachineTests
         {
             using var sc = Scenario.OnMachine();
             var tee = sc.TeeOffer();
-            sc.Ok(sc.Tee, TxTypes.OfferSetEnabled, new OfferSetEnabled(tee.OfferId, false));
-            sc.Refused(sc.Alice, TxTypes.WorkflowCreate, Scenario.WorkflowPayload(tee.OfferId, null), $"TEE offer {tee.OfferId} is disabled");
+            sc.Ok(sc.Tee, new OfferSetEnabled(tee.OfferId, false));
+            sc.Refused(sc.Alice, Scenario.WorkflowPayload(tee.OfferId, null), $"TEE offer {tee.OfferId} is disabled");
         }
     }
 
@@ -399,9 +380,9 @@ public sealed class MarketMachineTests
         {
             using var sc = Scenario.OnMachine();
             var w = sc.UpToWorkflow();
-            sc.Refused(sc.Bob, TxTypes.OrderComplete, new OrderComplete(w.Order, OrderStatus.Done, TestKit.SolutionHash, "s"),
+            sc.Refused(sc.Bob, new OrderComplete(w.Order, OrderStatus.Done, TestKit.SolutionHash, "s"),
                 $"order {w.Order} is a TeeOffer order: only a Data sub-order can be completed");
-            sc.Refused(sc.Bob, TxTypes.OrderComplete, new OrderComplete(77, OrderStatus.Done, TestKit.SolutionHash, "s"), "order 77 does not exist");
+            sc.Refused(sc.Bob, new OrderComplete(77, OrderStatus.Done, TestKit.SolutionHash, "s"), "order 77 does not exist");
         }
 
         [Fact]
@@ -409,7 +390,7 @@ public sealed class MarketMachineTests
         {
             using var sc = Scenario.OnMachine();
             var w = sc.UpToWorkflow();
-            sc.Refused(sc.Bob, TxTypes.OrderComplete, new OrderComplete(w.Sub, OrderStatus.Done, TestKit.SolutionHash, null),
+            sc.Refused(sc.Bob, new OrderComplete(w.Sub, OrderStatus.Done, TestKit.SolutionHash, null),
                 $"sub-order {w.Sub}: status Done needs sealedResource");
         }
 
@@ -418,7 +399,7 @@ public sealed class MarketMachineTests
         {
             using var sc = Scenario.OnMachine();
             var w = sc.UpToWorkflow();
-            sc.Refused(sc.Bob, TxTypes.OrderComplete, new OrderComplete(w.Sub, OrderStatus.Done, "", "s"),
+            sc.Refused(sc.Bob, new OrderComplete(w.Sub, OrderStatus.Done, "", "s"),
                 $"solution hash mismatch: sub-order {w.Sub} is for solution {TestKit.SolutionHash}, got <none>");
         }
 
@@ -428,7 +409,7 @@ public sealed class MarketMachineTests
             using var sc = Scenario.OnMachine();
             var w = sc.UpToWorkflow();
             sc.Complete(w.Sub);
-            sc.Refused(sc.Bob, TxTypes.OrderComplete, new OrderComplete(w.Sub, OrderStatus.Done, TestKit.SolutionHash, "s"),
+            sc.Refused(sc.Bob, new OrderComplete(w.Sub, OrderStatus.Done, TestKit.SolutionHash, "s"),
                 $"sub-order {w.Sub} is Done: only a Blocked or New sub-order can be completed");
         }
 
@@ -440,13 +421,13 @@ public sealed class MarketMachineTests
             var d2 = sc.DataOffer();
             var tee = sc.TeeOffer();
             var (order, subs) = sc.Workflow(tee.OfferId, d1, d2);
-            sc.Ok(sc.Bob, TxTypes.OrderComplete, new OrderComplete(subs[0], OrderStatus.Error, "", null));
+            sc.Ok(sc.Bob, new OrderComplete(subs[0], OrderStatus.Error, "", null));
             Assert.Equal(OrderStatus.Error, sc.Status(subs[0]));
             Assert.Equal(OrderStatus.Canceled, sc.Status(subs[1]));
             var parent = sc.Order(order);
             Assert.Equal(OrderStatus.Error, parent.Status);
             Assert.Contains($"data sub-order {subs[0]}", parent.StatusMessage);
-            sc.Refused(sc.Bob, TxTypes.OrderComplete, new OrderComplete(subs[1], OrderStatus.Done, TestKit.SolutionHash, "s"),
+            sc.Refused(sc.Bob, new OrderComplete(subs[1], OrderStatus.Done, TestKit.SolutionHash, "s"),
                 $"sub-order {subs[1]} is Canceled");
         }
 
@@ -455,7 +436,7 @@ public sealed class MarketMachineTests
         {
             using var sc = Scenario.OnMachine();
             var w = sc.UpToWorkflow();
-            sc.Refused(sc.Bob, TxTypes.OrderComplete, new OrderComplete(w.Sub, OrderStatus.Processing, TestKit.SolutionHash, "s"),
+            sc.Refused(sc.Bob, new OrderComplete(w.Sub, OrderStatus.Processing, TestKit.SolutionHash, "s"),
                 $"sub-order {w.Sub}: completion status must be Done or Error, got Processing");
         }
     }
@@ -467,13 +448,13 @@ public sealed class MarketMachineTests
         {
             using var sc = Scenario.OnMachine();
             var w = sc.UpToWorkflow();
-            sc.Refused(sc.Tee, TxTypes.OrderStart, new OrderStart(w.Order), $"order {w.Order} is Blocked: its data sub-orders are not all completed yet");
+            sc.Refused(sc.Tee, new OrderStart(w.Order), $"order {w.Order} is Blocked: its data sub-orders are not all completed yet");
             sc.Complete(w.Sub);
-            sc.Refused(sc.Alice, TxTypes.OrderStart, new OrderStart(w.Order),
+            sc.Refused(sc.Alice, new OrderStart(w.Order),
                 $"only the TEE of offer {w.Tee} (account {sc.Tee.Address.Lower}, named by its attested certificate) can start order {w.Order}; sender is {sc.Alice.Address.Lower}");
-            sc.Refused(sc.Tee, TxTypes.OrderStart, new OrderStart(w.Sub), $"order {w.Sub} is a sub-order of order {w.Order}");
+            sc.Refused(sc.Tee, new OrderStart(w.Sub), $"order {w.Sub} is a sub-order of order {w.Order}");
             sc.Start(w.Order);
-            sc.Refused(sc.Tee, TxTypes.OrderStart, new OrderStart(w.Order), $"order {w.Order} is Processing: expected New to start it");
+            sc.Refused(sc.Tee, new OrderStart(w.Order), $"order {w.Order} is Processing: expected New to start it");
         }
     }
 
@@ -485,17 +466,17 @@ public sealed class MarketMachineTests
             using var sc = Scenario.OnMachine();
             var w = sc.UpToWorkflow();
             sc.Complete(w.Sub);
-            sc.Refused(sc.Tee, TxTypes.OrderReport, new OrderReportPublish(w.Order, TestKit.Report(w.Order)),
+            sc.Refused(sc.Tee, new OrderReportPublish(w.Order, TestKit.Report(w.Order)),
                 $"order {w.Order} is New: a report is published only once the TEE has taken the order");
             sc.Start(w.Order);
-            sc.Refused(sc.Tee, TxTypes.OrderReport, new OrderReportPublish(w.Order, TestKit.Report(w.Order + 5)),
+            sc.Refused(sc.Tee, new OrderReportPublish(w.Order, TestKit.Report(w.Order + 5)),
                 $"report workloadInfo.orderId: expected \"{w.Order}\", got \"{w.Order + 5}\"");
-            sc.Refused(sc.Alice, TxTypes.OrderReport, new OrderReportPublish(w.Order, TestKit.Report(w.Order)),
+            sc.Refused(sc.Alice, new OrderReportPublish(w.Order, TestKit.Report(w.Order)),
                 $"only the TEE that took it (account {sc.Tee.Address.Lower})");
-            sc.Ok(sc.Tee, TxTypes.OrderReport, new OrderReportPublish(w.Order, TestKit.Report(w.Order)));
+            sc.Ok(sc.Tee, new OrderReportPublish(w.Order, TestKit.Report(w.Order)));
             var seq = sc.Ledger.Read(s => s.Height);
             Assert.Equal(seq, sc.Order(w.Order).ReportSeq);
-            sc.Refused(sc.Tee, TxTypes.OrderReport, new OrderReportPublish(w.Order, TestKit.Report(w.Order)),
+            sc.Refused(sc.Tee, new OrderReportPublish(w.Order, TestKit.Report(w.Order)),
                 $"order {w.Order} already has a report (published in entry {seq})");
         }
 
@@ -506,8 +487,8 @@ public sealed class MarketMachineTests
             var w = sc.UpToWorkflow();
             sc.Complete(w.Sub);
             sc.Start(w.Order);
-            sc.Ok(sc.Tee, TxTypes.OrderFinish, new OrderFinish(w.Order, OrderStatus.Error, null, "image hash differs"));
-            sc.Ok(sc.Tee, TxTypes.OrderReport, new OrderReportPublish(w.Order, TestKit.Report(w.Order)));
+            sc.Ok(sc.Tee, new OrderFinish(w.Order, OrderStatus.Error, null, "image hash differs"));
+            sc.Ok(sc.Tee, new OrderReportPublish(w.Order, TestKit.Report(w.Order)));
             Assert.NotNull(sc.Order(w.Order).Report);
         }
     }
@@ -520,16 +501,16 @@ public sealed class MarketMachineTests
             using var sc = Scenario.OnMachine();
             var w = sc.UpToWorkflow();
             sc.Complete(w.Sub);
-            sc.Refused(sc.Tee, TxTypes.OrderFinish, new OrderFinish(w.Order, OrderStatus.Done, "r", ""), $"order {w.Order} is New: expected Processing to finish it");
+            sc.Refused(sc.Tee, new OrderFinish(w.Order, OrderStatus.Done, "r", ""), $"order {w.Order} is New: expected Processing to finish it");
             sc.Start(w.Order);
-            sc.Refused(sc.Tee, TxTypes.OrderFinish, new OrderFinish(w.Order, OrderStatus.Canceled, "r", ""),
+            sc.Refused(sc.Tee, new OrderFinish(w.Order, OrderStatus.Canceled, "r", ""),
                 $"order {w.Order}: finish status must be Done or Error, got Canceled");
-            sc.Refused(sc.Tee, TxTypes.OrderFinish, new OrderFinish(w.Order, OrderStatus.Done, null, ""), $"order {w.Order}: status Done needs sealedResult");
-            sc.Refused(sc.Alice, TxTypes.OrderFinish, new OrderFinish(w.Order, OrderStatus.Done, "r", ""), $"only the TEE that took it (account {sc.Tee.Address.Lower})");
-            sc.Ok(sc.Tee, TxTypes.OrderFinish, new OrderFinish(w.Order, OrderStatus.Error, "log only", "container exited with code 1"));
+            sc.Refused(sc.Tee, new OrderFinish(w.Order, OrderStatus.Done, null, ""), $"order {w.Order}: status Done needs sealedResult");
+            sc.Refused(sc.Alice, new OrderFinish(w.Order, OrderStatus.Done, "r", ""), $"only the TEE that took it (account {sc.Tee.Address.Lower})");
+            sc.Ok(sc.Tee, new OrderFinish(w.Order, OrderStatus.Error, "log only", "container exited with code 1"));
             var o = sc.Order(w.Order);
             Assert.Equal((OrderStatus.Error, "log only", "container exited with code 1"), (o.Status, o.SealedResult, o.StatusMessage));
-            sc.Refused(sc.Tee, TxTypes.OrderFinish, new OrderFinish(w.Order, OrderStatus.Done, "r", ""), $"order {w.Order} is Error");
+            sc.Refused(sc.Tee, new OrderFinish(w.Order, OrderStatus.Done, "r", ""), $"order {w.Order} is Error");
         }
     }
 
@@ -545,7 +526,7 @@ public sealed class MarketMachineTests
             var sc = Scenario.OnMachine();
             var enclave = AccountKey.Generate();
             var w = sc.UpToWorkflow();
-            sc.Ok(sc.Tee, TxTypes.TeeCertificateUpdate, new TeeCertificateUpdate(w.Tee, TestKit.TeeChainFor(enclave)));
+            sc.Ok(sc.Tee, new TeeCertificateUpdate(w.Tee, TestKit.TeeChainFor(enclave)));
             sc.Complete(w.Sub);
             return (sc, enclave, w.Tee, w.Order);
         }
@@ -557,15 +538,15 @@ public sealed class MarketMachineTests
             using var _ = sc;
             using var __ = enclave;
             Assert.Equal(enclave.Address.Lower, sc.Offer(tee).TeeAccount);
-            sc.Refused(sc.Tee, TxTypes.OrderStart, new OrderStart(order),
+            sc.Refused(sc.Tee, new OrderStart(order),
                 $"only the TEE of offer {tee} (account {enclave.Address.Lower}, named by its attested certificate) can start order {order}; sender is {sc.Tee.Address.Lower}");
-            sc.Ok(enclave, TxTypes.OrderStart, new OrderStart(order));
+            sc.Ok(enclave, new OrderStart(order));
             Assert.Equal(enclave.Address.Lower, sc.Order(order).TeeAccount);
-            sc.Refused(sc.Tee, TxTypes.OrderReport, new OrderReportPublish(order, TestKit.Report(order)),
+            sc.Refused(sc.Tee, new OrderReportPublish(order, TestKit.Report(order)),
                 $"only the TEE that took it (account {enclave.Address.Lower}) can publish the report of order {order}; sender is {sc.Tee.Address.Lower}");
-            sc.Refused(sc.Tee, TxTypes.OrderFinish, new OrderFinish(order, OrderStatus.Done, "forged result sealed to alice", ""),
+            sc.Refused(sc.Tee, new OrderFinish(order, OrderStatus.Done, "forged result sealed to alice", ""),
                 $"only the TEE that took it (account {enclave.Address.Lower}) can finish order {order}; sender is {sc.Tee.Address.Lower}");
-            sc.Ok(enclave, TxTypes.OrderFinish, new OrderFinish(order, OrderStatus.Done, "the TEE's result", ""));
+            sc.Ok(enclave, new OrderFinish(order, OrderStatus.Done, "the TEE's result", ""));
             Assert.Equal("the TEE's result", sc.Order(order).SealedResult);
         }
 
@@ -574,10 +555,10 @@ public sealed class MarketMachineTests
         {
             using var sc = Scenario.OnMachine();
             var w = sc.UpToWorkflow();
-            sc.Refused(sc.Tee, TxTypes.TeeCertificateUpdate, new TeeCertificateUpdate(w.Tee, "-----BEGIN CERTIFICATE-----\nself-made\n-----END CERTIFICATE-----\n"),
+            sc.Refused(sc.Tee, new TeeCertificateUpdate(w.Tee, "-----BEGIN CERTIFICATE-----\nself-made\n-----END CERTIFICATE-----\n"),
                 "teeCertificate: refused: not a TEE certificate of this network");
             sc.Provider(sc.Mallory);
-            sc.Refused(sc.Mallory, TxTypes.OfferCreate, new OfferCreate(OfferType.TeeOffer, TestKit.TeeInfo(), "forged"),
+            sc.Refused(sc.Mallory, new OfferCreate(OfferType.TeeOffer, TestKit.TeeInfo(), "forged"),
                 "teeCertificate: refused: not a TEE certificate of this network");
             Assert.Equal(sc.Tee.Address.Lower, sc.Offer(w.Tee).TeeAccount);
         }
@@ -588,13 +569,13 @@ public sealed class MarketMachineTests
             var (sc, enclave, tee, order) = ProviderWithSeparateEnclave();
             using var _ = sc;
             using var __ = enclave;
-            sc.Ok(enclave, TxTypes.OrderStart, new OrderStart(order));
+            sc.Ok(enclave, new OrderStart(order));
             using var restarted = AccountKey.Generate();
-            sc.Ok(sc.Tee, TxTypes.TeeCertificateUpdate, new TeeCertificateUpdate(tee, TestKit.TeeChainFor(restarted)));
-            sc.Refused(restarted, TxTypes.OrderFinish, new OrderFinish(order, OrderStatus.Done, "r", ""),
+            sc.Ok(sc.Tee, new TeeCertificateUpdate(tee, TestKit.TeeChainFor(restarted)));
+            sc.Refused(restarted, new OrderFinish(order, OrderStatus.Done, "r", ""),
                 $"only the TEE that took it (account {enclave.Address.Lower}) can finish order {order}");
-            sc.Ok(restarted, TxTypes.OrderReport, new OrderReportPublish(order, TestKit.Report(order))); // the report its predecessor did not publish
-            sc.Ok(restarted, TxTypes.OrderFinish, new OrderFinish(order, OrderStatus.Error, null, "the loader restarted"));
+            sc.Ok(restarted, new OrderReportPublish(order, TestKit.Report(order))); // the report its predecessor did not publish
+            sc.Ok(restarted, new OrderFinish(order, OrderStatus.Error, null, "the loader restarted"));
             Assert.Equal(OrderStatus.Error, sc.Status(order));
         }
 
@@ -604,19 +585,19 @@ public sealed class MarketMachineTests
             var (sc, enclave, _, order) = ProviderWithSeparateEnclave();
             using var _sc = sc;
             using var __ = enclave;
-            sc.Ok(enclave, TxTypes.OrderStart, new OrderStart(order));
+            sc.Ok(enclave, new OrderStart(order));
             ResultStatement Statement(string id, string status) => new()
             {
                 Claims = new ResultClaims { OrderId = id, Status = status },
                 Certificate = "chain",
                 Signature = "c2ln",
             };
-            sc.Refused(enclave, TxTypes.OrderFinish, new OrderFinish(order, OrderStatus.Done, "r", "", Statement("999", "Done")),
+            sc.Refused(enclave, new OrderFinish(order, OrderStatus.Done, "r", "", Statement("999", "Done")),
                 $"statement claims.orderId: expected \"{order}\", got \"999\"");
-            sc.Refused(enclave, TxTypes.OrderFinish, new OrderFinish(order, OrderStatus.Done, "r", "", Statement($"{order}", "Error")),
+            sc.Refused(enclave, new OrderFinish(order, OrderStatus.Done, "r", "", Statement($"{order}", "Error")),
                 "statement claims.status: expected Done, got Error");
             var statement = Statement($"{order}", "Done");
-            sc.Ok(enclave, TxTypes.OrderFinish, new OrderFinish(order, OrderStatus.Done, "r", "", statement));
+            sc.Ok(enclave, new OrderFinish(order, OrderStatus.Done, "r", "", statement));
             Assert.Equal(statement, sc.Order(order).ResultStatement);
         }
     }
@@ -628,11 +609,11 @@ public sealed class MarketMachineTests
         {
             using var sc = Scenario.OnMachine();
             var w = sc.UpToWorkflow();
-            sc.Ok(sc.Alice, TxTypes.OrderCancel, new OrderCancel(w.Order));
+            sc.Ok(sc.Alice, new OrderCancel(w.Order));
             Assert.Equal(OrderStatus.Canceled, sc.Status(w.Order));
             Assert.Equal(OrderStatus.Canceled, sc.Status(w.Sub));
-            sc.Refused(sc.Bob, TxTypes.OrderComplete, new OrderComplete(w.Sub, OrderStatus.Done, TestKit.SolutionHash, "s"), $"sub-order {w.Sub} is Canceled");
-            sc.Refused(sc.Alice, TxTypes.OrderCancel, new OrderCancel(w.Order), $"order {w.Order} is already Canceled");
+            sc.Refused(sc.Bob, new OrderComplete(w.Sub, OrderStatus.Done, TestKit.SolutionHash, "s"), $"sub-order {w.Sub} is Canceled");
+            sc.Refused(sc.Alice, new OrderCancel(w.Order), $"order {w.Order} is already Canceled");
         }
 
         [Fact]
@@ -641,7 +622,7 @@ public sealed class MarketMachineTests
             using var sc = Scenario.OnMachine();
             var w = sc.UpToWorkflow(TestKit.DataInfo(cancelable: false), TestKit.TeeInfo(cancelable: false));
             sc.Complete(w.Sub);
-            sc.Ok(sc.Alice, TxTypes.OrderCancel, new OrderCancel(w.Order));
+            sc.Ok(sc.Alice, new OrderCancel(w.Order));
             Assert.Equal(OrderStatus.Canceled, sc.Status(w.Order));
             Assert.Equal(OrderStatus.Done, sc.Status(w.Sub)); // a final sub-order keeps its status
         }
@@ -653,7 +634,7 @@ public sealed class MarketMachineTests
             var w = sc.UpToWorkflow(TestKit.DataInfo(cancelable: false), TestKit.TeeInfo(cancelable: true));
             sc.Complete(w.Sub);
             sc.Start(w.Order);
-            sc.Refused(sc.Alice, TxTypes.OrderCancel, new OrderCancel(w.Order), $"offer {w.Data} is not cancelable");
+            sc.Refused(sc.Alice, new OrderCancel(w.Order), $"offer {w.Data} is not cancelable");
             Assert.Equal(OrderStatus.Processing, sc.Status(w.Order));
         }
 
@@ -664,7 +645,7 @@ public sealed class MarketMachineTests
             var w = sc.UpToWorkflow(TestKit.DataInfo(cancelable: true), TestKit.TeeInfo(cancelable: true));
             sc.Complete(w.Sub);
             sc.Start(w.Order);
-            sc.Ok(sc.Alice, TxTypes.OrderCancel, new OrderCancel(w.Order));
+            sc.Ok(sc.Alice, new OrderCancel(w.Order));
             Assert.Equal(OrderStatus.Canceled, sc.Status(w.Order));
         }
 
@@ -673,10 +654,10 @@ public sealed class MarketMachineTests
         {
             using var sc = Scenario.OnMachine();
             var w = sc.UpToWorkflow();
-            sc.Refused(sc.Tee, TxTypes.OrderCancel, new OrderCancel(w.Order),
+            sc.Refused(sc.Tee, new OrderCancel(w.Order),
                 $"order {w.Order} is Blocked: the owner of TEE offer {w.Tee} can cancel only a New or Processing order");
             sc.Complete(w.Sub);
-            sc.Ok(sc.Tee, TxTypes.OrderCancel, new OrderCancel(w.Order));
+            sc.Ok(sc.Tee, new OrderCancel(w.Order));
             Assert.Contains("the owner of TEE offer", sc.Order(w.Order).StatusMessage);
         }
 
@@ -685,9 +666,9 @@ public sealed class MarketMachineTests
         {
             using var sc = Scenario.OnMachine();
             var w = sc.UpToWorkflow();
-            sc.Refused(sc.Mallory, TxTypes.OrderCancel, new OrderCancel(w.Order),
+            sc.Refused(sc.Mallory, new OrderCancel(w.Order),
                 $"only the consumer ({sc.Alice.Address.Lower}) or the owner of TEE offer {w.Tee} ({sc.Tee.Address.Lower}) can cancel order {w.Order}");
-            sc.Refused(sc.Alice, TxTypes.OrderCancel, new OrderCancel(w.Sub), $"order {w.Sub} is a sub-order of order {w.Order}: cancel the parent order {w.Order}");
+            sc.Refused(sc.Alice, new OrderCancel(w.Sub), $"order {w.Sub} is a sub-order of order {w.Order}: cancel the parent order {w.Order}");
         }
     }
 }

@@ -22,7 +22,7 @@ public static class MarketplaceTests
     };
 
     private static void Fund(this Scenario sc, AccountKey who, string tokens) =>
-        sc.Ok(who, TxTypes.TokensRequest, new TokensRequest(T(tokens)));
+        sc.Ok(who, new TokensRequest(T(tokens)));
 
     private static TokenAmount Balance(this Scenario sc, AccountKey who) => sc.Ledger.Read(s => s.Balance(who.Address.Lower));
 
@@ -30,13 +30,13 @@ public static class MarketplaceTests
     {
         if (!sc.Ledger.Read(s => s.Providers.ContainsKey(owner.Address.Lower))) sc.Provider(owner);
         info ??= type == OfferType.TeeOffer ? TestKit.TeeInfo() : TestKit.DataInfo();
-        var offer = sc.Ok(owner, TxTypes.OfferCreate, new OfferCreate(type, info, type == OfferType.TeeOffer ? TestKit.TeeChainFor(owner) : null)).Ids.Offer.Value;
-        var slotId = sc.Ok(owner, TxTypes.SlotAdd, new SlotAdd(offer, slot)).Ids.Slot.Value;
+        var offer = sc.Ok(owner, new OfferCreate(type, info, type == OfferType.TeeOffer ? TestKit.TeeChainFor(owner) : null)).Ids.Offer.Value;
+        var slotId = sc.Ok(owner, new SlotAdd(offer, slot)).Ids.Slot.Value;
         return (offer, slotId);
     }
 
     private static long AddSlot(this Scenario sc, AccountKey owner, long offer, SlotInfo slot) =>
-        sc.Ok(owner, TxTypes.SlotAdd, new SlotAdd(offer, slot)).Ids.Slot.Value;
+        sc.Ok(owner, new SlotAdd(offer, slot)).Ids.Slot.Value;
 
     private static MachineLedger Machine(this Scenario sc) => (MachineLedger)sc.Ledger;
 
@@ -139,8 +139,8 @@ public static class MarketplaceTests
         public void Limits_are_named()
         {
             using var sc = Scenario.OnMachine();
-            sc.Refused(sc.Alice, TxTypes.TokensRequest, new TokensRequest(TokenAmount.Zero), "amount must be greater than 0");
-            sc.Refused(sc.Alice, TxTypes.TokensRequest, new TokensRequest(T("10000.000000000000000001")),
+            sc.Refused(sc.Alice, new TokensRequest(TokenAmount.Zero), "amount must be greater than 0");
+            sc.Refused(sc.Alice, new TokensRequest(T("10000.000000000000000001")),
                 "amount 10000.000000000000000001 exceeds the faucet's limit of 10000 tokens per request");
         }
 
@@ -148,7 +148,7 @@ public static class MarketplaceTests
         public void There_is_no_faucet_outside_a_devnet()
         {
             using var sc = new Scenario(new MachineLedger("mainnet"));
-            sc.Refused(sc.Alice, TxTypes.TokensRequest, new TokensRequest(T("1")), "the faucet exists only on a devnet");
+            sc.Refused(sc.Alice, new TokensRequest(T("1")), "the faucet exists only on a devnet");
             Assert.True(MarketState.IsDevnet("devnet"));
             Assert.False(MarketState.IsDevnet("devnetwork"));
         }
@@ -156,15 +156,8 @@ public static class MarketplaceTests
         [Fact]
         public void A_malformed_amount_is_refused_as_an_invalid_payload()
         {
-            using var sc = Scenario.OnMachine();
-            var tx = SignedTransaction.Sign(new Transaction
-            {
-                Network = sc.Ledger.Network, From = sc.Alice.Address.Lower, Nonce = 0, Type = TxTypes.TokensRequest,
-                Payload = new System.Text.Json.Nodes.JsonObject { ["amount"] = "1.5" },
-            }, sc.Alice);
-            var o = sc.Ledger.Submit(tx);
-            Assert.False(o.Accepted);
-            Assert.Contains("tokens.request: invalid payload", o.Error);
+            var e = Assert.Throws<TxPayloadException>(() => TxPayloadTests.Decode(TxTypes.TokensRequest, """{"amount":"1.5"}"""));
+            Assert.StartsWith("tokens.request: invalid payload: field 'amount': '1.5' is not a token amount", e.Message);
         }
     }
 
@@ -186,7 +179,7 @@ public static class MarketplaceTests
             var tee = sc.Offer(sc.Tee, OfferType.TeeOffer, PricedSlot("2", SlotPricing.PerHour, minMinutes: 90));
             var data = sc.Offer(sc.Bob, OfferType.Data, PricedSlot("1.25", SlotPricing.Fixed));
             sc.Fund(sc.Alice, "10");
-            var o = sc.Ok(sc.Alice, TxTypes.WorkflowCreate, Scenario.WorkflowPayload(tee.Offer, tee.Slot, data));
+            var o = sc.Ok(sc.Alice, Scenario.WorkflowPayload(tee.Offer, tee.Slot, data));
             var order = sc.Order(o.Ids.Order.Value);
             Assert.Equal(T("4.25"), order.Deposit); // 2/h x 1.5 h + 1.25
             Assert.Equal(T("5.75"), sc.Balance(sc.Alice));
@@ -201,7 +194,7 @@ public static class MarketplaceTests
             var tee = sc.Offer(sc.Tee, OfferType.TeeOffer, PricedSlot("2", SlotPricing.Fixed));
             var data = sc.Offer(sc.Bob, OfferType.Data, PricedSlot("1", SlotPricing.Fixed));
             sc.Fund(sc.Alice, "2.5");
-            var error = sc.Refused(sc.Alice, TxTypes.WorkflowCreate, Scenario.WorkflowPayload(tee.Offer, tee.Slot, data),
+            var error = sc.Refused(sc.Alice, Scenario.WorkflowPayload(tee.Offer, tee.Slot, data),
                 $"insufficient balance: account {sc.Alice.Address.Lower} has 2.5 tokens, the workflow needs a deposit of 3 tokens");
             Assert.Contains($"TEE offer {tee.Offer} slot {tee.Slot}: 2; data offer {data.Offer} slot {data.Slot}: 1", error);
         }
@@ -212,9 +205,9 @@ public static class MarketplaceTests
             using var sc = Scenario.OnMachine();
             var tee = sc.Offer(sc.Tee, OfferType.TeeOffer, PricedSlot("2", SlotPricing.Fixed));
             sc.Fund(sc.Alice, "10");
-            sc.Refused(sc.Alice, TxTypes.WorkflowCreate, Scenario.WorkflowPayload(tee.Offer, tee.Slot) with { Deposit = T("1.5") },
+            sc.Refused(sc.Alice, Scenario.WorkflowPayload(tee.Offer, tee.Slot) with { Deposit = T("1.5") },
                 "deposit 1.5 is below the 2 tokens this workflow requires");
-            var o = sc.Ok(sc.Alice, TxTypes.WorkflowCreate, Scenario.WorkflowPayload(tee.Offer, tee.Slot) with { Deposit = T("7") });
+            var o = sc.Ok(sc.Alice, Scenario.WorkflowPayload(tee.Offer, tee.Slot) with { Deposit = T("7") });
             Assert.Equal(T("7"), sc.Order(o.Ids.Order.Value).Deposit);
             Assert.Equal(T("3"), sc.Balance(sc.Alice));
         }
@@ -227,7 +220,7 @@ public static class MarketplaceTests
             var cheap = sc.AddSlot(sc.Tee, tee.Offer, PricedSlot("1", SlotPricing.PerHour, minMinutes: 60));
             sc.AddSlot(sc.Tee, tee.Offer, PricedSlot("1", SlotPricing.Fixed)); // same cost, higher id
             sc.Fund(sc.Alice, "10");
-            var o = sc.Ok(sc.Alice, TxTypes.WorkflowCreate, Scenario.WorkflowPayload(tee.Offer, null));
+            var o = sc.Ok(sc.Alice, Scenario.WorkflowPayload(tee.Offer, null));
             var order = sc.Order(o.Ids.Order.Value);
             Assert.Equal(cheap, order.SlotId);
             Assert.Equal(T("1"), order.Deposit);
@@ -256,7 +249,7 @@ public static class MarketplaceTests
             var data = sc.Offer(sc.Bob, OfferType.Data, PricedSlot("1", SlotPricing.Fixed), TestKit.DataInfo(cancelable: true));
             sc.Fund(sc.Alice, "20");
             var payload = Scenario.WorkflowPayload(tee.Offer, tee.Slot, data) with { Deposit = deposit is null ? null : T(deposit) };
-            var o = sc.Ok(sc.Alice, TxTypes.WorkflowCreate, payload);
+            var o = sc.Ok(sc.Alice, payload);
             return (sc, o.Ids.Order.Value, o.SubOrderIds.Single(), tee.Offer, data.Offer);
         }
 
@@ -268,7 +261,7 @@ public static class MarketplaceTests
             sc.Complete(sub);
             sc.Start(order);
             sc.Machine().Advance(2 * 3_600_000 - 1000); // the next entry lands exactly 2 h after the start
-            sc.Ok(sc.Tee, TxTypes.OrderFinish, new OrderFinish(order, OrderStatus.Done, "result", "ok"));
+            sc.Ok(sc.Tee, new OrderFinish(order, OrderStatus.Done, "result", "ok"));
             var settled = sc.Order(order).Settlement!;
             Assert.Equal(2 * 3_600_000, settled.UsedMillis);
             Assert.Equal([(sc.Tee.Address.Lower, tee, T("12")), (sc.Bob.Address.Lower, data, T("1"))],
@@ -289,7 +282,7 @@ public static class MarketplaceTests
             sc.Complete(sub);
             sc.Start(order);
             sc.Machine().Advance(3_600_000 - 1000); // 1 h: costs 6 + 1 = 7 > 4
-            sc.Ok(sc.Tee, TxTypes.OrderFinish, new OrderFinish(order, OrderStatus.Error, null, "time limit"));
+            sc.Ok(sc.Tee, new OrderFinish(order, OrderStatus.Error, null, "time limit"));
             var settled = sc.Order(order).Settlement!;
             Assert.Equal(TokenAmount.Zero, settled.Refund);
             var units = settled.Payments.Select(p => p.Amount.Units).ToList();
@@ -303,13 +296,13 @@ public static class MarketplaceTests
         {
             var (sc, order, _, _, _) = Running();
             using var _ = sc;
-            sc.Ok(sc.Alice, TxTypes.OrderCancel, new OrderCancel(order));
+            sc.Ok(sc.Alice, new OrderCancel(order));
             Assert.Equal(T("20"), sc.Balance(sc.Alice));
             Assert.Empty(sc.Order(order).Settlement!.Payments);
 
             var (sc2, order2, sub2, _, _) = Running();
             using var __ = sc2;
-            sc2.Ok(sc2.Bob, TxTypes.OrderComplete, new OrderComplete(sub2, OrderStatus.Error, "", null));
+            sc2.Ok(sc2.Bob, new OrderComplete(sub2, OrderStatus.Error, "", null));
             Assert.Equal(OrderStatus.Error, sc2.Status(order2));
             Assert.Equal(T("20"), sc2.Balance(sc2.Alice));
         }
@@ -319,20 +312,20 @@ public static class MarketplaceTests
         {
             var (sc, order, sub, _, _) = Running();
             using var _ = sc;
-            sc.Refused(sc.Alice, TxTypes.OrderReplenish, new OrderReplenish(order, T("16.5")),
+            sc.Refused(sc.Alice, new OrderReplenish(order, T("16.5")),
                 $"insufficient balance: account {sc.Alice.Address.Lower} has 16 tokens, replenishing order {order} needs 16.5");
-            sc.Refused(sc.Bob, TxTypes.OrderReplenish, new OrderReplenish(order, T("1")), $"only the consumer of order {order}");
-            sc.Refused(sc.Alice, TxTypes.OrderReplenish, new OrderReplenish(sub, T("1")), $"order {sub} is a sub-order of order {order}");
-            sc.Refused(sc.Alice, TxTypes.OrderReplenish, new OrderReplenish(order, TokenAmount.Zero), "amount must be greater than 0");
+            sc.Refused(sc.Bob, new OrderReplenish(order, T("1")), $"only the consumer of order {order}");
+            sc.Refused(sc.Alice, new OrderReplenish(sub, T("1")), $"order {sub} is a sub-order of order {order}");
+            sc.Refused(sc.Alice, new OrderReplenish(order, TokenAmount.Zero), "amount must be greater than 0");
             sc.Complete(sub);
             sc.Start(order);
-            sc.Ok(sc.Alice, TxTypes.OrderReplenish, new OrderReplenish(order, T("3")));
+            sc.Ok(sc.Alice, new OrderReplenish(order, T("3")));
             Assert.Equal(T("7"), sc.Order(order).Deposit);
             Assert.Equal(T("13"), sc.Balance(sc.Alice));
             sc.Machine().Advance(3_600_000 - 1000);
-            sc.Ok(sc.Tee, TxTypes.OrderFinish, new OrderFinish(order, OrderStatus.Done, "r", ""));
+            sc.Ok(sc.Tee, new OrderFinish(order, OrderStatus.Done, "r", ""));
             Assert.Equal(TokenAmount.Zero, sc.Order(order).Settlement!.Refund); // 7 covers 1 h exactly
-            sc.Refused(sc.Alice, TxTypes.OrderReplenish, new OrderReplenish(order, T("1")), $"order {order} is Done: its deposit was settled");
+            sc.Refused(sc.Alice, new OrderReplenish(order, T("1")), $"order {order} is Done: its deposit was settled");
         }
 
         [Fact]
@@ -343,20 +336,20 @@ public static class MarketplaceTests
             sc.Complete(sub);
             sc.Start(order);
             sc.Machine().Advance(3_600_000 - 1000);
-            sc.Ok(sc.Alice, TxTypes.OrderCancel, new OrderCancel(order));
+            sc.Ok(sc.Alice, new OrderCancel(order));
             Assert.Equal(OrderStatus.Canceled, sc.Status(order));
             Assert.Equal(OrderStatus.Done, sc.Status(sub));
             Assert.Equal(T("3"), sc.Order(order).Settlement!.Refund); // 10 - (6 + 1)
             var balances = sc.Ledger.Read(s => s.Balances.ToDictionary());
 
             // The TEE learns of it late: its report and finish are accepted, change no status and pay nothing twice.
-            sc.Ok(sc.Tee, TxTypes.OrderReport, new OrderReportPublish(order, TestKit.Report(order)));
-            sc.Ok(sc.Tee, TxTypes.OrderFinish, new OrderFinish(order, OrderStatus.Done, "log so far", "stopped"));
+            sc.Ok(sc.Tee, new OrderReportPublish(order, TestKit.Report(order)));
+            sc.Ok(sc.Tee, new OrderFinish(order, OrderStatus.Done, "log so far", "stopped"));
             var o = sc.Order(order);
             Assert.Equal((OrderStatus.Canceled, "log so far"), (o.Status, o.SealedResult));
             Assert.NotNull(o.Report);
             Assert.Equal(balances, sc.Ledger.Read(s => s.Balances.ToDictionary()));
-            sc.Refused(sc.Tee, TxTypes.OrderStart, new OrderStart(order), $"order {order} is Canceled: expected New to start it");
+            sc.Refused(sc.Tee, new OrderStart(order), $"order {order} is Canceled: expected New to start it");
         }
 
         [Fact]
@@ -366,7 +359,7 @@ public static class MarketplaceTests
             using var _ = sc;
             sc.Complete(sub);
             sc.Start(order);
-            sc.Ok(sc.Tee, TxTypes.OrderCancel, new OrderCancel(order));
+            sc.Ok(sc.Tee, new OrderCancel(order));
             Assert.Equal(OrderStatus.Canceled, sc.Status(order));
             Assert.Contains("the owner of TEE offer", sc.Order(order).StatusMessage);
         }
@@ -376,9 +369,9 @@ public static class MarketplaceTests
         {
             var (sc, order, _, _, _) = Running();
             using var _ = sc;
-            sc.Ok(sc.Alice, TxTypes.OrderCancel, new OrderCancel(order));
-            sc.Refused(sc.Tee, TxTypes.OrderFinish, new OrderFinish(order, OrderStatus.Done, "r", ""), $"order {order} is Canceled: expected Processing");
-            sc.Refused(sc.Tee, TxTypes.OrderReport, new OrderReportPublish(order, TestKit.Report(order)), $"order {order} is Canceled");
+            sc.Ok(sc.Alice, new OrderCancel(order));
+            sc.Refused(sc.Tee, new OrderFinish(order, OrderStatus.Done, "r", ""), $"order {order} is Canceled: expected Processing");
+            sc.Refused(sc.Tee, new OrderReportPublish(order, TestKit.Report(order)), $"order {order} is Canceled");
         }
     }
 
@@ -395,7 +388,7 @@ public static class MarketplaceTests
             var other = sc.DataOffer();
             var tee = sc.TeeOffer();
             sc.Workflow(tee.OfferId, onlyTee); // TEE + this data offer: fine
-            sc.Refused(sc.Alice, TxTypes.WorkflowCreate, Scenario.WorkflowPayload(tee.OfferId, null, onlyTee, other),
+            sc.Refused(sc.Alice, Scenario.WorkflowPayload(tee.OfferId, null, onlyTee, other),
                 $"offer {onlyTee.OfferId} may be combined only with offers of type TeeOffer (its restrictions.types): offer {other.OfferId} is a Data offer");
         }
 
@@ -407,7 +400,7 @@ public static class MarketplaceTests
             var tee2 = sc.TeeOffer();
             var data = sc.DataOffer(info: Restricted(TestKit.DataInfo(), [tee1.OfferId.ToString()], []));
             sc.Workflow(tee1.OfferId, data);
-            sc.Refused(sc.Alice, TxTypes.WorkflowCreate, Scenario.WorkflowPayload(tee2.OfferId, null, data),
+            sc.Refused(sc.Alice, Scenario.WorkflowPayload(tee2.OfferId, null, data),
                 $"offer {data.OfferId} may be combined only with offers {tee1.OfferId} (its restrictions.offers): offer {tee2.OfferId} is not one of them");
         }
 
@@ -417,7 +410,7 @@ public static class MarketplaceTests
             using var sc = Scenario.OnMachine();
             var data = sc.DataOffer();
             var tee = sc.TeeOffer(Restricted(TestKit.TeeInfo(), ["999"], []));
-            sc.Refused(sc.Alice, TxTypes.WorkflowCreate, Scenario.WorkflowPayload(tee.OfferId, null, data),
+            sc.Refused(sc.Alice, Scenario.WorkflowPayload(tee.OfferId, null, data),
                 $"offer {tee.OfferId} may be combined only with offers 999 (its restrictions.offers): offer {data.OfferId} is not one of them");
         }
 
@@ -426,9 +419,9 @@ public static class MarketplaceTests
         {
             using var sc = Scenario.OnMachine();
             sc.Provider(sc.Bob);
-            sc.Refused(sc.Bob, TxTypes.OfferCreate, new OfferCreate(OfferType.Data, Restricted(TestKit.DataInfo(), ["x1"], [])),
+            sc.Refused(sc.Bob, new OfferCreate(OfferType.Data, Restricted(TestKit.DataInfo(), ["x1"], [])),
                 "offer info: restrictions.offers[0] 'x1' is not an offer id");
-            sc.Refused(sc.Bob, TxTypes.OfferCreate, new OfferCreate(OfferType.Data, Restricted(TestKit.DataInfo(), [], ["0", "4"])),
+            sc.Refused(sc.Bob, new OfferCreate(OfferType.Data, Restricted(TestKit.DataInfo(), [], ["0", "4"])),
                 "offer info: restrictions.types[1] '4' is not an offer type");
         }
 
@@ -438,7 +431,7 @@ public static class MarketplaceTests
             using var sc = Scenario.OnMachine();
             var tee = sc.TeeOffer(TestKit.TeeInfo() with { AllowedAccounts = [sc.Alice.Address.ToString().ToUpperInvariant().Replace("0X", "0x")] });
             sc.Workflow(tee.OfferId);
-            sc.Refused(sc.Mallory, TxTypes.WorkflowCreate, Scenario.WorkflowPayload(tee.OfferId, null),
+            sc.Refused(sc.Mallory, Scenario.WorkflowPayload(tee.OfferId, null),
                 $"account {sc.Mallory.Address.Lower} is not in allowedAccounts of offer {tee.OfferId}");
         }
     }
@@ -451,11 +444,11 @@ public static class MarketplaceTests
             using var sc = Scenario.OnMachine();
             var (offer, _) = sc.DataOffer();
             var slot = TestKit.Slot();
-            sc.Refused(sc.Bob, TxTypes.SlotAdd, new SlotAdd(offer, slot with { Usage = slot.Usage with { Price = "0.5" } }),
+            sc.Refused(sc.Bob, new SlotAdd(offer, slot with { Usage = slot.Usage with { Price = "0.5" } }),
                 "slot info: usage.price must be a whole number of base units");
-            sc.Refused(sc.Bob, TxTypes.SlotAdd, new SlotAdd(offer, slot with { Usage = slot.Usage with { PriceType = "2" } }),
+            sc.Refused(sc.Bob, new SlotAdd(offer, slot with { Usage = slot.Usage with { PriceType = "2" } }),
                 "slot info: usage.priceType must be \"0\" (per hour) or \"1\" (fixed), got '2'");
-            sc.Refused(sc.Bob, TxTypes.SlotAdd, new SlotAdd(offer, slot with { Info = slot.Info with { Ram = -1 } }), "must be >= 0");
+            sc.Refused(sc.Bob, new SlotAdd(offer, slot with { Info = slot.Info with { Ram = -1 } }), "must be >= 0");
         }
 
         [Fact]
@@ -464,15 +457,15 @@ public static class MarketplaceTests
             using var sc = Scenario.OnMachine();
             var tee = sc.Offer(sc.Tee, OfferType.TeeOffer, PricedSlot("1", SlotPricing.Fixed));
             sc.Fund(sc.Alice, "10");
-            var order = sc.Ok(sc.Alice, TxTypes.WorkflowCreate, Scenario.WorkflowPayload(tee.Offer, tee.Slot)).Ids.Order.Value;
-            sc.Refused(sc.Mallory, TxTypes.SlotUpdate, new SlotUpdate(tee.Offer, tee.Slot, PricedSlot("5", SlotPricing.Fixed)),
+            var order = sc.Ok(sc.Alice, Scenario.WorkflowPayload(tee.Offer, tee.Slot)).Ids.Order.Value;
+            sc.Refused(sc.Mallory, new SlotUpdate(tee.Offer, tee.Slot, PricedSlot("5", SlotPricing.Fixed)),
                 $"only the owner of offer {tee.Offer} ({sc.Tee.Address.Lower}) can update its slots");
-            sc.Refused(sc.Tee, TxTypes.SlotUpdate, new SlotUpdate(tee.Offer, 999, PricedSlot("5", SlotPricing.Fixed)),
+            sc.Refused(sc.Tee, new SlotUpdate(tee.Offer, 999, PricedSlot("5", SlotPricing.Fixed)),
                 $"slot 999 is not a slot of offer {tee.Offer} (its slots: {tee.Slot})");
-            sc.Ok(sc.Tee, TxTypes.SlotUpdate, new SlotUpdate(tee.Offer, tee.Slot, PricedSlot("5", SlotPricing.Fixed)));
+            sc.Ok(sc.Tee, new SlotUpdate(tee.Offer, tee.Slot, PricedSlot("5", SlotPricing.Fixed)));
             Assert.Equal(T("5").UnitsString, sc.Ledger.Read(s => s.Slots[tee.Slot].Info.Usage.Price));
             sc.Start(order);
-            sc.Ok(sc.Tee, TxTypes.OrderFinish, new OrderFinish(order, OrderStatus.Done, "r", ""));
+            sc.Ok(sc.Tee, new OrderFinish(order, OrderStatus.Done, "r", ""));
             Assert.Equal(T("1"), sc.Balance(sc.Tee)); // the price when the order was placed
         }
 
@@ -482,10 +475,10 @@ public static class MarketplaceTests
             using var sc = Scenario.OnMachine();
             var (offer, slot) = sc.DataOffer();
             var tee = sc.TeeOffer();
-            sc.Refused(sc.Alice, TxTypes.SlotDelete, new SlotDelete(offer, slot), $"only the owner of offer {offer}");
-            sc.Ok(sc.Bob, TxTypes.SlotDelete, new SlotDelete(offer, slot));
+            sc.Refused(sc.Alice, new SlotDelete(offer, slot), $"only the owner of offer {offer}");
+            sc.Ok(sc.Bob, new SlotDelete(offer, slot));
             Assert.Empty(sc.Offer(offer).SlotIds);
-            sc.Refused(sc.Alice, TxTypes.WorkflowCreate, Scenario.WorkflowPayload(tee.OfferId, null, (offer, slot)),
+            sc.Refused(sc.Alice, Scenario.WorkflowPayload(tee.OfferId, null, (offer, slot)),
                 $"slot {slot} is not a slot of data offer {offer}");
         }
     }
@@ -538,14 +531,14 @@ public static class MarketplaceTests
                 var outcome = rng.Next(11) switch
                 {
                     0 => Faucet(),
-                    1 => sc.Send(Any(providers), TxTypes.OfferCreate, new OfferCreate(OfferType.Data, TestKit.DataInfo(cancelable: rng.Next(2) == 0))),
+                    1 => sc.Send(Any(providers), new OfferCreate(OfferType.Data, TestKit.DataInfo(cancelable: rng.Next(2) == 0))),
                     2 => AddSlotTo(),
                     3 or 4 => Workflow(),
                     5 => Complete(OrderIn(OrderStatus.Blocked, sub: true)),
-                    6 => sc.Send(sc.Tee, TxTypes.OrderStart, new OrderStart(OrderIn(OrderStatus.New, sub: false))),
-                    7 => sc.Send(sc.Tee, TxTypes.OrderFinish, new OrderFinish(OrderIn(OrderStatus.Processing, sub: false), rng.Next(2) == 0 ? OrderStatus.Done : OrderStatus.Error, "r", "")),
-                    8 => sc.Send(rng.Next(3) == 0 ? sc.Tee : Any(consumers), TxTypes.OrderCancel, new OrderCancel(AnyOrder())),
-                    9 => sc.Send(Any(consumers), TxTypes.OrderReplenish, new OrderReplenish(AnyOrder(), TokenAmount.ParseTokens($"{rng.Next(0, 20)}.{rng.Next(0, 10)}", "r"))),
+                    6 => sc.Send(sc.Tee, new OrderStart(OrderIn(OrderStatus.New, sub: false))),
+                    7 => sc.Send(sc.Tee, new OrderFinish(OrderIn(OrderStatus.Processing, sub: false), rng.Next(2) == 0 ? OrderStatus.Done : OrderStatus.Error, "r", "")),
+                    8 => sc.Send(rng.Next(3) == 0 ? sc.Tee : Any(consumers), new OrderCancel(AnyOrder())),
+                    9 => sc.Send(Any(consumers), new OrderReplenish(AnyOrder(), TokenAmount.ParseTokens($"{rng.Next(0, 20)}.{rng.Next(0, 10)}", "r"))),
                     _ => UpdateSlot(),
                 };
                 if (outcome.Accepted) accepted++;
@@ -559,14 +552,14 @@ public static class MarketplaceTests
                 TxOutcome Faucet()
                 {
                     isFaucet = true;
-                    return sc.Send(Any([.. consumers, .. providers]), TxTypes.TokensRequest, new TokensRequest(TokenAmount.ParseTokens($"{rng.Next(0, 12_000)}.{rng.Next(0, 100)}", "f")));
+                    return sc.Send(Any([.. consumers, .. providers]), new TokensRequest(TokenAmount.ParseTokens($"{rng.Next(0, 12_000)}.{rng.Next(0, 100)}", "f")));
                 }
             }
             Assert.True(accepted > 100, $"only {accepted} transactions were accepted: the random walk explores too little");
             Assert.Contains(ledger.State.Orders.Values, o => o.Settlement is { Payments.Count: > 0 });
 
             TxOutcome Complete(long sub) =>
-                sc.Send(OwnerOf(sub), TxTypes.OrderComplete, new OrderComplete(sub, rng.Next(6) == 0 ? OrderStatus.Error : OrderStatus.Done, TestKit.SolutionHash, "s"));
+                sc.Send(OwnerOf(sub), new OrderComplete(sub, rng.Next(6) == 0 ? OrderStatus.Error : OrderStatus.Done, TestKit.SolutionHash, "s"));
 
             TxOutcome AddSlotTo()
             {
@@ -574,7 +567,7 @@ public static class MarketplaceTests
                 var offers = ledger.State.Offers.Values.Where(o => o.Owner == owner.Address.Lower).ToList();
                 if (offers.Count == 0) return TxOutcome.Refused("no offer");
                 var offer = offers[rng.Next(offers.Count)];
-                var o = sc.Send(owner, TxTypes.SlotAdd, new SlotAdd(offer.Id, RandomSlot()));
+                var o = sc.Send(owner, new SlotAdd(offer.Id, RandomSlot()));
                 if (o.Accepted) (offer.Type == OfferType.TeeOffer ? teeOffers : dataOffers).Add((offer.Id, o.Ids.Slot.Value));
                 return o;
             }
@@ -584,7 +577,7 @@ public static class MarketplaceTests
                 var all = teeOffers.Concat(dataOffers).ToList();
                 var (offer, slot) = all[rng.Next(all.Count)];
                 var owner = ledger.State.Offers[offer].Owner == sc.Tee.Address.Lower ? sc.Tee : Any(providers);
-                return sc.Send(owner, TxTypes.SlotUpdate, new SlotUpdate(offer, slot, RandomSlot()));
+                return sc.Send(owner, new SlotUpdate(offer, slot, RandomSlot()));
             }
 
             TxOutcome Workflow()
@@ -593,7 +586,7 @@ public static class MarketplaceTests
                 var data = Enumerable.Range(0, rng.Next(0, 3)).Select(_ => dataOffers[rng.Next(dataOffers.Count)]).ToArray();
                 var payload = Scenario.WorkflowPayload(tee.Offer, rng.Next(3) == 0 ? null : tee.Slot, data);
                 if (rng.Next(3) == 0) payload = payload with { Deposit = TokenAmount.ParseTokens($"{rng.Next(0, 30)}", "d") };
-                return sc.Send(Any(consumers), TxTypes.WorkflowCreate, payload);
+                return sc.Send(Any(consumers), payload);
             }
         }
     }

@@ -18,7 +18,7 @@ public sealed class QueueBoundTests : IDisposable
         var store = new GatedStore(new SqliteLedgerStore(_db.Path));
         using var service = new LedgerService(store, TestKit.Network, TestClock.Stepping(2, 1)) { QueueLimit = 2 };
         var keys = Enumerable.Range(0, 4).Select(_ => AccountKey.Generate()).ToArray();
-        var txs = keys.Select(k => SignedTransaction.Sign(Transaction.Create(TestKit.Network, k.Address, 0, TxTypes.ProviderCreate, new ProviderCreate("p", "d")), k)).ToArray();
+        var txs = keys.Select(k => SignedTransaction.Sign(Transaction.Create(TestKit.Network, k.Address, 0, new ProviderCreate("p", "d")), k)).ToArray();
 
         // The first is taken by the sequencer, whose write waits at the gate; two more fill the queue.
         var first = service.SubmitAsync(txs[0]);

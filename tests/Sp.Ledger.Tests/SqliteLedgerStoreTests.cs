@@ -21,7 +21,7 @@ public sealed class SqliteLedgerStoreTests : IDisposable
         var list = new List<LedgerEntry>();
         for (var i = 0; i < n; i++)
         {
-            var tx = Transaction.Create(TestKit.Network, _key.Address, firstSeq - 1 + i, TxTypes.ProviderUpdate, new ProviderUpdate($"name {i}", "d"));
+            var tx = Transaction.Create(TestKit.Network, _key.Address, firstSeq - 1 + i, new ProviderUpdate($"name {i}", "d"));
             var e = new LedgerEntry { Seq = firstSeq + i, Time = 1000 + i, PrevHash = prev, Signed = SignedTransaction.Sign(tx, _key) }.WithHash();
             list.Add(e);
             prev = e.Hash;

@@ -74,14 +74,14 @@ public static class TestKit
             ? TeeAccountReading.Of(m.Groups[1].Value)
             : TeeAccountReading.Refused("not a TEE certificate of this network (test reader)");
 
-    public static SignedTransaction Sign<T>(this ILedgerUnderTest ledger, AccountKey key, string type, T payload,
+    public static SignedTransaction Sign(this ILedgerUnderTest ledger, AccountKey key, TxPayload payload,
         long? nonce = null, string? network = null) =>
         SignedTransaction.Sign(
-            Transaction.Create(network ?? ledger.Network, key.Address, nonce ?? ledger.NextNonce(key.Address.Lower), type, payload),
+            Transaction.Create(network ?? ledger.Network, key.Address, nonce ?? ledger.NextNonce(key.Address.Lower), payload),
             key);
 
-    public static TxOutcome Send<T>(this ILedgerUnderTest ledger, AccountKey key, string type, T payload) =>
-        ledger.Submit(ledger.Sign(key, type, payload));
+    public static TxOutcome Send(this ILedgerUnderTest ledger, AccountKey key, TxPayload payload) =>
+        ledger.Submit(ledger.Sign(key, payload));
 
     public static OfferInfo DataInfo(bool cancelable = false, params string[] allowedAccounts) => new()
     {
@@ -148,44 +148,44 @@ public sealed class Scenario : IDisposable
 
     public static Scenario OnMachine() => new(new MachineLedger());
 
-    public TxOutcome Send<T>(AccountKey key, string type, T payload) => Ledger.Send(key, type, payload);
+    public TxOutcome Send(AccountKey key, TxPayload payload) => Ledger.Send(key, payload);
 
-    public TxOutcome Ok<T>(AccountKey key, string type, T payload)
+    public TxOutcome Ok(AccountKey key, TxPayload payload)
     {
-        var o = Send(key, type, payload);
-        Assert.True(o.Accepted, $"{type} refused: {o.Error}");
+        var o = Send(key, payload);
+        Assert.True(o.Accepted, $"{payload.TypeName} refused: {o.Error}");
         return o;
     }
 
     /// <summary>Submits, asserts refusal with a message containing <paramref name="expected"/>, and that
     /// nothing changed (state digest and the sender's nonce).</summary>
-    public string Refused<T>(AccountKey key, string type, T payload, string expected)
+    public string Refused(AccountKey key, TxPayload payload, string expected)
     {
         var before = Ledger.Digest();
-        var o = Send(key, type, payload);
-        Assert.False(o.Accepted, $"{type} was accepted, expected a refusal containing '{expected}'");
+        var o = Send(key, payload);
+        Assert.False(o.Accepted, $"{payload.TypeName} was accepted, expected a refusal containing '{expected}'");
         Assert.Contains(expected, o.Error);
         Assert.Equal(before, Ledger.Digest());
         return o.Error!;
     }
 
     public void Provider(AccountKey key, string name = "provider") =>
-        Ok(key, TxTypes.ProviderCreate, new ProviderCreate(name, "description"));
+        Ok(key, new ProviderCreate(name, "description"));
 
     public (long OfferId, long SlotId) DataOffer(AccountKey? owner = null, OfferInfo? info = null)
     {
         owner ??= Bob;
         if (!Ledger.Read(s => s.Providers.ContainsKey(owner.Address.Lower))) Provider(owner);
-        var offer = Ok(owner, TxTypes.OfferCreate, new OfferCreate(OfferType.Data, info ?? TestKit.DataInfo())).Ids.Offer.Value;
-        var slot = Ok(owner, TxTypes.SlotAdd, new SlotAdd(offer, TestKit.Slot())).Ids.Slot.Value;
+        var offer = Ok(owner, new OfferCreate(OfferType.Data, info ?? TestKit.DataInfo())).Ids.Offer.Value;
+        var slot = Ok(owner, new SlotAdd(offer, TestKit.Slot())).Ids.Slot.Value;
         return (offer, slot);
     }
 
     public (long OfferId, long SlotId) TeeOffer(OfferInfo? info = null)
     {
         if (!Ledger.Read(s => s.Providers.ContainsKey(Tee.Address.Lower))) Provider(Tee);
-        var offer = Ok(Tee, TxTypes.OfferCreate, new OfferCreate(OfferType.TeeOffer, info ?? TestKit.TeeInfo(), TestKit.TeeChainFor(Tee))).Ids.Offer.Value;
-        var slot = Ok(Tee, TxTypes.SlotAdd, new SlotAdd(offer, TestKit.Slot())).Ids.Slot.Value;
+        var offer = Ok(Tee, new OfferCreate(OfferType.TeeOffer, info ?? TestKit.TeeInfo(), TestKit.TeeChainFor(Tee))).Ids.Offer.Value;
+        var slot = Ok(Tee, new SlotAdd(offer, TestKit.Slot())).Ids.Slot.Value;
         return (offer, slot);
     }
 
@@ -194,7 +194,7 @@ public sealed class Scenario : IDisposable
 
     public (long OrderId, IReadOnlyList<long> SubOrderIds) Workflow(long tee, params (long Offer, long Slot)[] data)
     {
-        var o = Ok(Alice, TxTypes.WorkflowCreate, WorkflowPayload(tee, null, data));
+        var o = Ok(Alice, WorkflowPayload(tee, null, data));
         return (o.Ids.Order.Value, o.SubOrderIds);
     }
 
@@ -208,9 +208,9 @@ public sealed class Scenario : IDisposable
     }
 
     public void Complete(long sub, string hash = TestKit.SolutionHash, AccountKey? by = null) =>
-        Ok(by ?? Bob, TxTypes.OrderComplete, new OrderComplete(sub, OrderStatus.Done, hash, "sealed-dataset"));
+        Ok(by ?? Bob, new OrderComplete(sub, OrderStatus.Done, hash, "sealed-dataset"));
 
-    public void Start(long order) => Ok(Tee, TxTypes.OrderStart, new OrderStart(order));
+    public void Start(long order) => Ok(Tee, new OrderStart(order));
 
     public Order Order(long id) => Ledger.Read(s => s.Orders[id]);
     public OrderStatus Status(long id) => Ledger.Read(s => s.Orders[id].Status);

@@ -15,7 +15,7 @@ public sealed class LogEntryCodecTests
     {
         using var key = AccountKey.Generate();
         var ledger = new MachineLedger();
-        var entry = ledger.NextEntry(ledger.Sign(key, TxTypes.ProviderCreate, new ProviderCreate("Alice \u00e9\u2014", "d\n\"q\"")));
+        var entry = ledger.NextEntry(ledger.Sign(key, new ProviderCreate("Alice \u00e9\u2014", "d\n\"q\"")));
         var leaf = LogEntryCodec.Encode(entry);
         Assert.Equal(entry.Hash, LogEntryCodec.HashOf(leaf));
         var decoded = LogEntryCodec.Decode(leaf, 0);
@@ -31,7 +31,7 @@ public sealed class LogEntryCodecTests
     {
         using var key = AccountKey.Generate();
         var ledger = new MachineLedger();
-        var leaf = Encoding.UTF8.GetString(LogEntryCodec.Encode(ledger.NextEntry(ledger.Sign(key, TxTypes.ProviderCreate, new ProviderCreate("a", "d")))));
+        var leaf = Encoding.UTF8.GetString(LogEntryCodec.Encode(ledger.NextEntry(ledger.Sign(key, new ProviderCreate("a", "d")))));
         var spaced = Encoding.UTF8.GetBytes(leaf.Replace("\"seq\":1", "\"seq\": 1"));
         Assert.Contains("log entry 7: not in canonical form", Assert.Throws<InvalidDataException>(() => LogEntryCodec.Decode(spaced, 7)).Message);
         var missing = Encoding.UTF8.GetBytes("{\"prevHash\":\"00\",\"seq\":1,\"time\":2}");
@@ -46,11 +46,11 @@ public sealed class LogEntryCodecTests
         using var service = new LedgerService(new SqliteLedgerStore(tmp.Path), TestKit.Network, TestClock.At(1000), teeCertificates: TestKit.FakeTeeCertificates);
         using var key = AccountKey.Generate();
         var ledger = new ServiceLedger(service);
-        var big = ledger.Send(key, TxTypes.ProviderCreate, new ProviderCreate(new string('x', 70_000), "d"));
+        var big = ledger.Send(key, new ProviderCreate(new string('x', 70_000), "d"));
         Assert.False(big.Accepted);
         Assert.Contains("at most 65535", big.Error);
         Assert.Equal(0, service.Height);
-        Assert.True(ledger.Send(key, TxTypes.ProviderCreate, new ProviderCreate(new string('x', 60_000), "d")).Accepted);
+        Assert.True(ledger.Send(key, new ProviderCreate(new string('x', 60_000), "d")).Accepted);
     }
 }
 
@@ -152,8 +152,8 @@ public abstract class TransparencyLogTests(TestStore db) : IDisposable
         for (var i = 0; i < n; i++)
         {
             var outcome = service.Read(s => s.Providers.ContainsKey(key.Address.Lower))
-                ? ledger.Send(key, TxTypes.ProviderUpdate, new ProviderUpdate($"n{i}", "d"))
-                : ledger.Send(key, TxTypes.ProviderCreate, new ProviderCreate("p", "d"));
+                ? ledger.Send(key, new ProviderUpdate($"n{i}", "d"))
+                : ledger.Send(key, new ProviderCreate("p", "d"));
             Assert.True(outcome.Accepted, outcome.Error);
         }
     }
@@ -166,7 +166,7 @@ public abstract class TransparencyLogTests(TestStore db) : IDisposable
         using (log)
         {
             Send(service, _alice, 300);
-            Assert.False(new ServiceLedger(service).Send(_alice, TxTypes.ProviderCreate, new ProviderCreate("again", "d")).Accepted);
+            Assert.False(new ServiceLedger(service).Send(_alice, new ProviderCreate("again", "d")).Accepted);
             Assert.Equal(300, log.Tree.Size);
             var signed = log.CurrentCheckpoint();
             Assert.Equal(300, signed.Checkpoint.TreeSize);
@@ -280,9 +280,9 @@ public abstract class TransparencyLogTests(TestStore db) : IDisposable
         using (var fresh = new LedgerService(store, TestKit.Network, _clock, teeCertificates: TestKit.FakeTeeCertificates))
         {
             var ledger = new ServiceLedger(fresh);
-            Assert.True(ledger.Send(_alice, TxTypes.ProviderCreate, new ProviderCreate("other", "d")).Accepted);
-            Assert.True(ledger.Send(_alice, TxTypes.ProviderUpdate, new ProviderUpdate("x", "y")).Accepted);
-            Assert.True(ledger.Send(_alice, TxTypes.ProviderUpdate, new ProviderUpdate("x", "z")).Accepted);
+            Assert.True(ledger.Send(_alice, new ProviderCreate("other", "d")).Accepted);
+            Assert.True(ledger.Send(_alice, new ProviderUpdate("x", "y")).Accepted);
+            Assert.True(ledger.Send(_alice, new ProviderUpdate("x", "z")).Accepted);
         }
         var ex = Assert.Throws<LogConsistencyException>(() => Start());
         Assert.Contains("first 3 entries have root", ex.Message);

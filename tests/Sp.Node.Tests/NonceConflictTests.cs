@@ -44,10 +44,10 @@ public sealed class NonceConflictTests
         await using var node = await NodeProcess.StartAsync();
         using var key = AccountKey.Generate();
         // The other process: the account's provider record, sent between our nonce read and our submit.
-        var racer = new Racer(async () => await node.Client.SendAsync(key, NodeProcess.Network, TxTypes.ProviderCreate, new ProviderCreate("p", "d")));
+        var racer = new Racer(async () => await node.Client.SendAsync(key, NodeProcess.Network, new ProviderCreate("p", "d")));
         using var client = new NodeClient(node.Url, TimeSpan.FromSeconds(60), racer);
 
-        var receipt = await client.SendAsync(key, NodeProcess.Network, TxTypes.ProviderUpdate, new ProviderUpdate("p2", "d2"));
+        var receipt = await client.SendAsync(key, NodeProcess.Network, new ProviderUpdate("p2", "d2"));
 
         Assert.Equal(2, receipt.Seq);
         Assert.Equal(2, racer.Answers.Count);
@@ -69,7 +69,7 @@ public sealed class NonceConflictTests
         using var client = new NodeClient(node.Url, TimeSpan.FromSeconds(60), observer);
 
         // No provider record yet: the update is refused by the ledger's rules, whatever it is retried.
-        var e = await Assert.ThrowsAsync<NodeRefusedError>(() => client.SendAsync(key, NodeProcess.Network, TxTypes.ProviderUpdate, new ProviderUpdate("p2", "d2")));
+        var e = await Assert.ThrowsAsync<NodeRefusedError>(() => client.SendAsync(key, NodeProcess.Network, new ProviderUpdate("p2", "d2")));
 
         Assert.Single(observer.Answers);
         Assert.Equal(HttpStatusCode.BadRequest, e.Status);

@@ -37,7 +37,7 @@ public sealed class RequestLimitTests(ITestOutputHelper output)
         Assert.True(HugeTransaction(size, key.Address).Sum(p => (long)p.Length) == size);
 
         // Warm up the paths involved (a transaction accepted, one refused for its size both ways) before measuring.
-        await node.Client.SendAsync(key, NodeProcess.Network, TxTypes.ProviderCreate, new ProviderCreate("p", "d"));
+        await node.Client.SendAsync(key, NodeProcess.Network, new ProviderCreate("p", "d"));
         await RawHttp.SendAsync(node.Port, "POST", "/api/transactions", HugeTransaction(2 * Limit, key.Address), 2 * Limit);
         await RawHttp.SendAsync(node.Port, "POST", "/api/transactions", HugeTransaction(2 * Limit, key.Address), null);
         var height = (await node.Client.GetInfoAsync()).Height;
@@ -56,7 +56,7 @@ public sealed class RequestLimitTests(ITestOutputHelper output)
         // Had the body been read, the node would hold at least its 150 MiB (more as a .NET string).
         Assert.True(after - before < 32L << 20, $"sp-node grew from {before} to {after} bytes of resident memory");
         Assert.Equal(height, (await node.Client.GetInfoAsync()).Height); // nothing reached the ledger
-        var next = await node.Client.SendAsync(key, NodeProcess.Network, TxTypes.ProviderUpdate, new ProviderUpdate("p2", "d"));
+        var next = await node.Client.SendAsync(key, NodeProcess.Network, new ProviderUpdate("p2", "d"));
         Assert.Equal(height + 1, next.Seq); // and the node goes on serving
     }
 
@@ -72,9 +72,9 @@ public sealed class RequestLimitTests(ITestOutputHelper output)
         Assert.Equal(413, unknownPath.Status);
 
         // A signed transaction under the limit goes through, and one over it does not, whatever its signature.
-        var small = await node.Client.SendAsync(key, NodeProcess.Network, TxTypes.ProviderCreate, new ProviderCreate("p", "d"));
+        var small = await node.Client.SendAsync(key, NodeProcess.Network, new ProviderCreate("p", "d"));
         Assert.Equal(1, small.Seq);
-        var large = SignedTransaction.Sign(Transaction.Create(NodeProcess.Network, key.Address, 1, TxTypes.ProviderUpdate, new ProviderUpdate(new string('x', 5000), "d")), key);
+        var large = SignedTransaction.Sign(Transaction.Create(NodeProcess.Network, key.Address, 1, new ProviderUpdate(new string('x', 5000), "d")), key);
         var e = await Assert.ThrowsAsync<NodeRefusedError>(() => node.Client.SubmitAsync(large));
         Assert.Contains("request body too large: at most 4096 bytes", e.Message);
         Assert.Equal(System.Net.HttpStatusCode.RequestEntityTooLarge, e.Status);

@@ -53,7 +53,7 @@ public sealed class SequencerQueueTests : IAsyncDisposable
         await app.StartAsync();
 
         var keys = Enumerable.Range(0, 3).Select(_ => AccountKey.Generate()).ToArray();
-        var txs = keys.Select(k => SignedTransaction.Sign(Transaction.Create(Network, k.Address, 0, TxTypes.ProviderCreate, new ProviderCreate("p", "d")), k)).ToArray();
+        var txs = keys.Select(k => SignedTransaction.Sign(Transaction.Create(Network, k.Address, 0, new ProviderCreate("p", "d")), k)).ToArray();
         // One transaction held by the sequencer at the gate, one waiting in the queue: the queue is full.
         var held = ledger.SubmitAsync(txs[0]);
         while (Volatile.Read(ref store.Waiting) == 0) await Task.Delay(10);
@@ -86,7 +86,7 @@ public sealed class SequencerQueueTests : IAsyncDisposable
         app.MapTransactions(ledger, limits);
         await app.StartAsync();
         var keys = Enumerable.Range(0, 3).Select(_ => AccountKey.Generate()).ToArray();
-        var txs = keys.Select(k => SignedTransaction.Sign(Transaction.Create(Network, k.Address, 0, TxTypes.ProviderCreate, new ProviderCreate("p", "d")), k)).ToArray();
+        var txs = keys.Select(k => SignedTransaction.Sign(Transaction.Create(Network, k.Address, 0, new ProviderCreate("p", "d")), k)).ToArray();
         var held = ledger.SubmitAsync(txs[0]);
         while (Volatile.Read(ref store.Waiting) == 0) await Task.Delay(10);
         var waiting = ledger.SubmitAsync(txs[1]);

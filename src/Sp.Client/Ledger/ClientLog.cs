@@ -119,10 +119,9 @@ public sealed class ClientLog : IDisposable
     /// <summary>True when <paramref name="entry"/> is the <c>order.report</c> transaction publishing exactly <paramref name="view"/>'s report.</summary>
     public static bool IsReportEntry(LedgerEntry entry, ReportView view)
     {
-        if (entry.Signed.Tx.Type != TxTypes.OrderReport) return false;
+        if (entry.Signed.Tx.Payload is not OrderReportPublish payload) return false;
         try
         {
-            var payload = entry.Signed.Tx.PayloadAs<OrderReportPublish>();
             return payload.OrderId == view.OrderId
                    && Jcs.Canonicalize(payload.Report).AsSpan().SequenceEqual(Jcs.Canonicalize(view.Report.AsPublished()));
         }

@@ -27,9 +27,8 @@ public sealed class OrderProvenance(ClientLog log)
             if (sub.CompletedSeq is not { } completed) return $"sub-order {sub.Id} names no ledger entry that released it";
             var (release, _) = await log.ProveEntryAsync(completed, ct);
             var rtx = release.Signed.Tx;
-            if (rtx.Type != TxTypes.OrderComplete || !release.Signed.VerifySignature())
+            if (rtx.Payload is not OrderComplete released || !release.Signed.VerifySignature())
                 return $"ledger entry {completed} (said to release sub-order {sub.Id}) is not an order.complete signed by its sender";
-            var released = rtx.PayloadAs<OrderComplete>();
             if (released.OrderId != sub.Id || released.SealedResource != sub.SealedResource)
                 return $"sub-order {sub.Id} is not served as its data owner released it in ledger entry {completed}";
         }
@@ -47,11 +46,10 @@ public sealed class OrderProvenance(ClientLog log)
         if (order.CreatedSeq is not { } created) return $"order {order.Id} names no ledger entry that created it";
         var (entry, _) = await log.ProveEntryAsync(created, ct);
         var tx = entry.Signed.Tx;
-        if (tx.Type != TxTypes.WorkflowCreate || !entry.Signed.VerifySignature())
+        if (tx.Payload is not WorkflowCreate signed || !entry.Signed.VerifySignature())
             return $"ledger entry {created} (said to create order {order.Id}) is not a workflow.create signed by its sender";
         if (tx.From != order.Consumer)
             return $"order {order.Id} is served with consumer {order.Consumer}, but ledger entry {created} was signed by {tx.From}";
-        var signed = tx.PayloadAs<WorkflowCreate>();
         if (signed.TeeOfferId != order.OfferId || signed.ResultPublicKey != order.ResultPublicKey
             || signed.Solution.SealedResource != order.Solution?.SealedResource || signed.Solution.Hash != order.Solution?.Hash
             || (signed.Data?.Count ?? 0) != order.SubOrderIds.Count)

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using Sp.Core.Json;
 using Sp.Ledger.State;
 using Sp.Ledger.Transactions;
 
@@ -51,53 +49,42 @@ public static partial class MarketMachine
             return Refuse(tx.Nonce < expectedNonce
                 ? $"nonce {tx.Nonce} of {tx.From} was already used (replayed transaction?): expected {expectedNonce}"
                 : $"nonce of {tx.From}: expected {expectedNonce}, got {tx.Nonce}", RefusalCodes.NonceConflict);
-        if (tx.Payload is null) return Refuse($"{tx.Type}: the transaction has no payload");
+        if (tx.Payload is null) return Refuse($"entry {entry.Seq}: the transaction has no payload");
 
         var ctx = new Ctx(state, entry, tx.From);
-        return tx.Type switch
-        {
-            TxTypes.ProviderCreate => With<ProviderCreate>(tx, p => ProviderCreate(ctx, p)),
-            TxTypes.ProviderUpdate => With<ProviderUpdate>(tx, p => ProviderUpdate(ctx, p)),
-            TxTypes.OfferCreate => With<OfferCreate>(tx, p => OfferCreate(ctx, p)),
-            TxTypes.OfferSetEnabled => With<OfferSetEnabled>(tx, p => OfferSetEnabled(ctx, p)),
-            TxTypes.SlotAdd => With<SlotAdd>(tx, p => SlotAdd(ctx, p)),
-            TxTypes.TeeCertificateUpdate => With<TeeCertificateUpdate>(tx, p => TeeCertificate(ctx, p)),
-            TxTypes.WorkflowCreate => With<WorkflowCreate>(tx, p => WorkflowCreate(ctx, p)),
-            TxTypes.OrderComplete => With<OrderComplete>(tx, p => OrderComplete(ctx, p)),
-            TxTypes.OrderStart => With<OrderStart>(tx, p => OrderStart(ctx, p)),
-            TxTypes.OrderReport => With<OrderReportPublish>(tx, p => OrderReport(ctx, p)),
-            TxTypes.OrderFinish => With<OrderFinish>(tx, p => OrderFinish(ctx, p)),
-            TxTypes.OrderCancel => With<OrderCancel>(tx, p => OrderCancel(ctx, p)),
-            TxTypes.SlotUpdate => With<SlotUpdate>(tx, p => SlotUpdate(ctx, p)),
-            TxTypes.SlotDelete => With<SlotDelete>(tx, p => SlotDelete(ctx, p)),
-            TxTypes.TokensRequest => With<TokensRequest>(tx, p => TokensRequest(ctx, p)),
-            TxTypes.OrderReplenish => With<OrderReplenish>(tx, p => OrderReplenish(ctx, p)),
-            _ => Refuse($"unknown transaction type '{tx.Type}' (expected one of: {string.Join(", ", AllTypes)})"),
-        };
+        return Rule(tx.Payload) is { } rule
+            ? rule(ctx)
+            : Refuse($"{tx.Type}: the state machine has no rule for this transaction type");
     }
+
+    /// <summary>The rule of each payload type (the closed set of <see cref="TxPayload"/>); a test proves that every
+    /// registered payload type has one (<see cref="Handles"/>).</summary>
+    private static Func<Ctx, Step>? Rule(TxPayload payload) => payload switch
+    {
+        ProviderCreate p => c => ProviderCreate(c, p),
+        ProviderUpdate p => c => ProviderUpdate(c, p),
+        OfferCreate p => c => OfferCreate(c, p),
+        OfferSetEnabled p => c => OfferSetEnabled(c, p),
+        SlotAdd p => c => SlotAdd(c, p),
+        TeeCertificateUpdate p => c => TeeCertificate(c, p),
+        WorkflowCreate p => c => WorkflowCreate(c, p),
+        OrderComplete p => c => OrderComplete(c, p),
+        OrderStart p => c => OrderStart(c, p),
+        OrderReportPublish p => c => OrderReport(c, p),
+        OrderFinish p => c => OrderFinish(c, p),
+        OrderCancel p => c => OrderCancel(c, p),
+        SlotUpdate p => c => SlotUpdate(c, p),
+        SlotDelete p => c => SlotDelete(c, p),
+        TokensRequest p => c => TokensRequest(c, p),
+        OrderReplenish p => c => OrderReplenish(c, p),
+        _ => null,
+    };
+
+    /// <summary>True when the machine has a rule for <paramref name="payload"/>'s type.</summary>
+    public static bool Handles(TxPayload payload) => Rule(payload) is not null;
 
     /// <summary>Every transaction type the machine understands.</summary>
-    public static readonly IReadOnlyList<string> AllTypes =
-    [
-        TxTypes.ProviderCreate, TxTypes.ProviderUpdate, TxTypes.OfferCreate, TxTypes.OfferSetEnabled,
-        TxTypes.SlotAdd, TxTypes.TeeCertificateUpdate, TxTypes.WorkflowCreate, TxTypes.OrderComplete,
-        TxTypes.OrderStart, TxTypes.OrderReport, TxTypes.OrderFinish, TxTypes.OrderCancel,
-        TxTypes.SlotUpdate, TxTypes.SlotDelete, TxTypes.TokensRequest, TxTypes.OrderReplenish,
-    ];
-
-    private static Step With<T>(Transaction tx, Func<T, Step> rule) where T : class
-    {
-        T? payload;
-        try
-        {
-            payload = tx.Payload.Deserialize<T>(SpJson.Options);
-        }
-        catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException or FormatException)
-        {
-            return Refuse($"{tx.Type}: invalid payload: {e.Message.Split(" Path:")[0]}");
-        }
-        return payload is null ? Refuse($"{tx.Type}: the payload is null") : rule(payload);
-    }
+    public static IReadOnlyList<string> AllTypes => TxPayload.Names;
 
     // ---- plumbing -------------------------------------------------------------------------------------------
 

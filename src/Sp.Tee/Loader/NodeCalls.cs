@@ -4,6 +4,7 @@ using Sp.Core;
 using Sp.Core.Resilience;
 using Sp.Crypto.Accounts;
 using Sp.Ledger.State;
+using Sp.Ledger.Transactions;
 
 namespace Sp.Tee.Loader;
 
@@ -33,20 +34,20 @@ public sealed class NodeCalls(NodeClient node, AccountKey account, string networ
     /// (<see cref="RetryPolicies.Loader"/>). <paramref name="applied"/> tells from the order's state whether it took
     /// effect: used when a retry is refused after a lost answer.
     /// </summary>
-    public async Task SendAsync<T>(string type, T payload, long orderId, Func<Order, bool> applied, CancellationToken ct)
+    public async Task SendAsync(TxPayload payload, long orderId, Func<Order, bool> applied, CancellationToken ct)
     {
         var lostAnswer = false;
         var retry = Pipeline(RetryPolicies.Loader, (e, attempt) =>
         {
             lostAnswer = true;
-            return $"{type} for order {orderId}: node unreachable (attempt {attempt}), retrying: {e.Message}";
+            return $"{payload.TypeName} for order {orderId}: node unreachable (attempt {attempt}), retrying: {e.Message}";
         });
         try
         {
             await retry.ExecuteAsync(async c =>
             {
                 await _sendLock.WaitAsync(c);
-                try { await node.SendAsync(account, network, type, payload, c); }
+                try { await node.SendAsync(account, network, payload, c); }
                 finally { _sendLock.Release(); }
             }, ct);
         }

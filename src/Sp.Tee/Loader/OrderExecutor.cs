@@ -85,7 +85,7 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
         var order = view.Order;
         var notes = new OrderNotes(logger, order.Id);
 
-        try { await calls.SendAsync(TxTypes.OrderStart, new OrderStart(order.Id), order.Id, o => o.Status == OrderStatus.Processing, ct); }
+        try { await calls.SendAsync(new OrderStart(order.Id), order.Id, o => o.Status == OrderStatus.Processing, ct); }
         catch (SpError e) when (e is NodeRefusedError or UserError)
         {
             notes.Print(LogLevel.Information, "not taken: {Reason}", e.Message); // e.g. canceled by its consumer meanwhile
@@ -341,7 +341,7 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
     }
 
     private Task PublishReport(Order order, OrderReport report, CancellationToken ct) =>
-        calls.SendAsync(TxTypes.OrderReport, new OrderReportPublish(order.Id, report), order.Id, o => o.Report is not null, ct);
+        calls.SendAsync(new OrderReportPublish(order.Id, report), order.Id, o => o.Report is not null, ct);
 
     /// <summary>Issues and publishes the report; null (and a note) when the ledger refuses it.</summary>
     private async Task<OrderSigner?> TryPublishReport(Order order, List<RuntimeInfoEntry> runtimeInfo, OrderLimits limits, OrderNotes notes, CancellationToken ct)
@@ -379,7 +379,7 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
             ResultSize = result.Resource?.Size,
             ReportSha256 = report is null ? null : ResultStatements.ReportDigest(report),
         });
-        await calls.SendAsync(TxTypes.OrderFinish, new OrderFinish(order.Id, status, result.Sealed, message, statement), order.Id,
+        await calls.SendAsync(new OrderFinish(order.Id, status, result.Sealed, message, statement), order.Id,
             o => o.Status is OrderStatus.Done or OrderStatus.Error, ct);
     }
 

@@ -137,13 +137,13 @@ public sealed partial class TeeNode : IDisposable
         if (File.Exists(statePath)) _state = SpJson.Deserialize<TeeState>(File.ReadAllText(statePath));
         if (_state is not null && await _node.GetOfferAsync(_state.OfferId, ct) is { } existing && existing.Offer.Owner == _account.Address.Lower)
         {
-            await _node.SendAsync(_account, _config.Network, TxTypes.TeeCertificateUpdate, new TeeCertificateUpdate(_state.OfferId, _identity.ChainPem), ct);
+            await _node.SendAsync(_account, _config.Network, new TeeCertificateUpdate(_state.OfferId, _identity.ChainPem), ct);
             return;
         }
         if (await _node.GetProviderAsync(_account.Address, ct) is null)
-            await _node.SendAsync(_account, _config.Network, TxTypes.ProviderCreate, new ProviderCreate(_config.ProviderName, "Runs orders in a TEE"), ct);
+            await _node.SendAsync(_account, _config.Network, new ProviderCreate(_config.ProviderName, "Runs orders in a TEE"), ct);
         var info = new OfferInfo { Name = _config.OfferName, Description = _config.OfferDescription, Group = "1", OfferType = "0", Cancelable = _config.OfferCancelable };
-        var offer = await _node.SendAsync(_account, _config.Network, TxTypes.OfferCreate, new OfferCreate(OfferType.TeeOffer, info, _identity.ChainPem), ct);
+        var offer = await _node.SendAsync(_account, _config.Network, new OfferCreate(OfferType.TeeOffer, info, _identity.ChainPem), ct);
         var offerId = offer.Ids.Offer.Value;
         var slotInfo = new SlotInfo
         {
@@ -154,7 +154,7 @@ public sealed partial class TeeNode : IDisposable
             Usage = new SlotUsage { MaxTimeMinutes = _config.OrderTimeLimitSeconds / 60, MinTimeMinutes = 1, Price = "0", PriceType = "0" },
             Option = new SlotOption(),
         };
-        var slot = await _node.SendAsync(_account, _config.Network, TxTypes.SlotAdd, new SlotAdd(offerId, slotInfo), ct);
+        var slot = await _node.SendAsync(_account, _config.Network, new SlotAdd(offerId, slotInfo), ct);
         _state = new TeeState(offerId, slot.Ids.Slot.Value);
         File.WriteAllText(statePath, SpJson.Serialize(_state, indented: true));
     }

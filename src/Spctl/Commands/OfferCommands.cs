@@ -105,7 +105,7 @@ public static class OfferCommands
         }
         else if (certPath is not null) throw new UserError($"--tee-certificate: only a TEE offer carries one, this is a {type} offer");
         using var ctx = new ClientContext(configPath);
-        var created = await ctx.Node.SendAsync(ctx.Account, ctx.Network, TxTypes.OfferCreate, new OfferCreate(type, info, cert));
+        var created = await ctx.Node.SendAsync(ctx.Account, ctx.Network, new OfferCreate(type, info, cert));
         Console.WriteLine($"Offer {created.Ids.Offer} has been created");
         return 0;
     }
@@ -118,7 +118,7 @@ public static class OfferCommands
         cl.RejectUnknown();
         using var ctx = new ClientContext(configPath);
         await OwnOfferAsync(ctx, kind, offerId);
-        var added = await ctx.Node.SendAsync(ctx.Account, ctx.Network, TxTypes.SlotAdd, new SlotAdd(offerId, slot));
+        var added = await ctx.Node.SendAsync(ctx.Account, ctx.Network, new SlotAdd(offerId, slot));
         Console.WriteLine($"Slot {added.Ids.Slot} for offer {offerId} has been created successfully");
         return 0;
     }
@@ -132,7 +132,7 @@ public static class OfferCommands
         cl.RejectUnknown();
         using var ctx = new ClientContext(configPath);
         await OwnOfferAsync(ctx, kind, offerId);
-        await ctx.Node.SendAsync(ctx.Account, ctx.Network, TxTypes.SlotUpdate, new SlotUpdate(offerId, slotId, slot));
+        await ctx.Node.SendAsync(ctx.Account, ctx.Network, new SlotUpdate(offerId, slotId, slot));
         Console.WriteLine($"Slot {slotId} of offer {offerId} has been updated successfully");
         return 0;
     }
@@ -145,7 +145,7 @@ public static class OfferCommands
         cl.RejectUnknown();
         using var ctx = new ClientContext(configPath);
         await OwnOfferAsync(ctx, kind, offerId);
-        await ctx.Node.SendAsync(ctx.Account, ctx.Network, TxTypes.SlotDelete, new SlotDelete(offerId, slotId));
+        await ctx.Node.SendAsync(ctx.Account, ctx.Network, new SlotDelete(offerId, slotId));
         Console.WriteLine($"Slot {slotId} of offer {offerId} has been deleted successfully");
         return 0;
     }
@@ -157,7 +157,7 @@ public static class OfferCommands
         cl.RejectUnknown();
         using var ctx = new ClientContext(configPath);
         await OwnOfferAsync(ctx, kind, offerId);
-        await ctx.Node.SendAsync(ctx.Account, ctx.Network, TxTypes.OfferSetEnabled, new OfferSetEnabled(offerId, enabled));
+        await ctx.Node.SendAsync(ctx.Account, ctx.Network, new OfferSetEnabled(offerId, enabled));
         Console.WriteLine($"Offer {offerId} has been {(enabled ? "enabled" : "disabled")}");
         return 0;
     }

@@ -125,7 +125,7 @@ public static class OrderCommands
             // The dataset is released to this TEE for this solution hash only: the TEE checks the image against it.
             sealedRelease = Sealed.Seal(validated.EncryptionPublicKey, Sealed.DataInfo, Sealed.DataAad(parentId, parent.CreatedSeq ?? throw new UserError($"order {parentId} names no ledger entry that created it (a node from before this version?)"), subId), new DataRelease(resource, hash));
         }
-        await ctx.Node.SendAsync(ctx.Account, ctx.Network, TxTypes.OrderComplete, new OrderComplete(subId, status, hash, sealedRelease));
+        await ctx.Node.SendAsync(ctx.Account, ctx.Network, new OrderComplete(subId, status, hash, sealedRelease));
         Console.WriteLine($"Order {subId} has been completed successfully: status={status}");
         return 0;
     }
@@ -201,7 +201,7 @@ public static class OrderCommands
         var amount = TokenCommands.ParseAmount(cl.Positional(1, "amount of tokens"), "amount");
         cl.RejectUnknown();
         using var ctx = new ClientContext(configPath);
-        await ctx.Node.SendAsync(ctx.Account, ctx.Network, TxTypes.OrderReplenish, new OrderReplenish(id, amount));
+        await ctx.Node.SendAsync(ctx.Account, ctx.Network, new OrderReplenish(id, amount));
         var order = (await ctx.Node.GetOrderAsync(id))!.Order;
         Console.WriteLine($"Deposit of order {id} was replenished by {amount}: deposit={order.Deposit ?? TokenAmount.Zero}");
         return 0;
@@ -215,7 +215,7 @@ public static class OrderCommands
         for (var i = 0; i < cl.Positionals.Count; i++)
         {
             var id = cl.PositionalId<OrderId>(i, "order id").Value;
-            await ctx.Node.SendAsync(ctx.Account, ctx.Network, TxTypes.OrderCancel, new OrderCancel(id));
+            await ctx.Node.SendAsync(ctx.Account, ctx.Network, new OrderCancel(id));
             Console.WriteLine($"Order {id} was canceled");
         }
         return 0;

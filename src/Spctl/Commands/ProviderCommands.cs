@@ -38,7 +38,7 @@ public static class ProviderCommands
         var (name, description, fileAddress) = Read(cl, requireName: true);
         using var ctx = new ClientContext(configPath);
         CheckAddress(fileAddress, ctx);
-        await ctx.Node.SendAsync(ctx.Account, ctx.Network, TxTypes.ProviderCreate, new ProviderCreate(name!, description ?? ""));
+        await ctx.Node.SendAsync(ctx.Account, ctx.Network, new ProviderCreate(name!, description ?? ""));
         Console.WriteLine($"Provider '{name}' has been created for {ctx.Account.Address}");
         return 0;
     }
@@ -52,7 +52,7 @@ public static class ProviderCommands
             ?? throw new UserError($"account {ctx.Account.Address} is not a provider", "create it with `spctl providers create --name NAME`");
         name ??= current.Name;
         description ??= current.Description;
-        await ctx.Node.SendAsync(ctx.Account, ctx.Network, TxTypes.ProviderUpdate, new ProviderUpdate(name, description));
+        await ctx.Node.SendAsync(ctx.Account, ctx.Network, new ProviderUpdate(name, description));
         Console.WriteLine($"Provider '{name}' has been updated");
         return 0;
     }

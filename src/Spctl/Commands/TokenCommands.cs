@@ -21,7 +21,7 @@ public static class TokenCommands
         using var ctx = new ClientContext(configPath);
         if (!MarketState.IsDevnet(ctx.Network))
             throw new UserError($"tokens request: the faucet exists only on a devnet; this config's network is '{ctx.Network}'");
-        await ctx.Node.SendAsync(ctx.Account, ctx.Network, TxTypes.TokensRequest, new TokensRequest(amount));
+        await ctx.Node.SendAsync(ctx.Account, ctx.Network, new TokensRequest(amount));
         var b = await ctx.Node.GetBalanceAsync(ctx.Account.Address);
         Console.WriteLine("Tokens were requested successfully");
         Console.Write(Output.KeyValues([("address", ctx.Account.Address.ToString()), ("credited", amount.ToString()), ("balance", b.Balance.ToString())]));

@@ -53,7 +53,7 @@ public static class WorkflowCommands
             inputs,
             resultKey,
             deposit);
-        var result = await ctx.Node.SendAsync(ctx.Account, ctx.Network, TxTypes.WorkflowCreate, payload);
+        var result = await ctx.Node.SendAsync(ctx.Account, ctx.Network, payload);
         var orderId = result.Ids.OrderId?.Value ?? throw new UserError("the node did not return an order id");
         if ((await ctx.Node.GetOrderAsync(orderId))?.Order.Deposit is { IsZero: false } locked)
             Console.WriteLine($"Deposit locked: {locked} tokens");

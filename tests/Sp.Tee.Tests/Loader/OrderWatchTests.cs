@@ -33,7 +33,7 @@ public sealed class OrderWatchTests(LoaderFixture f)
         Assert.NotEmpty(await RunningContainersAsync(loader));
         await Task.Delay(300);
 
-        await f.Net.Client.SendAsync(f.Net.Alice, TestNetwork.Network, TxTypes.OrderCancel, new OrderCancel(order));
+        await f.Net.Client.SendAsync(f.Net.Alice, TestNetwork.Network, new OrderCancel(order));
         // The loader stops the container long before the solution's 60 s sleep ends, uploads what it has and finishes.
         var ended = await f.Net.WaitForAsync(order, o => o.SealedResult is not null, "given its result", TimeSpan.FromSeconds(30));
         Assert.Equal(OrderStatus.Canceled, ended.Status);
@@ -57,7 +57,7 @@ public sealed class OrderWatchTests(LoaderFixture f)
         await using var loader = await StartLoaderAsync("tee-deposit");
         // A TEE slot of 3,600 base units an hour (one a second), no minimum rent, added by the loader's own account.
         using var provider = AccountKey.FromHex(loader.Config.AccountPrivateKey);
-        var slot = await f.Net.Client.SendAsync(provider, TestNetwork.Network, TxTypes.SlotAdd, new SlotAdd(loader.OfferId, new SlotInfo
+        var slot = await f.Net.Client.SendAsync(provider, TestNetwork.Network, new SlotAdd(loader.OfferId, new SlotInfo
         {
             Info = new SlotResources { CpuCores = 1, DiskUsage = 4 << 20 }, // the ~2 MiB busybox image must fit the order's disk
             Usage = new SlotUsage { Price = "3600", PriceType = SlotPricing.PerHour, MinTimeMinutes = 0 },
@@ -69,7 +69,7 @@ public sealed class OrderWatchTests(LoaderFixture f)
         await f.Net.ReleaseDataAsync(subs[0], dataset, f.Runner.Hash.Value.ToLowerInvariant());
         await f.Net.WaitForAsync(order, o => o.Status == OrderStatus.Processing, "started");
         // Within the 4 s the first deposit pays for: the run may go on to 8 s.
-        await f.Net.Client.SendAsync(f.Net.Alice, TestNetwork.Network, TxTypes.OrderReplenish, new OrderReplenish(order, TokenAmount.FromUnits(4)));
+        await f.Net.Client.SendAsync(f.Net.Alice, TestNetwork.Network, new OrderReplenish(order, TokenAmount.FromUnits(4)));
 
         var ended = await f.Net.WaitForEndAsync(order, TimeSpan.FromSeconds(60));
         Assert.Equal(OrderStatus.Error, ended.Status);

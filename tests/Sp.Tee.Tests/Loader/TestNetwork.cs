@@ -66,11 +66,11 @@ internal sealed class TestNetwork : IAsyncDisposable
         File.WriteAllText(Path.Combine(dir, "policy.json"), info.AttestationPolicy);
         net._trust = Trust.Load(Path.Combine(dir, "root-ca.pem"), Path.Combine(dir, "policy.json"));
 
-        await net.Client.SendAsync(net.Bob, Network, TxTypes.ProviderCreate, new ProviderCreate("Bob Data Inc", "data"));
-        var offer = await net.Client.SendAsync(net.Bob, Network, TxTypes.OfferCreate,
+        await net.Client.SendAsync(net.Bob, Network, new ProviderCreate("Bob Data Inc", "data"));
+        var offer = await net.Client.SendAsync(net.Bob, Network,
             new OfferCreate(OfferType.Data, new OfferInfo { Name = "Bob's data", Group = "0", OfferType = "3" }));
         net.DataOfferId = offer.Ids.Offer.Value;
-        var slot = await net.Client.SendAsync(net.Bob, Network, TxTypes.SlotAdd, new SlotAdd(net.DataOfferId, new SlotInfo
+        var slot = await net.Client.SendAsync(net.Bob, Network, new SlotAdd(net.DataOfferId, new SlotInfo
         {
             Info = new SlotResources { DiskUsage = 10 << 20 },
             Usage = new SlotUsage { MinTimeMinutes = 1 },
@@ -107,14 +107,14 @@ internal sealed class TestNetwork : IAsyncDisposable
     }
 
     /// <summary>Alice gets tokens from the devnet faucet.</summary>
-    public Task FundAliceAsync(TokenAmount amount) => Client.SendAsync(Alice, Network, TxTypes.TokensRequest, new TokensRequest(amount));
+    public Task FundAliceAsync(TokenAmount amount) => Client.SendAsync(Alice, Network, new TokensRequest(amount));
 
     /// <summary>Another data offer of Bob's (e.g. cancelable), with one slot; returns (offer, slot).</summary>
     public async Task<(long Offer, long Slot)> CreateDataOfferAsync(OfferInfo info)
     {
-        var offer = await Client.SendAsync(Bob, Network, TxTypes.OfferCreate, new OfferCreate(OfferType.Data, info));
+        var offer = await Client.SendAsync(Bob, Network, new OfferCreate(OfferType.Data, info));
         var offerId = offer.Ids.Offer.Value;
-        var slot = await Client.SendAsync(Bob, Network, TxTypes.SlotAdd, new SlotAdd(offerId, new SlotInfo
+        var slot = await Client.SendAsync(Bob, Network, new SlotAdd(offerId, new SlotInfo
         {
             Info = new SlotResources { DiskUsage = 10 << 20 },
             Usage = new SlotUsage { MinTimeMinutes = 1 },
@@ -133,7 +133,7 @@ internal sealed class TestNetwork : IAsyncDisposable
         var resultKey = Convert.ToBase64String(AliceResultKey.PublicKey);
         var sealedSolution = Sealed.Seal(validated.EncryptionPublicKey, Sealed.SolutionInfo, Sealed.SolutionAad(teeOfferId, consumer, resultKey), solution);
         var inputs = Enumerable.Range(0, datasets).Select(_ => data ?? new DataInput(DataOfferId, DataSlotId)).ToList();
-        var created = await Client.SendAsync(Alice, Network, TxTypes.WorkflowCreate, new WorkflowCreate(teeOfferId, teeSlotId,
+        var created = await Client.SendAsync(Alice, Network, new WorkflowCreate(teeOfferId, teeSlotId,
             new SolutionInput(solution.Hash.Value.ToLowerInvariant(), solution.Size, sealedSolution), inputs, resultKey, deposit));
         return (created.Ids.Order.Value, (created.SubOrderIds ?? []).ToList());
     }
@@ -146,7 +146,7 @@ internal sealed class TestNetwork : IAsyncDisposable
         var tee = (await Client.GetOfferAsync(parent.OfferId))!;
         var validated = _trust!.ValidateTee(tee.Offer.TeeCertificate!, DateTimeOffset.UtcNow);
         var sealedRelease = Sealed.Seal(validated.EncryptionPublicKey, Sealed.DataInfo, Sealed.DataAad(parent.Id, parent.CreatedSeq!.Value, subOrderId), new DataRelease(dataset, solutionHash));
-        await Client.SendAsync(Bob, Network, TxTypes.OrderComplete, new OrderComplete(subOrderId, OrderStatus.Done, solutionHash, sealedRelease));
+        await Client.SendAsync(Bob, Network, new OrderComplete(subOrderId, OrderStatus.Done, solutionHash, sealedRelease));
     }
 
     /// <summary>Waits for a condition on the order (e.g. Processing, or a result kept after a cancel).</summary>

@@ -55,9 +55,16 @@ public sealed class HostUserIsolationTests(LoaderFixture f)
         }
         var input = Path.Combine(orderDir, "inputs", "input-0001", "scenario.sh");
         var output = Path.Combine(orderDir, "output");
+        // The engine lists a container a moment after its process writes (seen empty once under load): ask again briefly.
         var ps = await ProcessRunner.RunAsync("docker", ["ps", "-q", "--filter", $"label=sp.tee.loader={loader.Node.LoaderId}"], CommandTimeout);
+        for (var i = 0; i < 50 && ps.StdOut.Trim().Length == 0; i++)
+        {
+            await Task.Delay(100);
+            ps = await ProcessRunner.RunAsync("docker", ["ps", "-q", "--filter", $"label=sp.tee.loader={loader.Node.LoaderId}"], CommandTimeout);
+        }
         var inspect = await ProcessRunner.RunAsync("docker", ["inspect", "-f", "{{.State.Pid}}", ps.StdOut.Trim()], CommandTimeout);
-        Assert.True(inspect.ExitCode == 0, inspect.Describe("docker inspect") + ps.Describe("docker ps"));
+        Assert.True(inspect.ExitCode == 0, inspect.Describe("docker inspect") + ps.Describe("docker ps")
+            + $"; order {id}: {(await f.Net.Client.GetOrderAsync(id))?.Order.Status}");
         var containerRoot = $"/proc/{inspect.StdOut.Trim()}/root";
         var inputViaContainer = $"{containerRoot}/sp/inputs/input-0001/scenario.sh";
 

@@ -1,3 +1,5 @@
+using System.CommandLine;
+using Sp.Cmdline;
 using Sp.Core.Ids;
 using Sp.Core;
 using Sp.Cli;
@@ -16,21 +18,32 @@ namespace ProviderTools;
 /// </summary>
 public static class ProviderApp
 {
-    public static async Task<int> RunAsync(string[] args)
+    /// <summary>The command tree: <c>register data|solution|tee</c>, each with its help.</summary>
+    public static Command Tree()
+    {
+        Func<ParseResult, CancellationToken, Task<int>> Run(Func<CommandLine, string, Task<int>> handler) => (parse, _) =>
+        {
+            var cl = CommandLine.From(parse);
+            return handler(cl, cl.Option("config") ?? "config.json");
+        };
+        return Cli.Root("provider-tools", "Registers this account as a provider and creates its offers and slots (the guide's dialog).",
+            [Cli.Option("--config", "FILE", "Path to the configuration file, shared with spctl", defaultValue: "config.json")],
+            Cli.Group("register", "Register an offer: provider setup the first time, then the offer and its slots",
+                Cli.Command("data", "Register a data offer for a dataset uploaded with `spctl files upload`", Run((cl, config) => RegisterAsync(cl, config, OfferType.Data)),
+                    Cli.Option("--result", "FILE", "The dataset's resource file (dataset.resource.json)", required: true)),
+                Cli.Command("solution", "Register a solution offer for a solution uploaded with `spctl files upload`", Run((cl, config) => RegisterAsync(cl, config, OfferType.Solution)),
+                    Cli.Option("--result", "FILE", "The solution's resource file (solution.resource.json)", required: true)),
+                Cli.Command("tee", "Register a TEE offer and write the loader's configuration (tee.json) for `sp-tee run`", Run(RegisterTeeAsync),
+                    Cli.Option("--tee-config", "FILE", "Where to save the loader's configuration (asked when not given)"))));
+    }
+
+    public static Task<int> RunAsync(string[] args) => RunAsync(args, Console.Out, Console.Error);
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error)
     {
         try
         {
-            var cl = CommandLine.Parse(args, ["help"]);
-            var configPath = cl.Option("config") ?? "config.json";
-            var cmd = string.Join(' ', cl.Positionals.Take(2));
-            cl.Positionals.RemoveRange(0, Math.Min(2, cl.Positionals.Count));
-            return cmd switch
-            {
-                "register data" => await RegisterAsync(cl, configPath, OfferType.Data),
-                "register solution" => await RegisterAsync(cl, configPath, OfferType.Solution),
-                "register tee" => await RegisterTeeAsync(cl, configPath),
-                _ => throw new UserError($"unknown command '{cmd}'", "usage: provider-tools register data|solution --result <resource.json> | register tee [--tee-config tee.json]"),
-            };
+            return await CliRunner.InvokeAsync(Tree(), args, output, error);
         }
         catch (SpError e) // bad input, a refusal, a transient failure, an integrity failure: one line (cli-reference)
         {

@@ -1,43 +1,50 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using Sp.Cmdline;
 using Sp.Core;
 using Sp.Core.Ids;
 
 namespace Sp.Cli;
 
 /// <summary>
-/// A parsed command line: positionals, `--name value` options (repeatable) and `--flag` switches. The switches a
-/// command accepts are declared, so `--flag value` is never misread. Unknown options are an error naming them.
+/// What a command handler reads: its positional arguments and the options given on the line, taken from a
+/// System.CommandLine parse (the tree of <see cref="Sp.Cmdline.Cli"/> has already refused unknown options, missing arguments and
+/// required options, with exit code 2). An option absent from the line reads as null (the handler applies its
+/// default, the one help shows); a flag reads as true only when given (<c>--flag</c> or <c>--flag true</c>).
 /// </summary>
 public sealed class CommandLine
 {
     private readonly Dictionary<string, List<string>> _options = new(StringComparer.Ordinal);
     private readonly HashSet<string> _flags = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _given = new(StringComparer.Ordinal);
     private readonly HashSet<string> _used = new(StringComparer.Ordinal);
 
     public List<string> Positionals { get; } = new();
 
-    public static CommandLine Parse(IReadOnlyList<string> args, IEnumerable<string> switches)
+    /// <summary>The arguments of the command the line reached, and the options given to it or to its parents.</summary>
+    public static CommandLine From(ParseResult result)
     {
-        var sw = new HashSet<string>(switches, StringComparer.Ordinal);
         var cl = new CommandLine();
-        for (var i = 0; i < args.Count; i++)
+        foreach (var a in result.CommandResult.Children.OfType<ArgumentResult>())
+            cl.Positionals.AddRange(a.Tokens.Select(t => t.Value));
+        for (SymbolResult? r = result.CommandResult; r is not null; r = r.Parent)
         {
-            var a = args[i];
-            if (a.StartsWith("--", StringComparison.Ordinal) && a.Length > 2)
+            if (r is not CommandResult c) continue;
+            foreach (var o in c.Children.OfType<OptionResult>().Where(o => !o.Implicit))
             {
-                var name = a[2..];
-                string? value = null;
-                var eq = name.IndexOf('=');
-                if (eq >= 0) { value = name[(eq + 1)..]; name = name[..eq]; }
-                if (sw.Contains(name) && value is null) { cl._flags.Add(name); continue; }
-                if (value is null)
+                var name = o.Option.Name.TrimStart('-');
+                cl._given.Add(name);
+                if (Sp.Cmdline.Cli.IsAccepted(o.Option)) cl._used.Add(name);
+                if (o.Option.ValueType == typeof(bool))
                 {
-                    if (i + 1 >= args.Count) throw new UserError($"option --{name} needs a value");
-                    value = args[++i];
+                    if (o.GetValueOrDefault<bool>()) cl._flags.Add(name);
                 }
-                if (!cl._options.TryGetValue(name, out var list)) cl._options[name] = list = new List<string>();
-                list.Add(value);
+                else
+                {
+                    if (!cl._options.TryGetValue(name, out var list)) cl._options[name] = list = new List<string>();
+                    list.AddRange(o.Tokens.Select(t => t.Value));
+                }
             }
-            else cl.Positionals.Add(a);
         }
         return cl;
     }
@@ -51,7 +58,7 @@ public sealed class CommandLine
     public string? Option(string name)
     {
         _used.Add(name);
-        return _options.TryGetValue(name, out var l) ? l[^1] : null;
+        return _options.TryGetValue(name, out var l) && l.Count > 0 ? l[^1] : null;
     }
 
     public IReadOnlyList<string> Options(string name)
@@ -69,10 +76,13 @@ public sealed class CommandLine
     /// <summary>The positional argument <paramref name="index"/> as a ledger id (<see cref="LedgerId.Parse{T}"/>).</summary>
     public T PositionalId<T>(int index, string what) where T : struct, ILedgerId<T> => LedgerId.Parse<T>(Positional(index, what), what);
 
-    /// <summary>Call after reading every option: refuses options the command does not know.</summary>
+    /// <summary>
+    /// Call after reading every option. The parser refuses unknown options; an option the tree declares and the
+    /// handler never reads is a mismatch between the two (a bug of ours), reported rather than silently ignored.
+    /// </summary>
     public void RejectUnknown()
     {
-        var unknown = _options.Keys.Concat(_flags).Where(k => !_used.Contains(k)).ToList();
-        if (unknown.Count > 0) throw new UserError($"unknown option --{unknown[0]}", "see --help for the options of this command");
+        var unread = _given.Where(k => !_used.Contains(k)).Order(StringComparer.Ordinal).ToList();
+        if (unread.Count > 0) throw new InvalidOperationException($"option --{unread[0]} is declared for this command but its handler does not read it");
     }
 }

@@ -1,4 +1,6 @@
+using System.CommandLine;
 using Sp.Cli;
+using Sp.Cmdline;
 using Sp.Client.Config;
 using Spctl.Commands;
 using Sp.Core;
@@ -7,106 +9,172 @@ namespace Spctl;
 
 public static class App
 {
-    private const string Usage = """
-        usage: spctl <command> [options]   (every command takes --config <path>, default ./config.json)
-          setup                                   create config.json (interactive, or --backend URL --private-key KEY)
-          files upload <file|dir> --output r.json [--filename NAME] [--use-addon]
-          files download r.json <dir> [--use-addon]
-          files calculate-hash <path>
-          files delete r.json
-          workflows create --solution r.json --data OFFER[,SLOT] [--data ...] --tee OFFER[,SLOT] [--deposit TOKENS]
-          orders get ID [--suborders] [--suborders_fields id,type,status]
-          orders list [--my-account] [--status S] [--type tee|data|solution|storage] [--offers ID,ID]
-          orders complete SUB --result r.json --status done|error --solution-hash H
-          orders download-result ID [--save-to FILE]
-          orders get-report ID [--save-to report.json] [--log-url URL|DIR]
-          orders validate-report --path report.json [--root-ca FILE]
-          orders cancel ID [ID ...]
-          orders replenish-deposit ID TOKENS
-          offers list tee|value [--fields F,F] [--limit N] [--cursor ID] [--save-to FILE]
-          offers get tee|value ID [--fields F,F] [--save-to FILE]
-          offers create tee|value --path offer-info.json [--tee-certificate chain.pem]
-          offers add-slot tee|value --offer ID --path slot-info.json
-          offers update-slot tee|value --offer ID --slot ID --path slot-info.json
-          offers delete-slot tee|value --offer ID --slot ID
-          offers enable|disable tee|value ID
-          providers get [ADDRESS]
-          providers create --name NAME [--description TEXT] | --path provider.json
-          providers update [--name NAME] [--description TEXT] | --path provider.json
-          tokens request [--amount TOKENS]        devnet faucet
-          tokens balance [ADDRESS]
-          quotes validate FILE [--type tdx|sev-snp|sim] [--vcek FILE] [--at TIME] [--collateral DIR]
-          ledger info [--log-url URL|DIR]        the newest verified checkpoint of the ledger's log
-          ledger verify [--log-url URL|DIR]      audit the whole log, replay it, compare with the node's state
-        """;
+    private delegate Task<int> Handler(CommandLine cl, string configPath);
 
-    private delegate Task<int> Command(CommandLine cl, string configPath);
+    private const string ConfigHelp = "Path to the configuration file (`spctl setup` writes one)";
 
     /// <summary>
-    /// Every command by its words ("orders get"; one word for "setup"). A command receives the command line with
-    /// its words removed and the config path. To add one: a line here and a line in <see cref="Usage"/>.
+    /// The whole command surface (cli-reference.md; docs/cli-compat.md compares it with the original). Each command
+    /// names its handler; a handler reads its arguments through <see cref="CommandLine"/>. To add a command: a line here.
     /// </summary>
-    private static readonly Dictionary<string, Command> Commands = new(StringComparer.Ordinal)
-    {
-        ["setup"] = SetupCommand.RunAsync,
-        ["files upload"] = FilesCommands.UploadAsync,
-        ["files download"] = FilesCommands.DownloadAsync,
-        ["files calculate-hash"] = (cl, _) => FilesCommands.CalculateHashAsync(cl),
-        ["files delete"] = FilesCommands.DeleteAsync,
-        ["workflows create"] = WorkflowCommands.CreateAsync,
-        ["orders get"] = OrderCommands.GetAsync,
-        ["orders list"] = OrderCommands.ListAsync,
-        ["orders complete"] = OrderCommands.CompleteAsync,
-        ["orders download-result"] = OrderCommands.DownloadResultAsync,
-        ["orders get-report"] = ReportCommands.GetReportAsync,
-        ["orders validate-report"] = (cl, config) => Task.FromResult(ReportCommands.ValidateReport(cl, config)),
-        ["orders cancel"] = OrderCommands.CancelAsync,
-        ["orders replenish-deposit"] = OrderCommands.ReplenishDepositAsync,
-        ["offers list"] = OfferCommands.ListAsync,
-        ["offers get"] = OfferCommands.GetAsync,
-        ["offers create"] = OfferCommands.CreateAsync,
-        ["offers add-slot"] = OfferCommands.AddSlotAsync,
-        ["offers update-slot"] = OfferCommands.UpdateSlotAsync,
-        ["offers delete-slot"] = OfferCommands.DeleteSlotAsync,
-        ["offers enable"] = (cl, config) => OfferCommands.SetEnabledAsync(cl, config, true),
-        ["offers disable"] = (cl, config) => OfferCommands.SetEnabledAsync(cl, config, false),
-        ["providers get"] = ProviderCommands.GetAsync,
-        ["providers create"] = ProviderCommands.CreateAsync,
-        ["providers update"] = ProviderCommands.UpdateAsync,
-        ["tokens request"] = TokenCommands.RequestAsync,
-        ["tokens balance"] = TokenCommands.BalanceAsync,
-        ["quotes validate"] = (cl, _) => Task.FromResult(QuoteCommands.Validate(cl)),
-        ["ledger info"] = LedgerCommands.InfoAsync,
-        ["ledger verify"] = LedgerCommands.VerifyAsync,
-    };
+    public static Command Tree() => Tree(_ => { });
 
-    /// <summary>Flags that take no value (any command may read them; the others refuse them as unknown).</summary>
-    private static readonly string[] Switches = ["use-addon", "suborders", "my-account", "help", "generate-key", "json"];
-
-    public static async Task<int> RunAsync(string[] args)
+    private static Command Tree(Action<string> configChosen)
     {
-        if (args.Length == 0 || args[0] is "--help" or "-h" or "help")
+        // The handler gets the parsed line and the config path (--config, default config.json; recursive).
+        Func<ParseResult, CancellationToken, Task<int>> Run(Handler handler) => (parse, _) =>
         {
-            Console.WriteLine(Usage);
-            return args.Length == 0 ? 2 : 0;
-        }
+            var cl = CommandLine.From(parse);
+            var config = cl.Option("config") ?? "config.json";
+            configChosen(config);
+            return handler(cl, config);
+        };
+        Argument<string> Kind() => Cli.Arg("kind", "tee (TEE offers) or value (data, solution and storage offers)", only: ["tee", "value"]);
+        Option<string> LogUrl() => Cli.Option("--log-url", "URL|DIR", "Read the ledger's log from this mirror or exported folder instead of the node");
+        Option<string> SaveTo(string what) => Cli.Option("--save-to", "FILE", what);
+
+        return Cli.Root("spctl", "The command-line client of the network: files, offers, orders, reports, the ledger.",
+            [
+                Cli.Option("--config", "FILE", ConfigHelp, defaultValue: "config.json"),
+                Cli.Accepted("--debug", "Accepted for compatibility; the details of an error always go to spctl.log beside the config"),
+            ],
+            Cli.Command("setup", "Create config.json: interactive on a terminal, otherwise from --backend and --private-key or --generate-key", Run(SetupCommand.RunAsync),
+                Cli.Option("--backend", "URL", "The node's URL, e.g. http://127.0.0.1:8080 (asked on a terminal)"),
+                Cli.Option("--private-key", "KEY", "The account's private key, hex (asked on a terminal; empty there generates one)"),
+                Cli.Flag("--generate-key", "Generate a new account key instead of --private-key")),
+            Cli.Group("files", "Encrypt and upload files or folders, download and decrypt them, hash them",
+                Cli.Command("upload", "Hash, encrypt and upload a file or a folder (archived first); writes a resource file", Run(FilesCommands.UploadAsync),
+                    Cli.Arg("path", "The file or folder to upload"),
+                    Cli.Option("--output", "FILE", "The resource file to write (it holds the content key: keep it secret)", required: true),
+                    Cli.Option("--filename", "NAME", "The name `files download` gives back (default: the file's or folder's own name)"),
+                    Cli.Flag("--use-addon", "Accepted for compatibility, no effect: uploads always stream and handle folders"),
+                    Cli.Accepted("--skip-encryption", "Accepted for compatibility, no effect: uploads are always encrypted (authenticated)")),
+                Cli.Command("download", "Download and decrypt a resource, check its hash, save it under its original name", Run(FilesCommands.DownloadAsync),
+                    Cli.Arg("resource", "The resource file written by `files upload`"),
+                    Cli.Arg("dir", "The existing folder to save into (default: the current folder); nothing there is overwritten", optional: true),
+                    Cli.Flag("--use-addon", "Accepted for compatibility, no effect")),
+                Cli.Command("calculate-hash", "Print the SHA-256 that `files upload` records for a file or folder", Run((cl, _) => FilesCommands.CalculateHashAsync(cl)),
+                    Cli.Arg("path", "The file or folder to hash")),
+                Cli.Command("delete", "Delete the stored object of a resource file", Run(FilesCommands.DeleteAsync),
+                    Cli.Arg("resource", "The resource file written by `files upload`"),
+                    Cli.Accepted("--use-addon", "Accepted for compatibility, no effect"))),
+            Cli.Group("workflows", "Place orders: a TEE order with its solution and data sub-orders",
+                Cli.Command("create", "Create the TEE order and its sub-orders; prints the TEE order id", Run(WorkflowCommands.CreateAsync),
+                    Cli.Many("--solution", "FILE", "The solution's resource file (repeatable in the original; one is supported)", required: true),
+                    Cli.Many("--data", "OFFER[,SLOT]", "A data offer and slot (default: its first slot); repeat for several inputs"),
+                    Cli.Option("--tee", "OFFER[,SLOT]", "The TEE offer and slot (default: the cheapest slot that fits)", required: true),
+                    Cli.Option("--deposit", "TOKENS", "Tokens to lock (default: the minimum the chosen slots need)"))),
+            Cli.Group("orders", "Show, complete, cancel orders; download their results and reports",
+                Cli.Command("get", "Show an order (key: value lines), and its sub-orders with --suborders", Run(OrderCommands.GetAsync),
+                    Cli.Arg("id", "The order id"),
+                    Cli.Flag("--suborders", "Also print a table of the sub-orders"),
+                    Cli.Option("--suborders_fields", "F,F", "Columns of the sub-order table: id, type, status, offer_id, slot_id, created, modified", defaultValue: "id,type,status")),
+                Cli.Command("list", "List orders (newest first)", Run(OrderCommands.ListAsync),
+                    Cli.Flag("--my-account", "Only the orders of this config's account"),
+                    Cli.Option("--status", "STATUS", "Only orders with this status: new, processing, canceling, canceled, done, error, blocked, suspended"),
+                    Cli.Option("--type", "TYPE", "Only orders of this type: tee, data, solution, storage"),
+                    Cli.Option("--offers", "ID,ID", "Only orders for these offers")),
+                Cli.Command("complete", "Complete a Data sub-order: release the dataset to the TEE for that solution hash only", Run(OrderCommands.CompleteAsync),
+                    Cli.Arg("id", "The Data sub-order id"),
+                    Cli.Option("--status", "done|error", "How the sub-order ends", defaultValue: "done"),
+                    Cli.Option("--result", "FILE", "The dataset's resource file (needed with --status done)"),
+                    Cli.Option("--solution-hash", "HASH", "The SHA-256 of the solution you verified, 64 hex digits (needed with --status done)")),
+                Cli.Command("download-result", "Download the result archive once the TEE's signed statement validates", Run(OrderCommands.DownloadResultAsync),
+                    Cli.Arg("id", "The TEE order id"),
+                    Cli.Option("--save-to", "FILE", "Where to save the archive (never overwritten)", defaultValue: "result.tar.gz")),
+                Cli.Command("get-report", "Fetch the order's report from the ledger, validate it, prove its inclusion in the log", Run(ReportCommands.GetReportAsync),
+                    Cli.Arg("id", "The TEE order id"),
+                    SaveTo("Also save the report (JSON) to this file"),
+                    LogUrl()),
+                Cli.Command("validate-report", "Validate a saved report offline, against the pinned Root CA", Run((cl, config) => Task.FromResult(ReportCommands.ValidateReport(cl, config))),
+                    Cli.Option("--path", "FILE", "The report file (from `orders get-report --save-to`)", required: true),
+                    Cli.Option("--root-ca", "FILE", "A Root CA (PEM) instead of the one pinned in the config"),
+                    Cli.Option("--policy", "FILE", "An attestation policy instead of the config's")),
+                Cli.Command("cancel", "Cancel orders, one after the other", Run(OrderCommands.CancelAsync),
+                    Cli.Args("ids", "The order ids")),
+                Cli.Command("replenish-deposit", "Add tokens to an order's deposit", Run(OrderCommands.ReplenishDepositAsync),
+                    Cli.Arg("id", "The order id"),
+                    Cli.Arg("amount", "Tokens to add, e.g. 10 or 0.5"))),
+            Cli.Group("offers", "List, show, create and manage offers and their slots",
+                Cli.Command("list", "List offers of a kind (a table whose first column is the offer id)", Run(OfferCommands.ListAsync),
+                    Kind(),
+                    Cli.Option("--fields", "F,F", "Columns: id, name, description, type, group, provider, provider_address, cancelable, enabled, slots, min_price, allowed_accounts, restrictions_offers, restrictions_types, tee_certificate, created", defaultValue: "id,name,type,provider,slots,enabled"),
+                    Cli.Option("--limit", "N", "At most N offers (default: all); prints next_cursor when more follow"),
+                    Cli.Option("--cursor", "ID", "Start after this offer id (a next_cursor)"),
+                    SaveTo("Save the offers (JSON) to this file instead of printing a table")),
+                Cli.Command("get", "Show one offer (key: value lines) and its slots", Run(OfferCommands.GetAsync),
+                    Kind(),
+                    Cli.Arg("id", "The offer id"),
+                    Cli.Option("--fields", "F,F", "Keys to print (the names of `offers list --fields`); without it the slot table follows", defaultValue: "id,name,description,type,provider,provider_address,cancelable,enabled,slots,tee_certificate,created"),
+                    SaveTo("Save the offer (JSON) to this file instead of printing it")),
+                Cli.Command("create", "Create an offer from offer-info.json", Run(OfferCommands.CreateAsync),
+                    Kind(),
+                    Cli.Option("--path", "FILE", "The offer info file (offer-info.json; unknown fields are refused)", required: true),
+                    Cli.Option("--tee-certificate", "FILE", "For a TEE offer: its certificate chain (PEM); without it the loader publishes one at start-up"),
+                    Cli.Accepted("--yes", "Accepted for compatibility, no effect: there is no security deposit to refill")),
+                Cli.Command("add-slot", "Add a slot to one of your offers", Run(OfferCommands.AddSlotAsync),
+                    Kind(),
+                    Cli.Option("--offer", "ID", "The offer id", required: true),
+                    Cli.Option("--path", "FILE", "The slot info file (slot-info.json)", required: true)),
+                Cli.Command("update-slot", "Replace a slot of one of your offers", Run(OfferCommands.UpdateSlotAsync),
+                    Kind(),
+                    Cli.Option("--offer", "ID", "The offer id", required: true),
+                    Cli.Option("--slot", "ID", "The slot id", required: true),
+                    Cli.Option("--path", "FILE", "The slot info file (slot-info.json)", required: true)),
+                Cli.Command("delete-slot", "Delete a slot of one of your offers", Run(OfferCommands.DeleteSlotAsync),
+                    Kind(),
+                    Cli.Option("--offer", "ID", "The offer id", required: true),
+                    Cli.Option("--slot", "ID", "The slot id", required: true)),
+                Cli.Command("enable", "Enable one of your offers", Run((cl, config) => OfferCommands.SetEnabledAsync(cl, config, true)),
+                    Kind(),
+                    Cli.Arg("id", "The offer id"),
+                    Cli.Accepted("--yes", "Accepted for compatibility, no effect: there is no security deposit to refill")),
+                Cli.Command("disable", "Disable one of your offers", Run((cl, config) => OfferCommands.SetEnabledAsync(cl, config, false)),
+                    Kind(),
+                    Cli.Arg("id", "The offer id"))),
+            Cli.Group("providers", "Show, create and update provider records",
+                Cli.Command("get", "Show a provider", Run(ProviderCommands.GetAsync),
+                    Cli.Arg("address", "The provider's account address (default: this config's account)", optional: true)),
+                Cli.Command("create", "Make this config's account a provider", Run(ProviderCommands.CreateAsync),
+                    Cli.Option("--name", "NAME", "The provider's name (or --path)"),
+                    Cli.Option("--description", "TEXT", "The provider's description"),
+                    Cli.Option("--path", "FILE", "A provider file (name, description, address) instead of --name and --description"),
+                    Cli.Accepted("--yes", "Accepted for compatibility, no effect: there is no security deposit to refill")),
+                Cli.Command("update", "Update this account's provider record", Run(ProviderCommands.UpdateAsync),
+                    Cli.Option("--name", "NAME", "The new name (default: unchanged)"),
+                    Cli.Option("--description", "TEXT", "The new description (default: unchanged)"),
+                    Cli.Option("--path", "FILE", "A provider file instead of --name and --description"))),
+            Cli.Group("tokens", "Request devnet tokens, show balances",
+                Cli.Command("request", "Request tokens from the devnet faucet (credited at once)", Run(TokenCommands.RequestAsync),
+                    Cli.Option("--amount", "TOKENS", "How many tokens", defaultValue: TokenCommands.DefaultRequestTokens.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                    Cli.Accepted("--tee", "Request the network's token (what is always requested: the original's TEE tokens)"),
+                    Cli.Accepted("--bnb", "Accepted for compatibility, no effect: this ledger has no gas token")),
+                Cli.Command("balance", "Show an account's balance and locked tokens", Run(TokenCommands.BalanceAsync),
+                    Cli.Arg("address", "The account address (default: this config's account)", optional: true))),
+            Cli.Group("quotes", "Check attestation evidence offline",
+                Cli.Command("validate", "Verify a quote or report offline with the built-in vendor roots (no config, no network)", Run((cl, _) => Task.FromResult(QuoteCommands.Validate(cl))),
+                    Cli.Arg("file", "The evidence file"),
+                    Cli.Option("--type", "TYPE", "The evidence type (default: detected)", only: ["tdx", "sev-snp", "sim"]),
+                    Cli.Option("--vcek", "FILE", "SEV-SNP: the VCEK certificate"),
+                    Cli.Option("--at", "TIME", "Validate at this ISO-8601 UTC time, e.g. 2025-06-01T00:00:00Z (default: now)"),
+                    Cli.Option("--collateral", "DIR", "A folder of collateral to evaluate the TCB status"))),
+            Cli.Group("ledger", "Check the ledger's transparency log",
+                Cli.Command("info", "The newest verified checkpoint of the ledger's log", Run(LedgerCommands.InfoAsync), LogUrl()),
+                Cli.Command("verify", "Audit the whole log, replay it, compare with the node's state", Run(LedgerCommands.VerifyAsync), LogUrl())));
+    }
+
+    public static Task<int> RunAsync(string[] args) => RunAsync(args, Console.Out, Console.Error);
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error)
+    {
         string? configPath = null;
         try
         {
-            var cl = CommandLine.Parse(args, Switches);
-            configPath = cl.Option("config") ?? "config.json";
-            var words = cl.Positionals.Count > 1 && Commands.ContainsKey($"{cl.Positionals[0]} {cl.Positionals[1]}") ? 2
-                : cl.Positionals.Count > 0 && Commands.ContainsKey(cl.Positionals[0]) ? 1
-                : 0;
-            if (words == 0)
-                throw new UserError($"unknown command '{string.Join(' ', cl.Positionals.Take(2))}'", "run `spctl --help` for the list of commands");
-            var command = Commands[string.Join(' ', cl.Positionals.Take(words))];
-            cl.Positionals.RemoveRange(0, words);
-            return await command(cl, configPath);
+            return await CliRunner.InvokeAsync(Tree(c => configPath = c), args, output, error);
         }
         catch (SpError e) // bad input, a refusal, a transient failure not (or no longer) retried, an integrity failure
         {
-            Console.Error.WriteLine($"error: {e.OneLine}");
+            error.WriteLine($"error: {e.OneLine}");
             Log(configPath, e);
             return 1;
         }
@@ -114,14 +182,14 @@ public static class App
                                       or System.Security.Cryptography.CryptographicException or FormatException
                                       or System.Text.Json.JsonException or HttpRequestException or TaskCanceledException)
         {
-            Console.Error.WriteLine($"error: {e.Message.ReplaceLineEndings(" ")}");
+            error.WriteLine($"error: {e.Message.ReplaceLineEndings(" ")}");
             Log(configPath, e);
             return 1;
         }
         catch (Exception e)
         {
             // A bug of ours: still one line on screen, the stack trace in the log.
-            Console.Error.WriteLine($"error: internal error ({e.GetType().Name}: {e.Message}); details in spctl.log");
+            error.WriteLine($"error: internal error ({e.GetType().Name}: {e.Message}); details in spctl.log");
             Log(configPath, e);
             return 1;
         }

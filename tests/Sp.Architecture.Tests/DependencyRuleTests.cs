@@ -11,7 +11,7 @@ public sealed partial class DependencyRuleTests
     private static readonly ProjectGraph Graph = ProjectGraph.OfRepository();
 
     /// <summary>Everything a client runs: the command-line programs, the loader, and the libraries they share.</summary>
-    public static TheoryData<string> Clients => ["Spctl", "ProviderTools", "SpDevnet", "Sp.Tee", "Sp.Client", "Sp.Cli", "Sp.Api"];
+    public static TheoryData<string> Clients => ["Spctl", "ProviderTools", "SpDevnet", "Sp.Tee", "Sp.Client", "Sp.Cli", "Sp.Cmdline", "Sp.Api"];
 
     private static readonly string[] Drivers = ["Npgsql", "Microsoft.Data.Sqlite"];
 
@@ -67,6 +67,14 @@ public sealed partial class DependencyRuleTests
     {
         var reaching = Graph.Projects.Keys.Where(p => p != "Sp.Cli" && Graph.ReachableProjects(p).Contains("Sp.Cli")).Order(StringComparer.Ordinal);
         Assert.Equal(["ProviderTools", "SpDevnet", "Spctl"], reaching);
+    }
+
+    [Fact]
+    public void One_command_line_library_declared_once_and_reached_by_all_five_programs()
+    {
+        Assert.Equal(["Sp.Cmdline"], Graph.Projects.Values.Where(p => p.PackageReferences.Contains("System.CommandLine")).Select(p => p.Name));
+        foreach (var program in new[] { "Spctl", "ProviderTools", "SpDevnet", "Sp.Node", "Sp.Tee" })
+            Assert.Contains("Sp.Cmdline", Graph.ReachableProjects(program));
     }
 
     [Fact]

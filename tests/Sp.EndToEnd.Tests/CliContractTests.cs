@@ -27,11 +27,28 @@ public sealed class CliContractTests(DevnetFixture net)
     }
 
     [Fact]
-    public async Task An_unknown_option_is_named()
+    public async Task An_unknown_option_is_named_as_a_usage_error()
     {
         var r = await Cli.RunAsync(net.Alice, net.Spctl, "orders", "get", "1", "--colour", "red");
-        Assert.Equal(1, r.ExitCode);
-        Assert.Contains("unknown option --colour", r.Stderr);
+        Assert.Equal(2, r.ExitCode);
+        Assert.StartsWith("error: unknown option --colour (hint: ", r.Stderr);
+        Assert.Single(r.Stderr.TrimEnd('\n').Split('\n'));
+        Assert.Equal("", r.Stdout);
+    }
+
+    [Fact]
+    public async Task The_guide_flags_parse_as_flags_and_help_exits_0()
+    {
+        var help = await Cli.RunAsync(net.Alice, net.Spctl, "orders", "list", "--help");
+        Assert.Equal(0, help.ExitCode);
+        Assert.Contains("--my-account", help.Stdout);
+        var version = await Cli.RunAsync(net.Alice, net.Spctl, "--version");
+        Assert.Equal(0, version.ExitCode);
+        Assert.StartsWith("spctl ", version.Stdout);
+        // --tee is a flag now (it took the next word as its value before).
+        var tokens = await Cli.RunAsync(net.Alice, net.Spctl, "tokens", "request", "--tee", "--amount", "0.5");
+        Assert.True(tokens.ExitCode == 0, tokens.All);
+        Assert.Contains("credited: 0.5", tokens.Stdout);
     }
 
     [Fact]

@@ -14,6 +14,8 @@ public static class WorkflowCommands
 {
     public static async Task<int> CreateAsync(CommandLine cl, string configPath)
     {
+        if (cl.Options("solution").Count > 1)
+            throw new UserError("--solution: one solution resource file is supported, not several", "give --solution once (a base image plus a solution is not supported yet)");
         var solutionPath = cl.Required("solution", "solution resource file");
         var data = cl.Options("data").Select(ParseOfferSlot).ToList();
         var (teeOfferId, teeSlotId) = ParseOfferSlot(cl.Required("tee", "TEE offer id"));

@@ -1,0 +1,229 @@
+using System.CommandLine;
+using Sp.Cli;
+using Sp.Cmdline;
+
+namespace Sp.Cmdline.Tests;
+
+/// <summary>The command trees of the five programs, in-process: help, version, flags, usage errors (exit 2).</summary>
+public sealed class CommandTreeTests
+{
+    public static TheoryData<string> Programs => ["spctl", "provider-tools", "sp-devnet", "sp-node", "sp-tee"];
+
+    private static Command Tree(string program) => program switch
+    {
+        "spctl" => Spctl.App.Tree(),
+        "provider-tools" => ProviderTools.ProviderApp.Tree(),
+        "sp-devnet" => SpDevnet.DevnetCommandLine.Tree(),
+        "sp-node" => Sp.Node.NodeCommandLine.Tree(TimeProvider.System),
+        "sp-tee" => Sp.Tee.TeeCommandLine.Tree((_, _, _) => Task.FromResult(0)),
+        _ => throw new ArgumentOutOfRangeException(nameof(program)),
+    };
+
+    private static async Task<(int Code, string Out, string Err)> RunAsync(string program, params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await CliRunner.InvokeAsync(Tree(program), args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [Theory]
+    [MemberData(nameof(Programs))]
+    public void Every_command_option_and_argument_has_a_description(string program)
+    {
+        foreach (var (path, command) in Cli.Walk(Tree(program)))
+        {
+            Assert.False(string.IsNullOrWhiteSpace(command.Description), $"{path} has no description");
+            foreach (var o in command.Options) Assert.False(string.IsNullOrWhiteSpace(o.Description), $"{path} {o.Name} has no description");
+            foreach (var a in command.Arguments) Assert.False(string.IsNullOrWhiteSpace(a.Description), $"{path} <{a.Name}> has no description");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Programs))]
+    public async Task Every_command_and_group_has_help_on_stdout_with_exit_0(string program)
+    {
+        foreach (var (path, command) in Cli.Walk(Tree(program)))
+        {
+            foreach (var help in new[] { "--help", "-h" })
+            {
+                var (code, stdout, stderr) = await RunAsync(program, [.. path.Split(' ').Skip(1), help]);
+                Assert.True(code == 0, $"{path} {help}: exit {code} {stderr}");
+                Assert.Contains($"Usage:\n  {path}", stdout.ReplaceLineEndings("\n"));
+                Assert.Contains(command.Description!, stdout);
+                foreach (var o in command.Options) Assert.Contains(o.Name, stdout);
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Programs))]
+    public async Task Version_prints_the_program_name_and_version(string program)
+    {
+        foreach (var flag in new[] { "--version", "-V" })
+        {
+            var (code, stdout, _) = await RunAsync(program, flag);
+            Assert.Equal(0, code);
+            Assert.Matches($"^{program} [0-9]+\\.[0-9]+\\.[0-9]+\\S*\n$", stdout.ReplaceLineEndings("\n"));
+        }
+    }
+
+    [Fact]
+    public async Task Orders_list_help_names_each_option_with_its_meaning()
+    {
+        var (code, stdout, stderr) = await RunAsync("spctl", "orders", "list", "--help");
+        Assert.Equal(0, code);
+        Assert.Equal("", stderr);
+        Assert.Contains("--my-account", stdout);
+        Assert.Contains("Only the orders of this config's account", stdout);
+        Assert.Contains("--config <FILE>", stdout);
+        Assert.Contains("[default: config.json]", stdout);
+    }
+
+    [Fact]
+    public async Task Help_shows_defaults_and_the_help_word_forms_work()
+    {
+        var (code, stdout, _) = await RunAsync("spctl", "help", "orders", "download-result");
+        Assert.Equal(0, code);
+        Assert.Contains("[default: result.tar.gz]", stdout);
+        var (code2, stdout2, _) = await RunAsync("spctl", "orders", "help", "download-result");
+        Assert.Equal(0, code2);
+        Assert.Equal(stdout, stdout2);
+    }
+
+    [Theory]
+    [InlineData("tokens", "request", "--tee")]
+    [InlineData("tokens", "request", "--tee", "--bnb", "--amount", "5")]
+    [InlineData("files", "upload", "x", "--skip-encryption", "--output", "r.json")]
+    [InlineData("offers", "create", "value", "--path", "offer-info.json", "--yes")]
+    [InlineData("offers", "enable", "tee", "3", "--yes")]
+    [InlineData("providers", "create", "--name", "N", "--yes")]
+    [InlineData("orders", "cancel", "4", "5", "--debug")]
+    [InlineData("files", "delete", "r.json", "--use-addon")]
+    public void Flags_take_no_value(params string[] args)
+    {
+        var parse = CliRunner.Parse(Spctl.App.Tree(), args);
+        Assert.Null(CliRunner.UsageError(parse, args));
+    }
+
+    /// <summary>Every spctl command line of the collaboration guide and of the acceptance script, verbatim.</summary>
+    [Theory]
+    [InlineData("files upload mysol.tar.gz --output solution.resource.json --filename mysol.tar.gz --use-addon", "mysol.tar.gz")]
+    [InlineData("files download solution.resource.json . --use-addon", "solution.resource.json .")]
+    [InlineData("files upload dataset --output dataset.resource.json --use-addon", "dataset")]
+    [InlineData("workflows create --solution ./solution.resource.json --data 12,34 --tee 1", "")]
+    [InlineData("orders get 7 --suborders --suborders_fields id,type,status", "7")]
+    [InlineData("orders complete 8 --result ./dataset.resource.json --status done --solution-hash 00ff", "8")]
+    [InlineData("orders get 7", "7")]
+    [InlineData("orders download-result 7", "7")]
+    [InlineData("orders get-report 7 --save-to report.json", "7")]
+    [InlineData("orders validate-report --path report.json", "")]
+    [InlineData("offers list tee", "tee")]
+    public void The_guides_command_lines_parse_as_before(string line, string positionals)
+    {
+        var args = line.Split(' ');
+        var parse = CliRunner.Parse(Spctl.App.Tree(), args);
+        Assert.Null(CliRunner.UsageError(parse, args));
+        var cl = CommandLine.From(parse);
+        Assert.Equal(positionals.Split(' ', StringSplitOptions.RemoveEmptyEntries), cl.Positionals);
+        // Each given option reads as on the line; an option left out reads as null (its handler applies the default).
+        for (var i = 0; i < args.Length - 1; i++)
+            if (args[i].StartsWith("--", StringComparison.Ordinal) && !args[i + 1].StartsWith("--", StringComparison.Ordinal) && args[i] is not ("--use-addon" or "--suborders"))
+                Assert.Equal(args[i + 1], cl.Option(args[i][2..]));
+        Assert.Null(cl.Option("config"));
+    }
+
+    [Fact]
+    public void Boolean_flags_read_true_only_when_given_and_repeatable_options_keep_every_value()
+    {
+        string[] args = ["workflows", "create", "--solution", "s.json", "--data", "1,2", "--data", "3", "--tee", "9"];
+        var cl = CommandLine.From(CliRunner.Parse(Spctl.App.Tree(), args));
+        Assert.Equal(["1,2", "3"], cl.Options("data"));
+        Assert.Equal(["s.json"], cl.Options("solution"));
+        var get = CommandLine.From(CliRunner.Parse(Spctl.App.Tree(), ["orders", "get", "7", "--suborders_fields=id,type"]));
+        Assert.False(get.Flag("suborders"));
+        Assert.Equal("id,type", get.Option("suborders_fields"));
+        var twice = CliRunner.Parse(Spctl.App.Tree(), ["workflows", "create", "--solution", "a.json", "--solution", "b.json", "--tee", "9"]);
+        Assert.Null(CliRunner.UsageError(twice));
+        Assert.Equal(["a.json", "b.json"], CommandLine.From(twice).Options("solution"));
+    }
+
+    [Fact]
+    public async Task A_typo_in_a_command_is_a_usage_error_with_a_suggestion()
+    {
+        var (code, stdout, stderr) = await RunAsync("spctl", "orders", "lsit");
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout);
+        Assert.Equal("error: unknown command 'lsit' (hint: did you mean 'list'? see 'spctl orders --help')\n", stderr.ReplaceLineEndings("\n"));
+        var (code2, _, stderr2) = await RunAsync("sp-devnet", "stat", "x");
+        Assert.Equal(2, code2);
+        Assert.Contains("did you mean 'status'?", stderr2);
+    }
+
+    [Fact]
+    public async Task An_unknown_option_is_a_usage_error_naming_it_and_the_nearest_option()
+    {
+        var (code, _, stderr) = await RunAsync("spctl", "orders", "list", "--my-accont");
+        Assert.Equal(2, code);
+        Assert.Equal("error: unknown option --my-accont (hint: did you mean --my-account? see 'spctl orders list --help')\n", stderr.ReplaceLineEndings("\n"));
+        var (code2, _, stderr2) = await RunAsync("spctl", "orders", "get", "1", "--colour", "red");
+        Assert.Equal(2, code2);
+        Assert.StartsWith("error: unknown option --colour (hint: see 'spctl orders get --help')", stderr2);
+        // Before a positional argument is filled, an unknown option is not taken as its value.
+        var (code3, _, stderr3) = await RunAsync("provider-tools", "register", "data", "--reslt", "x");
+        Assert.Equal(2, code3);
+        Assert.Contains("unknown option --reslt", stderr3);
+        Assert.Contains("did you mean --result?", stderr3);
+    }
+
+    [Theory]
+    [InlineData("spctl", "--output", "files", "upload", "x")]
+    [InlineData("spctl", "--path", "orders", "validate-report")]
+    [InlineData("spctl", "--tee", "workflows", "create", "--solution", "s.json")]
+    [InlineData("provider-tools", "--result", "register", "data")]
+    [InlineData("sp-tee", "--config", "run")]
+    public async Task A_missing_required_option_is_a_usage_error_naming_it(string program, string option, params string[] args)
+    {
+        var (code, stdout, stderr) = await RunAsync(program, args);
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout);
+        Assert.StartsWith("error: ", stderr);
+        Assert.Contains($"'{option}' is required", stderr);
+        Assert.Single(stderr.TrimEnd('\n').Split('\n'));
+    }
+
+    [Theory]
+    [InlineData("spctl", "orders", "get")]
+    [InlineData("spctl", "offers", "list", "nope")]
+    [InlineData("sp-node", "init")]
+    [InlineData("sp-node", "run", "dir", "--log-level", "loud")]
+    [InlineData("sp-devnet", "up")]
+    [InlineData("spctl", "orders", "download-result", "7", "extra")]
+    public async Task Missing_or_bad_arguments_are_usage_errors_on_one_line(string program, params string[] args)
+    {
+        var (code, stdout, stderr) = await RunAsync(program, args);
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout);
+        Assert.StartsWith("error: ", stderr);
+        Assert.Single(stderr.TrimEnd('\n').Split('\n'));
+        Assert.Contains("--help'", stderr);
+    }
+
+    [Theory]
+    [MemberData(nameof(Programs))]
+    public async Task Without_a_command_the_help_goes_to_stderr_with_exit_2(string program)
+    {
+        var (code, stdout, stderr) = await RunAsync(program);
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout);
+        Assert.Contains($"{program} [command] [options]", stderr);
+    }
+
+    [Theory]
+    [InlineData("lsit", "list")]
+    [InlineData("--my-acount", "--my-account")]
+    [InlineData("stat", "status")]
+    [InlineData("zzz", null)]
+    public void Nearest_suggests_close_names_only(string word, string? expected) =>
+        Assert.Equal(expected, CliRunner.Nearest(word, ["list", "get", "--my-account", "status"]));
+}

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Sp.Cmdline;
+using Sp.Hosting;
 
 namespace Sp.Node;
 
@@ -18,8 +19,7 @@ public static class NodeCommandLine
         var postgres = Cli.Option("--postgres", "CONNECTION", "PostgreSQL connection string, e.g. \"Host=...;Port=...;Username=...;Database=...\" (implies --store postgres)");
         var runDir = Cli.Arg("dir", "The node's data folder (from `sp-node init`)");
         var urls = Cli.Option("--urls", "URL", "Where to listen", defaultValue: "http://127.0.0.1:8080");
-        var level = Cli.Option("--log-level", "LEVEL", $"Log level ({NodeLogging.LevelNames}; docs/logging.md)", defaultValue: "information",
-            only: ["trace", "debug", "information", "info", "warning", "warn", "error"]);
+        var level = ProcessLogging.LevelOption();
         var outDir = Cli.Arg("out", "The folder to write the tlog-tiles files into");
         var nodeDir = Cli.Arg("node-dir", "The node's folder (default: the current folder)", optional: true);
         return Cli.Root("sp-node", "The network's back end: ledger, marketplace state, certification system, embedded storage.", [],
@@ -27,7 +27,7 @@ public static class NodeCommandLine
                 (p, _) => Task.FromResult(NodeInit.Run(p.GetValue(initDir)!, p.GetValue(network)!, time,
                     LogInit.FromOptions(p.GetValue(origin), p.GetValue(store), p.GetValue(postgres)))),
                 initDir, network, origin, store, postgres),
-            Cli.Command("run", "Serve a node's data folder", (p, _) => NodeHost.RunAsync(p.GetValue(runDir)!, p.GetValue(urls)!, NodeLogging.ParseLevel(p.GetValue(level)), time),
+            Cli.Command("run", "Serve a node's data folder", (p, _) => NodeHost.RunAsync(p.GetValue(runDir)!, p.GetValue(urls)!, ProcessLogging.ParseLevel(p.GetValue(level)), time),
                 runDir, urls, level),
             Cli.Group("log", "The ledger's transparency log",
                 Cli.Command("export", "Write the transparency log as static tlog-tiles files under OUT",

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Sp.Cmdline;
+using Sp.Hosting;
 using Sp.Tee;
 using Sp.Tee.Loader;
 using Sp.Tee.Runtime;
@@ -17,7 +18,7 @@ static async Task<int> RunAsync(string configPath, LogLevel level, CancellationT
     using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(
         System.Runtime.InteropServices.PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; cts.Cancel(); });
     // Disposed last: the console logger writes from a queue, flushed on dispose.
-    using var loggers = LoaderLogging.Create(level);
+    using var loggers = ProcessLogging.CreateFactory(level);
     try
     {
         var config = TeeConfig.Load(configPath);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Sp.Cmdline;
+using Sp.Hosting;
 using Sp.Tee.Loader;
 
 namespace Sp.Tee;
@@ -11,11 +12,10 @@ public static class TeeCommandLine
     public static Command Tree(Func<string, Microsoft.Extensions.Logging.LogLevel, CancellationToken, Task<int>> run)
     {
         var config = Cli.Option("--config", "FILE", "The loader's configuration (tee.json, from `provider-tools register tee` or `sp-devnet up`)", required: true);
-        var level = Cli.Option("--log-level", "LEVEL", $"Log level ({LoaderLogging.LevelNames}; docs/logging.md)", defaultValue: "information",
-            only: ["trace", "debug", "information", "info", "warning", "warn", "error"]);
+        var level = ProcessLogging.LevelOption();
         return Cli.Root("sp-tee", "The trusted loader of one TEE offer: takes its orders, runs their solutions, publishes reports and results.", [],
             Cli.Command("run", "Run the loader until stopped (Ctrl-C or SIGTERM)",
-                (p, ct) => run(p.GetValue(config)!, LoaderLogging.ParseLevel(p.GetValue(level)) ?? Microsoft.Extensions.Logging.LogLevel.Information, ct),
+                (p, ct) => run(p.GetValue(config)!, ProcessLogging.ParseLevel(p.GetValue(level)), ct),
                 config, level));
     }
 }

@@ -22,7 +22,7 @@ try
 {
     var config = TeeConfig.Load(configPath);
     using var runtime = new DockerRuntime();
-    using var tee = new TeeNode(config, Path.GetDirectoryName(Path.GetFullPath(configPath))!, runtime, loggers);
+    using var tee = new TeeNode(config, Path.GetDirectoryName(Path.GetFullPath(configPath))!, runtime, TimeProvider.System, loggers);
     await tee.StartAsync(cts.Token);
     await tee.RunAsync(cts.Token);
     return 0;

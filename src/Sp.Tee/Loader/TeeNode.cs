@@ -56,7 +56,7 @@ public sealed partial class TeeNode : IDisposable
         _logger = _loggers.CreateLogger<TeeNode>();
         _config = config;
         _configDir = configDir;
-        _node = new NodeClient(config.NodeUrl);
+        _node = new NodeClient(config.NodeUrl, time: time);
         _account = AccountKey.FromHex(config.AccountPrivateKey);
         _runtime = runtime;
         if (config.LogKey is { } pinned)
@@ -64,7 +64,7 @@ public sealed partial class TeeNode : IDisposable
             NoteVerifier key;
             try { key = NoteVerifier.Parse(pinned.Trim()); }
             catch (TlogException e) { throw new InvalidDataException($"tee.json: logKey is not a verifier key: {e.Message}"); }
-            _log = ClientLog.Open(key, LogLocation.OfNode(config.NodeUrl), configDir, config.Network);
+            _log = ClientLog.Open(key, LogLocation.OfNode(config.NodeUrl), configDir, config.Network, time);
             // Every transaction of the loader (offer, certificate, order start, report, finish) is proved in the log.
             var calls = new NodeCalls(_node, _account, config.Network, Warn);
             _node.AfterSubmit = (tx, receipt, ct) =>

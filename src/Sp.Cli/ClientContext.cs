@@ -18,8 +18,10 @@ public sealed class ClientContext : IDisposable
     private AccountKey? _account;
     private Trust? _trust;
 
-    public ClientContext(string configPath)
+    /// <param name="time">The clock of the node client and the log (<see cref="Time"/>); the system's when null.</param>
+    public ClientContext(string configPath, TimeProvider? time = null)
     {
+        Time = time ?? TimeProvider.System;
         ConfigPath = Path.GetFullPath(configPath);
         ConfigDir = Path.GetDirectoryName(ConfigPath)!;
         Config = ClientConfig.Load(ConfigPath);
@@ -29,6 +31,7 @@ public sealed class ClientContext : IDisposable
     public string ConfigDir { get; }
     public ClientConfig Config { get; }
     public string Network => Config.Backend.Network;
+    public TimeProvider Time { get; }
 
     /// <summary>The node. With a pinned log key (trust.logKey), every transaction a command submits is proved
     /// in the log before the command goes on, and the newest checkpoint is kept in this config folder.</summary>
@@ -36,7 +39,7 @@ public sealed class ClientContext : IDisposable
 
     private NodeClient CreateNode()
     {
-        var node = new NodeClient(Config.Backend.Url);
+        var node = new NodeClient(Config.Backend.Url, time: Time);
         if (LogPinned)
         {
             node.AfterSubmit = async (tx, receipt, ct) =>
@@ -73,7 +76,7 @@ public sealed class ClientContext : IDisposable
         {
             throw new UserError($"{ConfigPath}: trust.logKey is not a verifier key: {e.Message}");
         }
-        return ClientLog.Open(key, logUrl ?? LogLocation.OfNode(Config.Backend.Url), ConfigDir, Network);
+        return ClientLog.Open(key, logUrl ?? LogLocation.OfNode(Config.Backend.Url), ConfigDir, Network, Time);
     }
 
     public AccountKey Account

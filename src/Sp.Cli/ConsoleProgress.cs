@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Sp.Storage.Transfer;
 
 namespace Sp.Cli;
@@ -15,7 +14,8 @@ public sealed class ConsoleProgress : IProgress<TransferProgress>
 
     private readonly TextWriter _out;
     private readonly bool _terminal;
-    private readonly Func<TimeSpan> _clock;
+    private readonly TimeProvider _time;
+    private readonly long _started;
     private readonly TimeSpan _interval;
     private TimeSpan _phaseStart;
     private TimeSpan? _last;
@@ -23,29 +23,28 @@ public sealed class ConsoleProgress : IProgress<TransferProgress>
     private bool _drawn;
 
     /// <summary>On stderr, a bar when it is a terminal, lines when it is not.</summary>
-    public ConsoleProgress() : this(Console.Error, !Console.IsErrorRedirected, StartClock()) { }
-
-    private static Func<TimeSpan> StartClock()
-    {
-        var clock = Stopwatch.StartNew();
-        return () => clock.Elapsed;
-    }
+    /// <param name="time">The clock rates and intervals are measured on.</param>
+    public ConsoleProgress(TimeProvider time) : this(Console.Error, !Console.IsErrorRedirected, time) { }
 
     /// <param name="output">Where the progress goes.</param>
     /// <param name="terminal">Redraw a bar in place (true) or write plain lines (false).</param>
-    /// <param name="clock">Time since some start (tests drive it).</param>
-    public ConsoleProgress(TextWriter output, bool terminal, Func<TimeSpan> clock)
+    /// <param name="time">The clock rates and intervals are measured on (tests drive a fake one).</param>
+    public ConsoleProgress(TextWriter output, bool terminal, TimeProvider time)
     {
         _out = output;
         _terminal = terminal;
-        _clock = clock;
+        _time = time;
+        _started = time.GetTimestamp();
         _interval = terminal ? TerminalInterval : PipedInterval;
     }
 
+    /// <summary>Time since this progress was created.</summary>
+    private TimeSpan Elapsed => _time.GetElapsedTime(_started);
+
     public void Report(TransferProgress p)
     {
-        var now = _clock() - _phaseStart;
-        if (p.Phase != _phase) { Finish(); _phase = p.Phase; _phaseStart = _clock(); now = TimeSpan.Zero; _last = null; }
+        var now = Elapsed - _phaseStart;
+        if (p.Phase != _phase) { Finish(); _phase = p.Phase; _phaseStart = Elapsed; now = TimeSpan.Zero; _last = null; }
         var done = p.TotalBytes is { } t && p.Bytes >= t;
         if (!done && _last is { } last && now - last < _interval) return;
         _last = now;

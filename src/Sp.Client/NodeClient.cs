@@ -18,8 +18,10 @@ public sealed class NodeClient : IDisposable
     private readonly HttpClient _http;
 
     /// <param name="handler">The HTTP handler (tests observe the exchanges with one); the default when null.</param>
-    public NodeClient(string baseUrl, TimeSpan? timeout = null, HttpMessageHandler? handler = null)
+    /// <param name="time">The client's clock (<see cref="Time"/>); the system's when null.</param>
+    public NodeClient(string baseUrl, TimeSpan? timeout = null, HttpMessageHandler? handler = null, TimeProvider? time = null)
     {
+        Time = time ?? TimeProvider.System;
         BaseUrl = baseUrl.TrimEnd('/');
         _http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: true);
         _http.BaseAddress = new Uri(BaseUrl + "/");
@@ -27,6 +29,8 @@ public sealed class NodeClient : IDisposable
     }
 
     public string BaseUrl { get; }
+    /// <summary>The clock of this client and of what uses it: request signatures' times, a Retry-After date's delay.</summary>
+    public TimeProvider Time { get; }
     public HttpClient Http => _http;
 
     public Task<NodeInfo> GetInfoAsync(CancellationToken ct = default) => GetAsync<NodeInfo>("api/info", ct);
@@ -101,7 +105,7 @@ public sealed class NodeClient : IDisposable
     {
         using var resp = await SendRawAsync(() => new HttpRequestMessage(HttpMethod.Get, path), ct);
         if (resp.StatusCode == HttpStatusCode.NotFound) return default;
-        await EnsureOkAsync(resp, ct);
+        await EnsureOkAsync(resp, Time, ct);
         return await resp.Content.ReadFromJsonAsync<T>(SpJson.Options, ct);
     }
 
@@ -111,7 +115,7 @@ public sealed class NodeClient : IDisposable
         {
             Content = JsonContent.Create(body, options: SpJson.Options),
         }, ct);
-        await EnsureOkAsync(resp, ct);
+        await EnsureOkAsync(resp, Time, ct);
         return (await resp.Content.ReadFromJsonAsync<TResp>(SpJson.Options, ct))!;
     }
 
@@ -130,7 +134,7 @@ public sealed class NodeClient : IDisposable
         {
             var resp = await SendOnceAsync(request, c);
             if (resp.StatusCode == HttpStatusCode.ServiceUnavailable && resp.Headers.RetryAfter is not null)
-                using (resp) await EnsureOkAsync(resp, c); // throws NodeBusyError
+                using (resp) await EnsureOkAsync(resp, Time, c); // throws NodeBusyError
             return resp;
         }, ct);
     }
@@ -150,11 +154,11 @@ public sealed class NodeClient : IDisposable
         }
     }
 
-    /// <summary>How long a 503 answer asks to wait (its Retry-After); zero when it names no delay.</summary>
-    private static TimeSpan RetryAfterOf(HttpResponseMessage resp)
+    /// <summary>How long a 503 answer asks to wait (its Retry-After, a date counted from <paramref name="time"/>'s now); zero when it names no delay.</summary>
+    private static TimeSpan RetryAfterOf(HttpResponseMessage resp, TimeProvider time)
     {
         if (resp.Headers.RetryAfter is not { } after) return TimeSpan.Zero;
-        var asked = after.Delta ?? (after.Date is { } date ? date - DateTimeOffset.UtcNow : TimeSpan.Zero);
+        var asked = after.Delta ?? (after.Date is { } date ? date - time.GetUtcNow() : TimeSpan.Zero);
         return asked > TimeSpan.Zero ? asked : TimeSpan.Zero;
     }
 
@@ -168,7 +172,8 @@ public sealed class NodeClient : IDisposable
     /// Retry-After is <see cref="NodeBusyError"/>; the answer's <c>code</c> <c>nonce_conflict</c> is
     /// <see cref="NonceConflictError"/>; any other is <see cref="NodeRefusedError"/> with the status and code.
     /// </summary>
-    public static async Task EnsureOkAsync(HttpResponseMessage resp, CancellationToken ct)
+    /// <param name="time">The clock a Retry-After date is counted from (the client's <see cref="Time"/>).</param>
+    public static async Task EnsureOkAsync(HttpResponseMessage resp, TimeProvider time, CancellationToken ct)
     {
         if (resp.IsSuccessStatusCode) return;
         ErrorResponse? answer = null;
@@ -192,7 +197,7 @@ public sealed class NodeClient : IDisposable
             if (message.Length > MaxErrorChars) message = message[..MaxErrorChars] + "…";
         }
         if (resp.StatusCode == HttpStatusCode.ServiceUnavailable && resp.Headers.RetryAfter is not null)
-            throw new NodeBusyError(message, RetryAfterOf(resp));
+            throw new NodeBusyError(message, RetryAfterOf(resp, time));
         if (answer?.Code == Sp.Ledger.Machine.RefusalCodes.NonceConflict) throw new NonceConflictError(message);
         throw new NodeRefusedError(resp.StatusCode, message, answer?.Code);
     }

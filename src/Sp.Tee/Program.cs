@@ -23,7 +23,7 @@ static async Task<int> RunAsync(string configPath, LogLevel level, CancellationT
     {
         var config = TeeConfig.Load(configPath);
         using var runtime = new DockerRuntime();
-        using var tee = new TeeNode(config, Path.GetDirectoryName(Path.GetFullPath(configPath))!, runtime, loggers);
+        using var tee = new TeeNode(config, Path.GetDirectoryName(Path.GetFullPath(configPath))!, runtime, TimeProvider.System, loggers);
         await tee.StartAsync(cts.Token);
         await tee.RunAsync(cts.Token);
         return 0;

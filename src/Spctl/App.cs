@@ -203,9 +203,12 @@ public static class App
             var dir = Path.GetDirectoryName(Path.GetFullPath(configPath ?? "config.json"))!;
             if (!Directory.Exists(dir)) return;
             File.AppendAllText(Path.Combine(dir, "spctl.log"),
-                $"{DateTimeOffset.UtcNow:O} spctl {string.Join(' ', Environment.GetCommandLineArgs().Skip(1).Where(a => !a.StartsWith("0x", StringComparison.Ordinal)))}\n{e}\n\n");
+                $"{Time.GetUtcNow():O} spctl {string.Join(' ', Environment.GetCommandLineArgs().Skip(1).Where(a => !a.StartsWith("0x", StringComparison.Ordinal)))}\n{e}\n\n");
         }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
     }
+
+    /// <summary>spctl's clock, chosen here at its composition root: commands without a config context read it.</summary>
+    internal static TimeProvider Time { get; } = TimeProvider.System;
 }

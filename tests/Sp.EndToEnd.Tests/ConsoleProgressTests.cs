@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Sp.Cli;
 using Sp.Storage.Transfer;
 
@@ -8,17 +9,25 @@ public sealed class ConsoleProgressTests
 {
     private const long GiB = 1L << 30;
 
+    /// <summary>A fake clock, and a way to set it to a time since the progress was created.</summary>
+    private static (FakeTimeProvider Time, Action<TimeSpan> At) Clock()
+    {
+        var time = new FakeTimeProvider();
+        var start = time.GetUtcNow();
+        return (time, t => time.SetUtcNow(start + t));
+    }
+
     [Fact]
     public void Piped_it_writes_a_line_every_five_seconds_at_most_and_one_at_the_end()
     {
         var output = new StringWriter();
-        var now = TimeSpan.Zero;
-        var progress = new ConsoleProgress(output, terminal: false, () => now);
+        var (time, at) = Clock();
+        var progress = new ConsoleProgress(output, terminal: false, time);
         progress.Report(new TransferProgress("upload", 0, GiB));
         // 100 reports over 12 s (every 0.12 s), about 10 MiB each.
         for (var i = 1; i <= 100; i++)
         {
-            now = TimeSpan.FromMilliseconds(120 * i);
+            at(TimeSpan.FromMilliseconds(120 * i));
             progress.Report(new TransferProgress("upload", i * GiB / 100, GiB));
         }
         var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -33,14 +42,14 @@ public sealed class ConsoleProgressTests
     public void On_a_terminal_it_redraws_one_bar_in_place_with_bytes_rate_and_ETA()
     {
         var output = new StringWriter();
-        var now = TimeSpan.Zero;
-        var progress = new ConsoleProgress(output, terminal: true, () => now);
+        var (time, at) = Clock();
+        var progress = new ConsoleProgress(output, terminal: true, time);
         progress.Report(new TransferProgress("download", 0, GiB)); // the work starts: its clock starts
-        now = TimeSpan.FromSeconds(1);
+        at(TimeSpan.FromSeconds(1));
         progress.Report(new TransferProgress("download", GiB / 4, GiB));
-        now = TimeSpan.FromSeconds(1.1); // within the redraw interval: not drawn
+        at(TimeSpan.FromSeconds(1.1)); // within the redraw interval: not drawn
         progress.Report(new TransferProgress("download", GiB / 4 + 1, GiB));
-        now = TimeSpan.FromSeconds(2);
+        at(TimeSpan.FromSeconds(2));
         progress.Report(new TransferProgress("download", GiB / 2, GiB));
         progress.Finish();
         var text = output.ToString();
@@ -56,11 +65,11 @@ public sealed class ConsoleProgressTests
     public void A_new_phase_starts_its_own_clock_and_line()
     {
         var output = new StringWriter();
-        var now = TimeSpan.Zero;
-        var progress = new ConsoleProgress(output, terminal: false, () => now);
-        now = TimeSpan.FromSeconds(30);
+        var (time, at) = Clock();
+        var progress = new ConsoleProgress(output, terminal: false, time);
+        at(TimeSpan.FromSeconds(30));
         progress.Report(new TransferProgress("download", GiB, GiB));
-        now = TimeSpan.FromSeconds(31);
+        at(TimeSpan.FromSeconds(31));
         progress.Report(new TransferProgress("extract", GiB, GiB)); // done at once: a line, at the rate of its own 0 s
         var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(2, lines.Length);

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text;
+using System.Net.Http.Headers;
+using Microsoft.Extensions.Time.Testing;
 using Sp.Client;
 using Sp.Core;
 
@@ -14,7 +16,7 @@ public sealed class ClientErrorTests
     private static async Task<string> ErrorOf(HttpStatusCode status, string body, string contentType)
     {
         using var resp = new HttpResponseMessage(status) { Content = new StringContent(body, Encoding.UTF8, contentType) };
-        return (await Assert.ThrowsAsync<NodeRefusedError>(() => NodeClient.EnsureOkAsync(resp, default))).Message;
+        return (await Assert.ThrowsAsync<NodeRefusedError>(() => NodeClient.EnsureOkAsync(resp, TimeProvider.System, default))).Message;
     }
 
     [Fact]
@@ -35,5 +37,23 @@ public sealed class ClientErrorTests
         var longError = await ErrorOf(HttpStatusCode.BadRequest, "{\"error\":\"" + new string('y', 5000) + "\"}", "application/json");
         Assert.Equal(1001, longError.Length);
         Assert.EndsWith("…", longError);
+    }
+
+    [Fact]
+    public async Task A_busy_answers_Retry_After_date_is_counted_from_the_clients_clock()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2025, 6, 1, 12, 0, 0, TimeSpan.Zero));
+        async Task<TimeSpan> AskedAt(DateTimeOffset date)
+        {
+            using var resp = new HttpResponseMessage(HttpStatusCode.ServiceUnavailable) { Content = new StringContent("") };
+            resp.Headers.RetryAfter = new RetryConditionHeaderValue(date);
+            return (await Assert.ThrowsAsync<NodeBusyError>(() => NodeClient.EnsureOkAsync(resp, time, default))).RetryAfter;
+        }
+        var retryAt = time.GetUtcNow().AddSeconds(7);
+        Assert.Equal(TimeSpan.FromSeconds(7), await AskedAt(retryAt));
+        time.Advance(TimeSpan.FromSeconds(6));
+        Assert.Equal(TimeSpan.FromSeconds(1), await AskedAt(retryAt));
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(TimeSpan.Zero, await AskedAt(retryAt)); // a date already past: no wait
     }
 }

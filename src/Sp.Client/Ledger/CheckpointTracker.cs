@@ -18,11 +18,14 @@ public sealed class CheckpointTracker
     public const string FolderName = "ledger";
 
     private readonly NoteVerifier _key;
+    private readonly TimeProvider _time;
 
-    public CheckpointTracker(string configDir, string network, NoteVerifier logKey)
+    /// <param name="time">Names the evidence files by when the conflict was seen.</param>
+    public CheckpointTracker(string configDir, string network, NoteVerifier logKey, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(logKey);
         _key = logKey;
+        _time = time;
         Folder = Path.Combine(configDir, FolderName, SafeName(network));
     }
 
@@ -125,7 +128,7 @@ public sealed class CheckpointTracker
     private string KeepEvidence(byte[] raw, long? size)
     {
         Directory.CreateDirectory(EvidenceFolder);
-        var name = $"{DateTimeOffset.UtcNow:yyyyMMdd'T'HHmmssfff'Z'}-size-{size?.ToString(CultureInfo.InvariantCulture) ?? "unknown"}.checkpoint";
+        var name = $"{_time.GetUtcNow():yyyyMMdd'T'HHmmssfff'Z'}-size-{size?.ToString(CultureInfo.InvariantCulture) ?? "unknown"}.checkpoint";
         var path = Path.Combine(EvidenceFolder, name);
         File.WriteAllBytes(path, raw);
         return path;

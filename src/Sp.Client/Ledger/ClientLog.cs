@@ -33,9 +33,10 @@ public sealed class ClientLog : IDisposable
     public TileReader Reader { get; }
     public CheckpointTracker Tracker { get; }
 
-    /// <summary>A log read at <paramref name="location"/> (URL or folder), its checkpoints kept under <paramref name="stateDir"/>.</summary>
-    public static ClientLog Open(NoteVerifier key, string location, string stateDir, string network) =>
-        new(key, location, LogLocation.Open(location), new CheckpointTracker(stateDir, network, key));
+    /// <summary>A log read at <paramref name="location"/> (URL or folder), its checkpoints kept under <paramref name="stateDir"/>
+    /// (evidence files named by <paramref name="time"/>).</summary>
+    public static ClientLog Open(NoteVerifier key, string location, string stateDir, string network, TimeProvider time) =>
+        new(key, location, LogLocation.Open(location), new CheckpointTracker(stateDir, network, key, time));
 
     /// <summary>
     /// Proves that a transaction the node acknowledged (<paramref name="receipt"/>: its entry's seq and hash) is in
@@ -102,7 +103,7 @@ public sealed class ClientLog : IDisposable
     public static async Task<StateDigest> NodeDigestAsync(NodeClient node, CancellationToken ct = default)
     {
         using var resp = await node.SendRawAsync(() => new HttpRequestMessage(HttpMethod.Get, "api/state/digest"), ct);
-        await NodeClient.EnsureOkAsync(resp, ct);
+        await NodeClient.EnsureOkAsync(resp, node.Time, ct);
         return await resp.Content.ReadFromJsonAsync<StateDigest>(SpJson.Options, ct)
             ?? throw new UserError($"{node.BaseUrl}/api/state/digest: empty answer");
     }
@@ -112,7 +113,7 @@ public sealed class ClientLog : IDisposable
     {
         using var resp = await node.SendRawAsync(() => new HttpRequestMessage(HttpMethod.Get, "api/log"), ct);
         if (resp.StatusCode == System.Net.HttpStatusCode.NotFound) return null;
-        await NodeClient.EnsureOkAsync(resp, ct);
+        await NodeClient.EnsureOkAsync(resp, node.Time, ct);
         return await resp.Content.ReadFromJsonAsync<LogInfo>(SpJson.Options, ct);
     }
 

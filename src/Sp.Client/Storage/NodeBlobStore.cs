@@ -32,10 +32,10 @@ public sealed class NodeBlobStore(NodeClient node, AccountKey? account = null, s
         {
             var req = new HttpRequestMessage(HttpMethod.Post, ObjectsPath);
             req.Headers.Add(AccountRequestSignature.HeaderName,
-                AccountRequestSignature.Create(account, network, "POST", new Uri(node.Http.BaseAddress!, ObjectsPath).AbsolutePath, DateTimeOffset.UtcNow));
+                AccountRequestSignature.Create(account, network, "POST", new Uri(node.Http.BaseAddress!, ObjectsPath).AbsolutePath, node.Time.GetUtcNow()));
             return req;
         }, ct);
-        await NodeClient.EnsureOkAsync(created, ct);
+        await NodeClient.EnsureOkAsync(created, node.Time, ct);
         var obj = (await created.Content.ReadFromJsonAsync<StorageObjectCreated>(SpJson.Options, ct))!;
         using var put = await node.SendRawAsync(() =>
         {
@@ -43,7 +43,7 @@ public sealed class NodeBlobStore(NodeClient node, AccountKey? account = null, s
             req.Headers.Authorization = new AuthenticationHeaderValue("Bearer", obj.Token);
             return req;
         }, ct, retryWhenBusy: false);
-        await NodeClient.EnsureOkAsync(put, ct);
+        await NodeClient.EnsureOkAsync(put, node.Time, ct);
         return new StorageResource
         {
             StorageType = Type,
@@ -60,14 +60,14 @@ public sealed class NodeBlobStore(NodeClient node, AccountKey? account = null, s
             resp.Dispose();
             throw new FileNotFoundException($"storage object {resource.Filepath} not found on {node.BaseUrl}");
         }
-        await NodeClient.EnsureOkAsync(resp, ct);
+        await NodeClient.EnsureOkAsync(resp, node.Time, ct);
         return await resp.Content.ReadAsStreamAsync(ct);
     }
 
     public async Task DeleteAsync(StorageResource resource, CancellationToken ct)
     {
         using var resp = await node.SendRawAsync(() => Request(HttpMethod.Delete, resource), ct);
-        await NodeClient.EnsureOkAsync(resp, ct);
+        await NodeClient.EnsureOkAsync(resp, node.Time, ct);
     }
 
     private static HttpRequestMessage Request(HttpMethod method, StorageResource resource)

@@ -48,7 +48,7 @@ public sealed record OrderLimits(TimeSpan TimeLimit, long MemoryBytes, long? Nan
 /// </summary>
 public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity identity, HpkeKeyPair encryption, OrderProvenance? provenance,
     IContainerRuntime runtime, ScratchSpace scratch, IReadOnlyDictionary<string, string> containerLabels, ImageLeases images, OrderStores stores,
-    ILogger<OrderExecutor> logger)
+    TimeProvider time, ILogger<OrderExecutor> logger)
 {
     /// <summary>The status message of an order this loader had taken before it restarted.</summary>
     public const string RestartedMessage =
@@ -66,7 +66,7 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
     /// </summary>
     public async Task AbandonAsync(Order order, string reason, CancellationToken ct)
     {
-        var notes = new OrderNotes(logger, order.Id);
+        var notes = new OrderNotes(logger, order.Id, time);
         notes.Print(LogLevel.Warning, "ending with Error: {Reason}", reason);
         try
         {
@@ -83,7 +83,7 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
     public async Task ExecuteAsync(OrderView view, SlotInfo? slot, CancellationToken ct)
     {
         var order = view.Order;
-        var notes = new OrderNotes(logger, order.Id);
+        var notes = new OrderNotes(logger, order.Id, time);
 
         try { await calls.SendAsync(new OrderStart(order.Id), order.Id, o => o.Status == OrderStatus.Processing, ct); }
         catch (SpError e) when (e is NodeRefusedError or UserError)
@@ -247,7 +247,7 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
                 LogLimitBytes = config.LogLimitBytes,
                 Labels = containerLabels,
                 Name = $"sp-order-{order.Id}",
-                StopWhen = c => WatchWhileRunningAsync(order.Id, notes, c),
+                StopWhen = c => new OrderWatch(c => calls.GetOrderAsync(order.Id, c), TimeSpan.FromSeconds(config.OrderWatchSeconds), time, notes).UntilStopAsync(c),
             };
             ContainerOutcome outcome;
             try { outcome = await runtime.RunAsync(image, spec, ct); }
@@ -277,57 +277,13 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
         }
     }
 
-    /// <summary>
-    /// Reads the order back while its solution runs and completes with the reason to stop it: the order was
-    /// canceled (by its consumer or the TEE's owner), or its deposit no longer pays for the time run so far (the
-    /// deposit's funded time, from its slots' prices, counted from <c>order.start</c>; a replenishment moves it on).
-    /// Runs until the container ends (its token), never failing the order by itself: a node that does not answer
-    /// is retried (see NodeCalls).
-    /// </summary>
-    private async Task<string> WatchWhileRunningAsync(long orderId, OrderNotes notes, CancellationToken ct)
-    {
-        var interval = TimeSpan.FromSeconds(config.OrderWatchSeconds);
-        long? announcedUntil = null;
-        while (true)
-        {
-            OrderView? view;
-            try { view = await calls.GetOrderAsync(orderId, ct); }
-            catch (SpError e) when (e is NodeRefusedError or UserError)
-            {
-                notes.Note(LogLevel.Warning, "could not read the order back (the run goes on): {Reason}", e.Message);
-                await Task.Delay(interval, ct);
-                continue;
-            }
-            if (view is null) return "the order no longer exists on the ledger";
-            var order = view.Order;
-            if (order.Status == OrderStatus.Canceled)
-                return $"the order was canceled while its solution ran ({order.StatusMessage ?? "canceled"})";
-            var wait = interval;
-            if (OrderFunding.FundedUntil(view) is { } until)
-            {
-                var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-                if (now >= until)
-                    return $"deposit exhausted: the order's deposit of {order.Deposit} tokens pays for " +
-                           $"{OrderFunding.Seconds(until - (order.Started ?? until))} s of run time at its slots' prices; " +
-                           "replenish a running order's deposit with `spctl orders replenish-deposit`";
-                if (announcedUntil != until)
-                {
-                    notes.Note("the deposit of {Deposit} tokens pays for the run until {FundedUntil:yyyy-MM-ddTHH:mm:ss.fffZ}", order.Deposit, DateTimeOffset.FromUnixTimeMilliseconds(until));
-                    announcedUntil = until;
-                }
-                if (TimeSpan.FromMilliseconds(until - now) < wait) wait = TimeSpan.FromMilliseconds(until - now);
-            }
-            await Task.Delay(wait, ct);
-        }
-    }
-
     /// <summary>The order certificate over what the TEE loaded, with its key kept for the result statement.</summary>
     private OrderSigner IssueOrderCertificate(Order order, List<RuntimeInfoEntry> runtimeInfo, OrderLimits limits)
     {
         var workload = new WorkloadInfo
         {
             RuntimeInfo = runtimeInfo,
-            Created = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            Created = time.GetUtcNow().ToUnixTimeMilliseconds(),
             OrderId = order.Id.ToString(),
             AttestationType = config.Attestation,
             OrderCapacity = new Dictionary<string, long>
@@ -337,7 +293,7 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
                 ["diskUsage"] = limits.OutputLimitBytes,
             },
         };
-        return identity.IssueOrder(workload, DateTimeOffset.UtcNow);
+        return identity.IssueOrder(workload, time.GetUtcNow());
     }
 
     private Task PublishReport(Order order, OrderReport report, CancellationToken ct) =>
@@ -454,9 +410,9 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
 /// <summary>
 /// What the loader says about one order. <see cref="Print"/> goes to the loader's log, with the order's id as a field;
 /// <see cref="Note(string, object?[])"/> goes there too and to the order's own log (<see cref="Text"/>: log.txt in
-/// the consumer's result, one timed line per note). Each is a message template whose fields are its arguments.
+/// the consumer's result, one line per note, timed by <paramref name="time"/>). Each is a message template whose fields are its arguments.
 /// </summary>
-public sealed partial class OrderNotes(ILogger logger, long orderId)
+public sealed partial class OrderNotes(ILogger logger, long orderId, TimeProvider time)
 {
     private readonly StringBuilder _text = new();
 
@@ -470,7 +426,7 @@ public sealed partial class OrderNotes(ILogger logger, long orderId)
 
     public void Note(LogLevel level, string template, params object?[] args)
     {
-        lock (_text) _text.Append(CultureInfo.InvariantCulture, $"[{DateTimeOffset.UtcNow:HH:mm:ss.fff}] {Render(template, args)}\n");
+        lock (_text) _text.Append(CultureInfo.InvariantCulture, $"[{time.GetUtcNow():HH:mm:ss.fff}] {Render(template, args)}\n");
         Print(level, template, args);
     }
 
@@ -512,6 +468,14 @@ public static class OrderFunding
         var usages = view.SubOrders.Select(s => s.Usage).Prepend(view.Order.Usage).ToList();
         return SlotPricing.FundedMillis(usages, view.Order.Deposit ?? TokenAmount.Zero) is { } funded ? started + funded : null;
     }
+
+    /// <summary>Whether the deposit is spent at <paramref name="now"/>: from <paramref name="fundedUntil"/> (Unix milliseconds,
+    /// <see cref="FundedUntil"/>) on, the order ends; a millisecond before, it runs on.</summary>
+    public static bool IsSpentAt(long fundedUntil, DateTimeOffset now) => now.ToUnixTimeMilliseconds() >= fundedUntil;
+
+    /// <summary>How long the deposit still pays for at <paramref name="now"/> (zero once it is spent).</summary>
+    public static TimeSpan TimeLeftAt(long fundedUntil, DateTimeOffset now) =>
+        TimeSpan.FromMilliseconds(Math.Max(0, fundedUntil - now.ToUnixTimeMilliseconds()));
 
     public static string Seconds(long millis) => (millis / 1000.0).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -43,17 +43,20 @@ public sealed partial class TeeNode : IDisposable
     private ImageLeases? _images;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
 
     /// <summary>Docker label naming the loader (account and offer) that started a solution container.</summary>
     public const string LoaderLabel = "sp.tee.loader";
 
-    public TeeNode(TeeConfig config, string configDir, IContainerRuntime runtime, ILoggerFactory? loggers = null)
+    /// <param name="time">The loader's clock (<see cref="TimeProvider.System"/> in sp-tee): order certificates, the deposit watch, log.txt, the queue's polls.</param>
+    public TeeNode(TeeConfig config, string configDir, IContainerRuntime runtime, TimeProvider time, ILoggerFactory? loggers = null)
     {
+        _time = time;
         _loggers = loggers ?? NullLoggerFactory.Instance;
         _logger = _loggers.CreateLogger<TeeNode>();
         _config = config;
         _configDir = configDir;
-        _node = new NodeClient(config.NodeUrl);
+        _node = new NodeClient(config.NodeUrl, time: time);
         _account = AccountKey.FromHex(config.AccountPrivateKey);
         _runtime = runtime;
         if (config.LogKey is { } pinned)
@@ -61,7 +64,7 @@ public sealed partial class TeeNode : IDisposable
             NoteVerifier key;
             try { key = NoteVerifier.Parse(pinned.Trim()); }
             catch (TlogException e) { throw new InvalidDataException($"tee.json: logKey is not a verifier key: {e.Message}"); }
-            _log = ClientLog.Open(key, LogLocation.OfNode(config.NodeUrl), configDir, config.Network);
+            _log = ClientLog.Open(key, LogLocation.OfNode(config.NodeUrl), configDir, config.Network, time);
             // Every transaction of the loader (offer, certificate, order start, report, finish) is proved in the log.
             var calls = new NodeCalls(_node, _account, config.Network, Warn);
             _node.AfterSubmit = (tx, receipt, ct) =>
@@ -123,7 +126,7 @@ public sealed partial class TeeNode : IDisposable
                 var dir = AppContext.BaseDirectory;
                 var files = Directory.GetFiles(dir, "*.dll").Append(Path.Combine(dir, "sp-tee.runtimeconfig.json")).Where(File.Exists)
                     .Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToList();
-                return new SimEvidenceProvider(platform, LoaderMeasurement.OfFiles(dir, files));
+                return new SimEvidenceProvider(platform, LoaderMeasurement.OfFiles(dir, files), _time);
             case EvidenceTypes.Tdx or EvidenceTypes.SevSnp:
                 return new Sp.Attestation.Tsm.ConfigFsTsmProvider(_config.Attestation);
             default:
@@ -185,7 +188,7 @@ public sealed partial class TeeNode : IDisposable
         var calls = new NodeCalls(_node, _teeAccount, _config.Network, Warn);
         var provenance = _log is null ? null : new OrderProvenance(_log);
         var executor = new OrderExecutor(calls, _config, _identity, _encryption, provenance, _runtime, _scratch!, ContainerLabels, _images!, _stores,
-            _loggers.CreateLogger<OrderExecutor>());
+            _time, _loggers.CreateLogger<OrderExecutor>());
         var running = new Dictionary<long, Task>();
         // At most Capacity at once, within the machine's cores and memory counted from each order's slot.
         var admission = new OrderAdmission(Capacity, Environment.ProcessorCount, _machineMemory);
@@ -220,7 +223,7 @@ public sealed partial class TeeNode : IDisposable
                     running[id] = Task.Run(() => RunCountedAsync(executor, view, slot, ct), ct);
                 }
 
-                var delay = Task.Delay(TimeSpan.FromSeconds(_config.PollSeconds), ct);
+                var delay = Task.Delay(TimeSpan.FromSeconds(_config.PollSeconds), _time, ct);
                 await Task.WhenAny(running.Values.Append(delay));
                 foreach (var (id, task) in running.Where(r => r.Value.IsCompleted).ToList())
                 {

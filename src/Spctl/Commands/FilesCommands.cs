@@ -18,7 +18,7 @@ public static class FilesCommands
         cl.RejectUnknown();
         if (!File.Exists(path) && !Directory.Exists(path)) throw new UserError($"{path}: no such file or directory");
         using var ctx = new ClientContext(configPath);
-        var progress = new ConsoleProgress();
+        var progress = new ConsoleProgress(ctx.Time);
         var resource = await new FileTransfer(ctx.BlobStore).UploadAsync(path, filename, progress);
         progress.Finish();
         WriteResourceFile(output, resource);
@@ -35,7 +35,7 @@ public static class FilesCommands
         var resource = ReadResourceFile(resourcePath);
         if (!Directory.Exists(dir)) throw new UserError($"{dir}: no such directory");
         using var ctx = new ClientContext(configPath);
-        var progress = new ConsoleProgress();
+        var progress = new ConsoleProgress(ctx.Time);
         var saved = await new FileTransfer(ctx.StoreFor(resource.Resource)).DownloadAsync(resource, dir, progress);
         progress.Finish();
         Console.WriteLine(saved);

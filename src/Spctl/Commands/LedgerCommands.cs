@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Sp.Api;
 using Sp.Cli;
@@ -40,7 +39,7 @@ public static class LedgerCommands
     {
         var logUrl = cl.Option("log-url");
         cl.RejectUnknown();
-        var sw = Stopwatch.StartNew();
+        var started = App.Time.GetTimestamp();
         using var ctx = new ClientContext(configPath);
         using var log = ctx.OpenLog(logUrl);
         // The node's digest first: the checkpoint read next covers at least that height, and the replay reports
@@ -92,7 +91,7 @@ public static class LedgerCommands
             if (logUrl is null) throw new UserError(why, node is null ? null : "verify again: the node grew while its log was read");
             Console.WriteLine($"node_state_digest: not compared ({why})");
         }
-        Console.WriteLine($"elapsed_seconds: {sw.Elapsed.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture)}");
+        Console.WriteLine($"elapsed_seconds: {App.Time.GetElapsedTime(started).TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture)}");
         Console.WriteLine(VerifySuccess);
         return 0;
     }

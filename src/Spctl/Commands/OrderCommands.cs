@@ -121,7 +121,7 @@ public static class OrderCommands
             var parent = (await ctx.Node.GetOrderAsync(parentId))!.Order;
             await CheckParentInLogAsync(ctx, parent);
             var tee = await ctx.Node.GetOfferAsync(parent.OfferId) ?? throw new UserError($"TEE offer {parent.OfferId} of order {parentId} does not exist");
-            var validated = ctx.Trust.ValidateTee(tee.Offer.TeeCertificate ?? throw new UserError($"TEE offer {parent.OfferId} has no certificate"), DateTimeOffset.UtcNow);
+            var validated = ctx.Trust.ValidateTee(tee.Offer.TeeCertificate ?? throw new UserError($"TEE offer {parent.OfferId} has no certificate"), ctx.Time.GetUtcNow());
             // The dataset is released to this TEE for this solution hash only: the TEE checks the image against it.
             sealedRelease = Sealed.Seal(validated.EncryptionPublicKey, Sealed.DataInfo, Sealed.DataAad(parentId, parent.CreatedSeq ?? throw new UserError($"order {parentId} names no ledger entry that created it (a node from before this version?)"), subId), new DataRelease(resource, hash));
         }

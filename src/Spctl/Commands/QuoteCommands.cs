@@ -26,7 +26,7 @@ public static class QuoteCommands
         if (!File.Exists(path)) throw new UserError($"{path}: no such evidence file");
         if (vcek is not null && !File.Exists(vcek)) throw new UserError($"--vcek {vcek}: no such file");
         if (collateral is not null && !Directory.Exists(collateral)) throw new UserError($"--collateral {collateral}: no such directory");
-        var at = DateTimeOffset.UtcNow;
+        var at = App.Time.GetUtcNow();
         if (atText is not null && !DateTimeOffset.TryParse(atText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out at))
             throw new UserError($"--at '{atText}': expected an ISO-8601 UTC time such as 2025-06-01T00:00:00Z");
         var result = QuoteValidation.Validate(File.ReadAllBytes(path), type, vcek is null ? null : File.ReadAllBytes(vcek), at, collateral);

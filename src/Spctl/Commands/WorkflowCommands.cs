@@ -45,7 +45,7 @@ public static class WorkflowCommands
             Console.WriteLine($"TEE slot {chosen.Id} of offer {teeOfferId} was chosen (the cheapest that fits): {SlotPricing.Describe(chosen.Info.Usage)}");
         }
         // Seal the solution's location and key to the TEE, only after its chain and evidence validate.
-        var validated = ctx.Trust.ValidateTee(tee.Offer.TeeCertificate, DateTimeOffset.UtcNow);
+        var validated = ctx.Trust.ValidateTee(tee.Offer.TeeCertificate, ctx.Time.GetUtcNow());
         var consumer = ctx.Account.Address.Lower;
         var resultKey = Convert.ToBase64String(ctx.ResultKey.PublicKey);
         var sealedSolution = Sealed.Seal(validated.EncryptionPublicKey, Sealed.SolutionInfo, Sealed.SolutionAad(teeOfferId, consumer, resultKey), solution);

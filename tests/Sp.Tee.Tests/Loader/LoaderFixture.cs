@@ -52,7 +52,7 @@ internal sealed class InProcessLoader : IAsyncDisposable
     {
         Config = config;
         _runtime = new DockerRuntime();
-        Node = new TeeNode(config, dir, wrap?.Invoke(_runtime) ?? _runtime);
+        Node = new TeeNode(config, dir, wrap?.Invoke(_runtime) ?? _runtime, TimeProvider.System);
     }
 
     public TeeConfig Config { get; }

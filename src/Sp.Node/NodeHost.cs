@@ -151,7 +151,7 @@ public static partial class NodeHost
         app.MapStorage(blobs, new SignedRequests(settings.Network, TimeSpan.FromSeconds(limits.SignatureWindowSeconds), time));
 
         await app.StartAsync();
-        Serving(log, settings.Network, string.Join(", ", app.Urls), ledger.Height, paths.Root);
+        if (log.IsEnabled(LogLevel.Information)) Serving(log, settings.Network, string.Join(", ", app.Urls), ledger.Height, paths.Root);
         await app.WaitForShutdownAsync();
         Stopped(log, ledger.Height);
         return 0;

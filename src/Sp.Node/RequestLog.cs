@@ -21,7 +21,8 @@ public static partial class RequestLog
                 var status = context.Response.StatusCode;
                 var read = HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method);
                 var level = read && status < 400 ? LogLevel.Debug : LogLevel.Information;
-                Request(logger, level, request.Method, request.PathBase + request.Path, status, time.GetElapsedTime(started).TotalMilliseconds);
+                if (logger.IsEnabled(level))
+                    Request(logger, level, request.Method, request.PathBase + request.Path, status, time.GetElapsedTime(started).TotalMilliseconds);
             }
         });
     }

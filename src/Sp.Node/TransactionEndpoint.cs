@@ -39,7 +39,7 @@ public static partial class TransactionEndpoint
                 Refused(log, tx.Tx.Type, tx.Tx.From, tx.Tx.Nonce, outcome.Error ?? "");
                 return RequestLimits.Error(400, $"transaction refused: {outcome.Error}", outcome.Code);
             }
-            Accepted(log, outcome.Seq ?? 0, tx.Tx.Type, tx.Tx.From, Ids(outcome));
+            if (log.IsEnabled(LogLevel.Information)) Accepted(log, outcome.Seq ?? 0, tx.Tx.Type, tx.Tx.From, Ids(outcome));
             return Results.Json(new SubmitResponse(outcome.Seq ?? 0, outcome.Hash ?? "", outcome.Ids, outcome.SubOrderIds.ToList()), SpJson.Options);
         });
     }

@@ -117,7 +117,7 @@ public sealed class RetryPolicyTests
     [Fact]
     public void A_policy_that_cannot_work_is_refused_when_built()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => Quick(0).Build());
-        Assert.Throws<ArgumentOutOfRangeException>(() => (RetryPolicies.Loader with { MaxDelay = TimeSpan.FromMilliseconds(1) }).Build());
+        Assert.Throws<InvalidOperationException>(() => Quick(0).Build());
+        Assert.Throws<InvalidOperationException>(() => (RetryPolicies.Loader with { MaxDelay = TimeSpan.FromMilliseconds(1) }).Build());
     }
 }

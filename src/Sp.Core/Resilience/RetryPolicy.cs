@@ -27,9 +27,9 @@ public sealed record RetryPolicy
     /// <summary>A pipeline of this policy. <paramref name="onRetry"/> hears each failure that is retried, with its attempt (1-based).</summary>
     public ResiliencePipeline Build(Action<Exception, int>? onRetry = null, TimeProvider? time = null)
     {
-        if (MaxAttempts < 1) throw new ArgumentOutOfRangeException(nameof(MaxAttempts), MaxAttempts, "expected at least 1 attempt");
+        if (MaxAttempts < 1) throw new InvalidOperationException($"{nameof(MaxAttempts)}: expected at least 1 attempt, got {MaxAttempts}");
         if (BaseDelay < TimeSpan.Zero || MaxDelay < BaseDelay)
-            throw new ArgumentOutOfRangeException(nameof(MaxDelay), $"delays: base {BaseDelay}, max {MaxDelay}: expected 0 <= base <= max");
+            throw new InvalidOperationException($"delays: base {BaseDelay}, max {MaxDelay}: expected 0 <= base <= max");
         if (MaxAttempts == 1) return ResiliencePipeline.Empty;
         var builder = new ResiliencePipelineBuilder();
         if (time is not null) builder.TimeProvider = time;

@@ -39,7 +39,7 @@ public sealed class MarketState
 
     /// <summary>Deposits locked in the unsettled orders of one consumer.</summary>
     public TokenAmount LockedBy(string address) =>
-        TokenAmount.Sum(Orders.Values.Where(o => o.Consumer == address.ToLowerInvariant()).Select(o => o.LockedDeposit));
+        TokenAmount.Sum(Orders.Values.Where(o => string.Equals(o.Consumer, address, StringComparison.OrdinalIgnoreCase)).Select(o => o.LockedDeposit));
 
     /// <summary>Whether the faucet (tokens.request) exists: on a network named "devnet" or "devnet-*".</summary>
     public static bool IsDevnet(string network) =>

@@ -134,7 +134,9 @@ public sealed partial class ScratchSpace
     }
 
     private static bool IsOctal(string s, int at) =>
-        at + 3 <= s.Length && s.AsSpan(at, 3).IndexOfAnyExcept("01234567") < 0;
+        at + 3 <= s.Length && s.AsSpan(at, 3).IndexOfAnyExcept(OctalDigits) < 0;
+
+    private static readonly System.Buffers.SearchValues<char> OctalDigits = System.Buffers.SearchValues.Create("01234567");
 
     [LibraryImport("libc", EntryPoint = "mount", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Mount(string source, string target, string fileSystemType, ulong flags, string data);

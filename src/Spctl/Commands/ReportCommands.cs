@@ -92,7 +92,7 @@ public static class ReportCommands
     /// The TEE's signed statement of how the order ended, served with its report: it must validate under the pinned
     /// root and name this report (docs/formats-result-statement.md). Prints it; returns what fails.
     /// </summary>
-    private static IEnumerable<string> ValidateResultStatement(OrderReport report, ResultStatement statement, string? orderId, Trust trust)
+    private static List<string> ValidateResultStatement(OrderReport report, ResultStatement statement, string? orderId, Trust trust)
     {
         var v = trust.ValidateResultStatement(statement);
         var c = statement.Claims;

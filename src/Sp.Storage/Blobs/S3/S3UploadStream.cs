@@ -239,10 +239,13 @@ internal sealed class S3UploadStream : Stream
         base.Dispose(disposing);
     }
 
+    // Not base.DisposeAsync(): it would call Dispose(), which finishes the stream synchronously; this is the async twin.
+#pragma warning disable CA2215
     public override async ValueTask DisposeAsync()
     {
         if (!_finished) await AbortAsync().ConfigureAwait(false);
         _slots.Dispose();
         GC.SuppressFinalize(this);
     }
+#pragma warning restore CA2215
 }

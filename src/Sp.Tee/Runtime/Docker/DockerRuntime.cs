@@ -615,7 +615,7 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
     private static string RequireDirectory(string? path, string field)
     {
         if (string.IsNullOrWhiteSpace(path))
-            throw new ArgumentException($"{field}: expected a host directory path, got an empty value", nameof(ContainerSpec));
+            throw new ArgumentException($"{field}: expected a host directory path, got an empty value", nameof(path));
         var full = Path.GetFullPath(path);
         if (!Directory.Exists(full))
             throw new DirectoryNotFoundException($"{field}: host directory '{full}' does not exist");
@@ -625,19 +625,19 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
     private static void ValidateLimits(ContainerSpec spec)
     {
         if (spec.TimeLimit <= TimeSpan.Zero)
-            throw new ArgumentOutOfRangeException(nameof(ContainerSpec), $"{nameof(ContainerSpec.TimeLimit)}: expected > 0, got {spec.TimeLimit}");
+            throw new ArgumentOutOfRangeException(nameof(spec), $"{nameof(ContainerSpec.TimeLimit)}: expected > 0, got {spec.TimeLimit}");
         if (spec.PidsLimit <= 0)
-            throw new ArgumentOutOfRangeException(nameof(ContainerSpec), $"{nameof(ContainerSpec.PidsLimit)}: expected > 0, got {spec.PidsLimit}");
+            throw new ArgumentOutOfRangeException(nameof(spec), $"{nameof(ContainerSpec.PidsLimit)}: expected > 0, got {spec.PidsLimit}");
         if (spec.LogLimitBytes is <= 0)
-            throw new ArgumentOutOfRangeException(nameof(ContainerSpec), $"{nameof(ContainerSpec.LogLimitBytes)}: expected > 0 when set, got {spec.LogLimitBytes}");
+            throw new ArgumentOutOfRangeException(nameof(spec), $"{nameof(ContainerSpec.LogLimitBytes)}: expected > 0 when set, got {spec.LogLimitBytes}");
         if (spec.LogCapBytes is < 0 or > MaxLogCapBytes)
-            throw new ArgumentOutOfRangeException(nameof(ContainerSpec), $"{nameof(ContainerSpec.LogCapBytes)}: expected 0..{MaxLogCapBytes}, got {spec.LogCapBytes}");
+            throw new ArgumentOutOfRangeException(nameof(spec), $"{nameof(ContainerSpec.LogCapBytes)}: expected 0..{MaxLogCapBytes}, got {spec.LogCapBytes}");
         if (spec.MemoryBytes is <= 0)
-            throw new ArgumentOutOfRangeException(nameof(ContainerSpec), $"{nameof(ContainerSpec.MemoryBytes)}: expected > 0 when set, got {spec.MemoryBytes}");
+            throw new ArgumentOutOfRangeException(nameof(spec), $"{nameof(ContainerSpec.MemoryBytes)}: expected > 0 when set, got {spec.MemoryBytes}");
         if (spec.NanoCpus is <= 0)
-            throw new ArgumentOutOfRangeException(nameof(ContainerSpec), $"{nameof(ContainerSpec.NanoCpus)}: expected > 0 when set, got {spec.NanoCpus}");
+            throw new ArgumentOutOfRangeException(nameof(spec), $"{nameof(ContainerSpec.NanoCpus)}: expected > 0 when set, got {spec.NanoCpus}");
         if (spec.Name.Length > 0 && !ContainerNamePattern().IsMatch(spec.Name))
-            throw new ArgumentException($"{nameof(ContainerSpec.Name)}: expected [a-zA-Z0-9][a-zA-Z0-9_.-]* (at most 100 chars), got '{spec.Name}'", nameof(ContainerSpec));
+            throw new ArgumentException($"{nameof(ContainerSpec.Name)}: expected [a-zA-Z0-9][a-zA-Z0-9_.-]* (at most 100 chars), got '{spec.Name}'", nameof(spec));
     }
 
     internal static string ContainerName(string prefix)
@@ -646,12 +646,14 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
         return $"{(prefix.Length == 0 ? DefaultNamePrefix : prefix)}-{suffix}";
     }
 
+    private static readonly System.Buffers.SearchValues<char> LowerHexDigits = System.Buffers.SearchValues.Create("0123456789abcdef");
+
     private static void RequireImageId(LoadedImage image)
     {
         var id = image.ImageId;
         if (id is null || !id.StartsWith(Sha256Prefix, StringComparison.Ordinal)
             || id.Length != Sha256Prefix.Length + SHA256.HashSizeInBytes * 2
-            || id.AsSpan(Sha256Prefix.Length).ContainsAnyExcept("0123456789abcdef"))
+            || id.AsSpan(Sha256Prefix.Length).ContainsAnyExcept(LowerHexDigits))
             throw new ArgumentException($"{nameof(LoadedImage.ImageId)}: expected 'sha256:' and 64 lowercase hex digits, got '{id}'", nameof(image));
     }
 

@@ -286,38 +286,74 @@ public static class OrderCommands
 
     public static async Task<int> CompleteAsync(CommandLine cl, string configPath)
     {
-        var subId = cl.PositionalId<OrderId>(0, "sub-order id").Value;
+        if (cl.Positionals.Count == 0) throw new UserError("missing argument <sub-order id>");
+        var ids = cl.Positionals.Select((_, i) => cl.PositionalId<OrderId>(i, "sub-order id").Value).ToList();
         var statusText = cl.Option("status") ?? "done";
         var resultPath = cl.Option("result");
         var solutionHash = cl.Option("solution-hash");
         cl.RejectUnknown();
-        var status = statusText.ToLowerInvariant() switch
+        var status = statusText.Trim().ToLowerInvariant() switch
         {
             "done" => OrderStatus.Done,
             "error" => OrderStatus.Error,
-            _ => throw new UserError($"--status '{statusText}': expected done or error"),
+            "canceled" => OrderStatus.Canceled,
+            _ => throw new UserError($"--status '{statusText}': expected done, error or canceled"),
         };
-        using var ctx = new ClientContext(configPath);
-        var sub = (await ctx.Node.GetOrderAsync(subId) ?? throw new UserError($"order {subId} does not exist")).Order;
-        if (sub.ParentId is not { } parentId || sub.Type != OfferType.Data)
-            throw new UserError($"order {subId} is not a data sub-order (it is a {sub.Type} order)", "pass the Data sub-order id shown by `spctl orders get ID --suborders`");
-        string? sealedRelease = null;
         var hash = "";
+        ResourceFile? resource = null;
         if (status == OrderStatus.Done)
         {
             hash = (solutionHash ?? throw new UserError("missing --solution-hash <hash>", "the hash from solution.resource.json that you verified")).Trim().ToLowerInvariant();
             if (hash.Length != 64 || !hash.All(Uri.IsHexDigit)) throw new UserError($"--solution-hash '{solutionHash}': expected 64 hex digits (SHA-256)");
-            var resource = FilesCommands.ReadResourceFile(resultPath ?? throw new UserError("missing --result <dataset resource file>"));
+            resource = FilesCommands.ReadResourceFile(resultPath ?? throw new UserError("missing --result <dataset resource file>"));
+        }
+        using var ctx = new ClientContext(configPath);
+        // Each id on its own: its success line on stdout, or why it failed on stderr; exit 1 if any failed.
+        var failed = 0;
+        foreach (var subId in ids)
+        {
+            try
+            {
+                await CompleteOneAsync(ctx, subId, status, hash, resource);
+                Console.WriteLine($"Order {subId} has been completed successfully: status={status}");
+            }
+            catch (Exception e) when (IsFailure(e))
+            {
+                failed++;
+                Console.Error.WriteLine($"Order {subId} was not completed: {Reason(e)}");
+            }
+        }
+        return failed == 0 ? 0 : 1;
+    }
+
+    /// <summary>What one id of a several-id command may fail with (App.RunAsync maps the same to exit 1).</summary>
+    private static bool IsFailure(Exception e) =>
+        e is SpError or IOException or InvalidDataException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException
+            or FormatException or System.Text.Json.JsonException or HttpRequestException or TaskCanceledException;
+
+    private static string Reason(Exception e) => e is SpError sp ? sp.OneLine : e.Message.ReplaceLineEndings(" ");
+
+    private static async Task CompleteOneAsync(ClientContext ctx, long subId, OrderStatus status, string hash, ResourceFile? resource)
+    {
+        var sub = (await ctx.Node.GetOrderAsync(subId) ?? throw new UserError($"order {subId} does not exist")).Order;
+        if (status == OrderStatus.Canceled)
+            // The original completes with Canceled only an order left Canceling by its consumer. Here `orders cancel`
+            // cancels at once (sub-orders with their parent), so no order ever waits in Canceling.
+            throw new UserError($"order {subId} is {sub.Status}: completion with status canceled is possible only from the Canceling status",
+                "on this network an order is canceled at once by its consumer (`spctl orders cancel`), with its sub-orders; no order is ever Canceling");
+        if (sub.ParentId is not { } parentId || sub.Type != OfferType.Data)
+            throw new UserError($"order {subId} is not a data sub-order (it is a {sub.Type} order)", "pass the Data sub-order id shown by `spctl orders get ID --suborders`");
+        string? sealedRelease = null;
+        if (status == OrderStatus.Done)
+        {
             var parent = (await ctx.Node.GetOrderAsync(parentId))!.Order;
             await CheckParentInLogAsync(ctx, parent);
             var tee = await ctx.Node.GetOfferAsync(parent.OfferId) ?? throw new UserError($"TEE offer {parent.OfferId} of order {parentId} does not exist");
             var validated = ctx.Trust.ValidateTee(tee.Offer.TeeCertificate ?? throw new UserError($"TEE offer {parent.OfferId} has no certificate"), DateTimeOffset.UtcNow);
             // The dataset is released to this TEE for this solution hash only: the TEE checks the image against it.
-            sealedRelease = Sealed.Seal(validated.EncryptionPublicKey, Sealed.DataInfo, Sealed.DataAad(parentId, parent.CreatedSeq ?? throw new UserError($"order {parentId} names no ledger entry that created it (a node from before this version?)"), subId), new DataRelease(resource, hash));
+            sealedRelease = Sealed.Seal(validated.EncryptionPublicKey, Sealed.DataInfo, Sealed.DataAad(parentId, parent.CreatedSeq ?? throw new UserError($"order {parentId} names no ledger entry that created it (a node from before this version?)"), subId), new DataRelease(resource!, hash));
         }
         await ctx.Node.SendAsync(ctx.Account, ctx.Network, new OrderComplete(subId, status, hash, sealedRelease));
-        Console.WriteLine($"Order {subId} has been completed successfully: status={status}");
-        return 0;
     }
 
     /// <summary>
@@ -336,6 +372,7 @@ public static class OrderCommands
     {
         var id = cl.PositionalId<OrderId>(0, "order id").Value;
         var saveTo = cl.Option("save-to") ?? "result.tar.gz";
+        var noClobber = cl.Flag("no-clobber");
         cl.RejectUnknown();
         using var ctx = new ClientContext(configPath);
         var order = (await ctx.Node.GetOrderAsync(id) ?? throw new UserError($"order {id} does not exist")).Order;
@@ -346,17 +383,21 @@ public static class OrderCommands
         // Before a byte is fetched: the TEE that ran the order signed this very archive (hash and size).
         await CheckResultStatementAsync(ctx, order, resource);
         var full = Path.GetFullPath(saveTo);
-        if (File.Exists(full) || Directory.Exists(full)) throw new UserError($"{saveTo} already exists", "remove it or pass --save-to <another path>");
-        var tmp = Path.Combine(Path.GetDirectoryName(full)!, "." + Path.GetFileName(full) + ".part");
+        if (Directory.Exists(full)) throw new UserError($"{saveTo} is a folder", "pass --save-to <file path>");
+        if (noClobber && File.Exists(full)) throw new UserError($"{saveTo} already exists", "remove it, pass --save-to <another path>, or leave out --no-clobber to overwrite it");
+        // A hidden temporary file in the same folder, renamed over the target once the archive verified (an atomic
+        // replace): an existing file is overwritten only by a complete, verified result, and a failure leaves nothing.
+        var tmp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.part");
         try
         {
-            await using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write))
+            await using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
             {
                 var (sha, size) = await new FileTransfer(ctx.StoreFor(resource.Resource)).DownloadToStreamAsync(resource, fs);
                 if (!string.Equals(Convert.ToHexStringLower(sha), resource.Hash.Value, StringComparison.OrdinalIgnoreCase) || size != resource.Size)
                     throw new InvalidDataException($"result of order {id}: hash {Convert.ToHexStringLower(sha)} differs from the sealed {resource.Hash.Value}");
             }
-            File.Move(tmp, full);
+            if (noClobber) File.Move(tmp, full); // refuses if the file appeared meanwhile
+            else File.Move(tmp, full, overwrite: true);
         }
         finally { if (File.Exists(tmp)) File.Delete(tmp); }
         Console.WriteLine($"Order result was saved to {saveTo}");
@@ -397,17 +438,91 @@ public static class OrderCommands
         return 0;
     }
 
+    /// <summary>
+    /// `workflows replenish-deposit ID --sppi TOKENS | --minutes M [--yes]`: adds tokens to a New, Blocked or Processing
+    /// workflow's deposit. With --minutes the tokens are the order's hourly rate (its slots priced per hour) for that
+    /// time; with --sppi the time is computed from the tokens. Asks `Confirm?` unless --yes.
+    /// </summary>
+    public static async Task<int> WorkflowReplenishDepositAsync(CommandLine cl, string configPath)
+    {
+        var id = cl.PositionalId<OrderId>(0, "order id").Value;
+        var sppi = cl.Option("sppi");
+        var minutesText = cl.Option("minutes");
+        var yes = cl.Flag("yes");
+        cl.RejectUnknown();
+        int? minutes = minutesText is null ? null
+            : int.TryParse(minutesText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var m) && m > 0 ? m
+            : throw new UserError($"--minutes '{minutesText}': expected a positive whole number of minutes");
+        var tokens = minutes is null && sppi is not null ? TokenCommands.ParseAmount(sppi, "--sppi") : (TokenAmount?)null;
+        if (minutes is null && tokens is null) throw new UserError("To complete command please define one of arguments --sppi or --minutes");
+        using var ctx = new ClientContext(configPath);
+        try
+        {
+            var view = await ctx.Node.GetOrderAsync(id) ?? throw new UserError($"order {id} does not exist");
+            var order = view.Order;
+            if (order.ParentId is { } parentId)
+                throw new UserError($"order {id} is a sub-order of order {parentId}: the deposit is held by the parent order", $"pass the workflow's order id {parentId}");
+            if (order.Status is not (OrderStatus.Blocked or OrderStatus.Processing or OrderStatus.New))
+                throw new UserError($"order {id} is {order.Status}: only a New, Blocked or Processing order can be replenished");
+            // The workflow's hourly rate: its slots (TEE and data) priced per hour, at the terms it was placed with.
+            var hourly = TokenAmount.Sum(view.SubOrders.Prepend(order).Select(o => o.Usage).Where(SlotPricing.IsPerHour).Select(SlotPricing.Price));
+            string extended;
+            if (minutes is { } mins)
+            {
+                if (hourly.IsZero)
+                    throw new UserError($"order {id} has no slot priced per hour: its time does not depend on its deposit", "pass --sppi TOKENS to add tokens anyway");
+                tokens = TokenAmount.FromUnits(hourly.Units * mins / 60);
+                extended = $"Order time is extended by {mins} minutes.";
+            }
+            else
+            {
+                extended = hourly.IsZero ? "Order time is not extended (no slot of the order is priced per hour)."
+                    : $"Order time is extended by {tokens!.Value.Units * 60 / hourly.Units} minutes.";
+            }
+            Console.WriteLine($"Deposit will be replenished by {tokens} tokens. {extended}");
+            if (!yes)
+            {
+                Console.Write("Confirm? (Y/n) ");
+                var answer = Console.ReadLine()
+                    ?? throw new UserError("no answer to `Confirm?` (stdin is closed)", "pass --yes to replenish without the question");
+                if (answer.Trim().ToLowerInvariant() is not ("" or "y" or "yes"))
+                {
+                    Console.WriteLine("Deposit was not replenished");
+                    return 0;
+                }
+            }
+            await ctx.Node.SendAsync(ctx.Account, ctx.Network, new OrderReplenish(id, tokens!.Value));
+            Console.WriteLine("Deposit replenished successfully");
+            return 0;
+        }
+        catch (Exception e) when (IsFailure(e))
+        {
+            Console.Error.WriteLine($"Order {id} was not replenished: {Reason(e)}");
+            return 1;
+        }
+    }
+
     public static async Task<int> CancelAsync(CommandLine cl, string configPath)
     {
         cl.RejectUnknown();
         if (cl.Positionals.Count == 0) throw new UserError("missing argument <order id>");
+        var ids = cl.Positionals.Select((_, i) => cl.PositionalId<OrderId>(i, "order id").Value).ToList();
         using var ctx = new ClientContext(configPath);
-        for (var i = 0; i < cl.Positionals.Count; i++)
+        // Each id on its own, as the original: its success line on stdout, or why it failed on stderr; exit 1 if any failed.
+        var failed = 0;
+        foreach (var id in ids)
         {
-            var id = cl.PositionalId<OrderId>(i, "order id").Value;
-            await ctx.Node.SendAsync(ctx.Account, ctx.Network, new OrderCancel(id));
-            Console.WriteLine($"Order {id} was canceled");
+            try
+            {
+                await ctx.Node.SendAsync(ctx.Account, ctx.Network, new OrderCancel(id));
+                Console.WriteLine($"Order {id} was canceled successfully");
+            }
+            catch (Exception e) when (IsFailure(e))
+            {
+                failed++;
+                Console.Error.WriteLine($"Order {id} was not canceled: {Reason(e)}");
+            }
         }
-        return 0;
+        return failed == 0 ? 0 : 1;
     }
 }

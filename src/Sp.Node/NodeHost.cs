@@ -94,8 +94,9 @@ public static partial class NodeHost
         app.MapGet("/api/orders/{id:long}", (long id) =>
             Query(s => s.Orders.TryGetValue(id, out var o) ? OrderView(s, o) : null));
 
-        // offers: comma-separated offer ids (any of them); status: a name or its number.
-        app.MapGet("/api/orders", (string? consumer, string? status, string? type, long? offer, string? offers) =>
+        // Newest first. offers: comma-separated offer ids (any of them); status: comma-separated names or numbers (any
+        // of them); cursor: only orders with a lower id (the last id of the previous page); limit: at most that many.
+        app.MapGet("/api/orders", (string? consumer, string? status, string? type, long? offer, string? offers, long? cursor, int? limit) =>
         {
             var offerIds = new HashSet<long>();
             foreach (var part in (offers ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -104,18 +105,21 @@ public static partial class NodeHost
                 offerIds.Add(id.Value);
             }
             if (offer is { } single) offerIds.Add(single);
-            OrderStatus? wanted = null;
-            if (status is not null)
+            var wanted = new HashSet<OrderStatus>();
+            foreach (var part in (status ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
-                if (!Enum.TryParse<OrderStatus>(status, ignoreCase: true, out var st) || !Enum.IsDefined(st))
-                    return Error(400, $"status: '{status}' is not an order status (expected one of {string.Join(", ", Enum.GetNames<OrderStatus>())})");
-                wanted = st;
+                if (!Enum.TryParse<OrderStatus>(part, ignoreCase: true, out var st) || !Enum.IsDefined(st))
+                    return Error(400, $"status: '{part}' is not an order status (expected one of {string.Join(", ", Enum.GetNames<OrderStatus>())})");
+                wanted.Add(st);
             }
-            return Query(s => s.Orders.Values
+            if (limit is <= 0) return Error(400, $"limit: expected a positive number, got {limit}");
+            return Query(s => s.Orders.Values.Reverse()
+                .Where(o => cursor is null || o.Id < cursor)
                 .Where(o => consumer is null || string.Equals(o.Consumer, consumer, StringComparison.OrdinalIgnoreCase))
-                .Where(o => wanted is null || o.Status == wanted)
+                .Where(o => wanted.Count == 0 || wanted.Contains(o.Status))
                 .Where(o => type is null || MatchesType(o.Type, type))
                 .Where(o => offerIds.Count == 0 || offerIds.Contains(o.OfferId))
+                .Take(limit ?? int.MaxValue)
                 .ToList());
         });
 

@@ -220,6 +220,48 @@ public sealed class CommandTreeTests
     }
 
     [Theory]
+    [InlineData("done,error")]
+    [InlineData("Done")]
+    [InlineData("NEW, processing,canceled")]
+    [InlineData("new,canceling,canceled,done,error,blocked,suspended,processing")]
+    public void Orders_list_takes_several_statuses_in_any_case(string statuses)
+    {
+        string[] args = ["orders", "list", "--status", statuses, "--fields", "id,offer_name,status", "--limit", "2", "--cursor", "9", "--save-to", "o.json"];
+        var parse = CliRunner.Parse(Spctl.App.Tree(), args);
+        Assert.Null(CliRunner.UsageError(parse, args));
+        Assert.Equal(statuses, CommandLine.From(parse).Option("status"));
+        var (parsed, unknown) = Spctl.Commands.OrderCommands.ParseStatuses(statuses);
+        Assert.Empty(unknown);
+        Assert.Equal(statuses.Split(',').Length, parsed.Count);
+    }
+
+    [Theory]
+    [InlineData("done,finished", "'finished' is not an order status")]
+    [InlineData("ok,bad", "'ok', 'bad' are not order statuses")]
+    [InlineData("3", "'3' is not an order status")]
+    [InlineData(",", "',' is not an order status")]
+    public async Task Orders_list_refuses_an_unknown_status_with_exit_2_naming_the_valid_ones(string statuses, string what)
+    {
+        var (code, stdout, stderr) = await RunAsync("spctl", "orders", "list", "--status", statuses);
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout);
+        Assert.Equal($"error: --status: {what} (valid: new, processing, canceling, canceled, done, error, blocked, suspended) (hint: see 'spctl orders list --help')\n",
+            stderr.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public async Task Orders_list_and_get_help_name_the_originals_fields()
+    {
+        var (_, list, _) = await RunAsync("spctl", "orders", "list", "--help");
+        foreach (var f in new[] { "offer_name", "offer_description", "consumer_address", "total_deposit", "total_unspent_deposit", "unspent_deposit", "cancelable", "sub_orders_count", "modified_date", "--limit", "--cursor", "--save-to" })
+            Assert.Contains(f, list);
+        Assert.Contains("[default: id,type,status,offer_id,parent_order_id,modified]", list);
+        var (_, get, _) = await RunAsync("spctl", "orders", "get", "--help");
+        foreach (var f in new[] { "--fields", "offer_name", "actual_cost", "modified_date" })
+            Assert.Contains(f, get);
+    }
+
+    [Theory]
     [InlineData("lsit", "list")]
     [InlineData("--my-acount", "--my-account")]
     [InlineData("stat", "status")]

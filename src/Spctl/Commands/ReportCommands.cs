@@ -29,14 +29,17 @@ public static class ReportCommands
             throw new IntegrityError($"order {id}: the node served a report whose order certificate is for order '{certified ?? "unreadable"}'",
                 "the node answered with another order's report; nothing was saved");
         Console.WriteLine($"Order report of order {id} (ledger entry {view.Seq})");
-        var ok = Validate(view.Report, ctx.Trust);
-        ok &= await LedgerCommands.PrintReportInclusionAsync(ctx, view, logUrl); // the report is the one on the ledger's log
+        var check = Check(view.Report, ctx.Trust);
+        var included = await LedgerCommands.PrintReportInclusionAsync(ctx, view, logUrl); // the report is the one on the ledger's log
+        // As the original: the report itself (indented JSON), then where it was saved, then the validation's verdict.
+        var json = SpJson.Serialize(view.Report, indented: true);
+        Console.WriteLine(json);
         if (saveTo is not null)
         {
-            File.WriteAllText(saveTo, SpJson.Serialize(view.Report, indented: true) + "\n");
+            File.WriteAllText(saveTo, json + "\n");
             Console.WriteLine($"Report was saved to {saveTo}");
         }
-        return ok ? 0 : 1;
+        return Conclude(check, included) ? 0 : 1;
     }
 
     public static int ValidateReport(CommandLine cl, string configPath)
@@ -64,7 +67,7 @@ public static class ReportCommands
             var dir = Path.GetDirectoryName(Path.GetFullPath(configPath))!;
             trust = Trust.Load(Path.Combine(dir, cfg.Trust.RootCa), policy ?? Path.Combine(dir, cfg.Trust.AttestationPolicy));
         }
-        return Validate(report, trust) ? 0 : 1;
+        return Conclude(Check(report, trust), true) ? 0 : 1;
     }
 
     private static string PolicyPathOf(string configPath)
@@ -104,8 +107,8 @@ public static class ReportCommands
         return errors;
     }
 
-    /// <summary>Prints what the report says and whether it holds; true when valid.</summary>
-    private static bool Validate(OrderReport report, Trust trust)
+    /// <summary>Prints what the report says; returns what fails and whether it rests on simulated evidence.</summary>
+    private static (List<string> Errors, bool Simulated) Check(OrderReport report, Trust trust)
     {
         var v = trust.ValidateReport(report);
         PrintChain(report.Certificate);
@@ -116,13 +119,19 @@ public static class ReportCommands
         var errors = v.Errors.ToList();
         if (report.ResultStatement is { } statement) errors.AddRange(ValidateResultStatement(report, statement, v.OrderId, trust));
         else Console.WriteLine("result_statement: none yet (the order has not ended)");
-        if (errors.Count > 0)
+        return (errors, v.Simulated);
+    }
+
+    /// <summary>The verdict, last: the errors and the failure line on stderr, or the sim warning and the success line; true when valid.</summary>
+    private static bool Conclude((List<string> Errors, bool Simulated) check, bool included)
+    {
+        if (check.Errors.Count > 0 || !included)
         {
-            foreach (var e in errors) Console.Error.WriteLine($"error: {e}");
+            foreach (var e in check.Errors) Console.Error.WriteLine($"error: {e}");
             Console.Error.WriteLine("Order report validation failed");
             return false;
         }
-        if (v.Simulated) Console.WriteLine(SimWarning);
+        if (check.Simulated) Console.WriteLine(SimWarning);
         Console.WriteLine(Success);
         return true;
     }

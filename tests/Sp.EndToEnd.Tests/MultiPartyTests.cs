@@ -85,6 +85,34 @@ public sealed partial class MultiPartyTests(DevnetFixture net)
         }
     }
 
+    [Fact]
+    public async Task Min_rent_minutes_locks_the_deposit_for_that_long_and_a_matching_solution_hash_is_accepted()
+    {
+        // Bob: a data offer at 1.2 tokens an hour, minimum rent 60 minutes.
+        File.WriteAllText(Path.Combine(net.Bob, "hourly-offer.json"), File.ReadAllText(Path.Combine(net.Bob, "offer-info.json")).Replace("Bob sales data", "Bob hourly data"));
+        File.WriteAllText(Path.Combine(net.Bob, "hourly-slot.json"), """
+            {"info":{"cpuCores":0,"gpuCores":0,"diskUsage":10485760,"ram":0,"vram":0},
+             "usage":{"maxTimeMinutes":0,"minTimeMinutes":60,"price":"1200000000000000000","priceType":"0"},
+             "option":{"bandwidth":0,"externalPort":0,"traffic":0}}
+            """);
+        var offer = Regex.Match((await Cli.MustAsync(net.Bob, net.Spctl, "offers", "create", "value", "--path", "hourly-offer.json")).Stdout, @"Offer (\d+) has been created").Groups[1].Value;
+        var slot = Regex.Match((await Cli.MustAsync(net.Bob, net.Spctl, "offers", "add-slot", "value", "--offer", offer, "--path", "hourly-slot.json")).Stdout, @"Slot (\d+) for offer").Groups[1].Value;
+        var solution = await net.UploadSolutionAsync("hourly-sol");
+        var h = DevnetFixture.HashOf(Path.Combine(net.Alice, solution));
+
+        // 90 minutes of a 1.2/hour slot (the devnet's TEE slot is free): 1.8 tokens, more than the slot's own minimum (1.2).
+        var tooLittle = await Cli.RunAsync(net.Alice, net.Spctl, "workflows", "create", "--solution", solution, "--data", $"{offer},{slot}",
+            "--tee", net.TeeOfferId.ToString(), "--min-rent-minutes", "90", "--deposit", "1.5");
+        Assert.Equal(1, tooLittle.ExitCode);
+        Assert.Contains("--deposit 1.5 is less than the 1.8 tokens that 90 minutes of this workflow cost", tooLittle.Stderr);
+        var created = await Cli.MustAsync(net.Alice, net.Spctl, "workflows", "create", "--solution", solution, "--data", $"{offer},{slot}",
+            "--tee", net.TeeOfferId.ToString(), "--min-rent-minutes", "90", "--solution-hash", h.ToUpperInvariant(), "--yes");
+        Assert.Contains("Deposit locked: 1.8 tokens", created.Stdout);
+        var order = OrderLine().Match(created.Stdout).Groups[1].Value;
+        Assert.Contains("deposit: 1.8\n", (await Cli.MustAsync(net.Alice, net.Spctl, "orders", "get", order)).Stdout);
+        await Cli.MustAsync(net.Alice, net.Spctl, "orders", "cancel", order);
+    }
+
     [GeneratedRegex(@"^Workflow was created, TEE order id: \[""(\d+)""\]$", RegexOptions.Multiline)]
     private static partial Regex OrderLine();
 }

@@ -20,8 +20,20 @@ public static class WorkflowCommands
         var data = cl.Options("data").Select(ParseOfferSlot).ToList();
         var (teeOfferId, teeSlotId) = ParseOfferSlot(cl.Required("tee", "TEE offer id"));
         var deposit = cl.Option("deposit") is { } d ? TokenCommands.ParseAmount(d, "--deposit") : (TokenAmount?)null;
+        var expectedHash = cl.Option("solution-hash") is { } sh ? ParseSha256(sh) : null;
+        var minRentMinutes = cl.Option("min-rent-minutes") is { } m ? ParseCount(m, "--min-rent-minutes", allowZero: false) : (int?)null;
+        if (cl.Option("tee-slot-count") is { } count && ParseCount(count, "--tee-slot-count", allowZero: true) > 1)
+            throw new UserError($"--tee-slot-count {count}: an order runs in one slot of the TEE offer, it cannot take a slot several times",
+                "choose a larger slot with --tee OFFER,SLOT (`spctl offers get tee OFFER` lists them), or leave --tee-slot-count out");
+        if (cl.Options("tee-options").Count > 0 || cl.Options("tee-options-count").Count > 0)
+            throw new UserError("--tee-options/--tee-options-count: TEE offers have no options on this network; a slot carries all its resources (slot-info.json's option: bandwidth, traffic, external port)",
+                "choose the slot that has what you need with --tee OFFER,SLOT");
         cl.RejectUnknown();
         var solution = FilesCommands.ReadResourceFile(solutionPath);
+        var solutionHash = solution.Hash.Value.ToLowerInvariant();
+        if (expectedHash is not null && expectedHash != solutionHash)
+            throw new UserError($"--solution-hash {expectedHash} differs from the hash of the solution in {solutionPath}: {solutionHash}; no order was created",
+                "check that this is the solution you verified (`spctl files calculate-hash` on the archive)");
         using var ctx = new ClientContext(configPath);
 
         var tee = await ctx.Node.GetOfferAsync(teeOfferId) ?? throw new UserError($"TEE offer {teeOfferId} does not exist", "list them with `spctl offers list tee`");
@@ -30,12 +42,14 @@ public static class WorkflowCommands
         // Each --data becomes a sub-order, in the order given: the TEE mounts them as input-0001, input-0002, ...
         var inputs = new List<DataInput>();
         var dataSlots = new List<SlotResources?>();
+        var usages = new List<SlotUsage?>();
         foreach (var (offerId, slotId) in data)
         {
             var offer = await ctx.Node.GetOfferAsync(offerId) ?? throw new UserError($"data offer {offerId} does not exist");
             if (slotId is { } s && !offer.Offer.SlotIds.Contains(s)) throw new UserError($"slot {s} does not belong to offer {offerId}");
             var slot = slotId ?? (offer.Offer.SlotIds.Count > 0 ? offer.Offer.SlotIds[0] : throw new UserError($"offer {offerId} has no slot"));
             dataSlots.Add(offer.Slots.FirstOrDefault(x => x.Id == slot)?.Info.Info);
+            usages.Add(offer.Slots.FirstOrDefault(x => x.Id == slot)?.Info.Usage);
             inputs.Add(new DataInput(offerId, slot));
         }
         if (teeSlotId is null)
@@ -44,6 +58,8 @@ public static class WorkflowCommands
             teeSlotId = chosen.Id;
             Console.WriteLine($"TEE slot {chosen.Id} of offer {teeOfferId} was chosen (the cheapest that fits): {SlotPricing.Describe(chosen.Info.Usage)}");
         }
+        if (minRentMinutes is { } minutes)
+            deposit = DepositFor(minutes, deposit, usages.Prepend(tee.Slots.FirstOrDefault(x => x.Id == teeSlotId)?.Info.Usage).ToList());
         // Seal the solution's location and key to the TEE, only after its chain and evidence validate.
         var validated = ctx.Trust.ValidateTee(tee.Offer.TeeCertificate, ctx.Time.GetUtcNow());
         var consumer = ctx.Account.Address.Lower;
@@ -51,7 +67,7 @@ public static class WorkflowCommands
         var sealedSolution = Sealed.Seal(validated.EncryptionPublicKey, Sealed.SolutionInfo, Sealed.SolutionAad(teeOfferId, consumer, resultKey), solution);
         var payload = new WorkflowCreate(
             teeOfferId, teeSlotId,
-            new SolutionInput(solution.Hash.Value.ToLowerInvariant(), solution.Size, sealedSolution),
+            new SolutionInput(solutionHash, solution.Size, sealedSolution),
             inputs,
             resultKey,
             deposit);
@@ -74,6 +90,31 @@ public static class WorkflowCommands
         return chosen ?? throw new UserError($"no slot of TEE offer {tee.Offer.Id} holds what the workflow needs: {whyNone}",
             "name a slot with --tee OFFER,SLOT, or choose another TEE offer (`spctl offers list tee`)");
     }
+
+    /// <summary>
+    /// --min-rent-minutes: the deposit that pays every slot of the order (TEE and data, at their prices) for that many
+    /// minutes of running; a slot's own minimum rent still counts when it is longer (<see cref="SlotPricing.Cost(SlotUsage, long)"/>).
+    /// A --deposit given too must cover it.
+    /// </summary>
+    public static TokenAmount DepositFor(int minutes, TokenAmount? given, IReadOnlyList<SlotUsage?> usages)
+    {
+        var needed = SlotPricing.Cost(usages, minutes * SlotPricing.MillisPerMinute);
+        if (given is { } g && g < needed)
+            throw new UserError($"--deposit {g} is less than the {needed} tokens that {minutes} minutes of this workflow cost (--min-rent-minutes {minutes})",
+                "raise --deposit, or leave it out to lock exactly what the minutes cost");
+        return given ?? needed;
+    }
+
+    private static string ParseSha256(string s)
+    {
+        var hash = s.Trim().ToLowerInvariant();
+        return hash.Length == 64 && hash.All(Uri.IsHexDigit) ? hash : throw new UserError($"--solution-hash '{s}': expected 64 hex digits (SHA-256)");
+    }
+
+    private static int ParseCount(string s, string what, bool allowZero) =>
+        int.TryParse(s, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && (n > 0 || allowZero && n == 0)
+            ? n
+            : throw new UserError($"{what} '{s}': expected a {(allowZero ? "" : "positive ")}whole number");
 
     private static (long OfferId, long? SlotId) ParseOfferSlot(string s)
     {

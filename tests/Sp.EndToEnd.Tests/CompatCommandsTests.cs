@@ -46,4 +46,31 @@ public sealed partial class CompatCommandsTests(DevnetFixture net)
         Assert.Contains("--maximum-concurrent '0'", many.Stderr);
         Assert.False(File.Exists(Path.Combine(dir, "x.json")));
     }
+
+    [Fact]
+    public async Task Tokens_request_tee_credits_the_faucet_amount_and_bnb_alone_requests_nothing()
+    {
+        var before = await BalanceAsync(net.Alice);
+        var tee = await Cli.MustAsync(net.Alice, net.Spctl, "tokens", "request", "--tee");
+        Assert.Contains("Requesting Super Protocol TEE tokens for 0x", tee.Stdout);
+        Assert.Contains("credited: 1000\n", tee.Stdout);
+        var afterTee = await BalanceAsync(net.Alice);
+        Assert.Equal(1000m, afterTee - before);
+
+        var bnb = await Cli.MustAsync(net.Alice, net.Spctl, "tokens", "request", "--bnb");
+        Assert.Contains("This network has no gas token", bnb.Stdout);
+        Assert.DoesNotContain("credited", bnb.Stdout);
+        Assert.Equal(afterTee, await BalanceAsync(net.Alice));
+
+        var both = await Cli.MustAsync(net.Alice, net.Spctl, "tokens", "request", "--tee", "--bnb", "--amount", "3");
+        Assert.Contains("This network has no gas token", both.Stdout);
+        Assert.Contains("credited: 3\n", both.Stdout);
+        Assert.Equal(afterTee + 3m, await BalanceAsync(net.Alice));
+    }
+
+    private async Task<decimal> BalanceAsync(string who)
+    {
+        var r = await Cli.MustAsync(who, net.Spctl, "tokens", "balance");
+        return decimal.Parse(r.Stdout.Split('\n').Single(l => l.StartsWith("balance: ", StringComparison.Ordinal))["balance: ".Length..], System.Globalization.CultureInfo.InvariantCulture);
+    }
 }

@@ -11,6 +11,8 @@ public static class App
 {
     private delegate Task<int> Handler(CommandLine cl, string configPath);
 
+    private const string OfferFieldsHelp = "id, name, description, type, group, provider (provider_name), provider_address, cancelable, enabled, slots, min_price, allowed_accounts, restrictions_offers (depends_on_offers), restrictions_types, tee_certificate, created (modified_date), total_cores, free_cores, orders_in_queue (TEE offers)";
+
     private const string ConfigHelp = "Path to the configuration file (`spctl setup` writes one)";
 
     /// <summary>
@@ -100,7 +102,8 @@ public static class App
             Cli.Group("offers", "List, show, create and manage offers and their slots",
                 Cli.Command("list", "List offers of a kind (a table whose first column is the offer id)", Run(OfferCommands.ListAsync),
                     Kind(),
-                    Cli.Option("--fields", "F,F", "Columns: id, name, description, type, group, provider, provider_address, cancelable, enabled, slots, min_price, allowed_accounts, restrictions_offers, restrictions_types, tee_certificate, created", defaultValue: "id,name,type,provider,slots,enabled"),
+                    Cli.Option("--fields", "F,F", $"Columns: {OfferFieldsHelp}", defaultValue: "id,name,type,provider,slots,enabled"),
+                    new Option<string[]>("--ids") { Description = "Only these offers: --ids 3 5, --ids 3 --ids 5 or --ids 3,5 (each must exist and be of this kind)", HelpName = "ID...", AllowMultipleArgumentsPerToken = true },
                     Cli.Option("--limit", "N", "At most N offers (default: all); prints next_cursor when more follow"),
                     Cli.Option("--cursor", "ID", "Start after this offer id (a next_cursor)"),
                     SaveTo("Save the offers (JSON) to this file instead of printing a table")),
@@ -109,6 +112,23 @@ public static class App
                     Cli.Arg("id", "The offer id"),
                     Cli.Option("--fields", "F,F", "Keys to print (the names of `offers list --fields`); without it the slot table follows", defaultValue: "id,name,description,type,provider,provider_address,cancelable,enabled,slots,tee_certificate,created"),
                     SaveTo("Save the offer (JSON) to this file instead of printing it")),
+                Cli.Command("get-info", "Show an offer's info (the fields of offer-info.json)", Run(OfferCommands.GetInfoAsync),
+                    Kind(),
+                    Cli.Arg("id", "The offer id"),
+                    SaveTo("Also save the info (JSON) to this file")),
+                Cli.Command("get-slot", "Show one slot of an offer", Run(OfferCommands.GetSlotAsync),
+                    Kind(),
+                    Cli.Option("--offer", "ID", "The offer id", required: true),
+                    Cli.Option("--slot", "ID", "The slot id", required: true),
+                    SaveTo("Also save the slot (JSON) to this file")),
+                Cli.Command("update", "Refused here: an offer's info never changes on this ledger (use update-slot, or a new offer)", Run(OfferCommands.UpdateAsync),
+                    Kind(),
+                    Cli.Args("ids", "The offer ids"),
+                    Cli.Option("--path", "FILE", "The original's offer info file (refused with the command)"),
+                    Cli.Option("--configuration", "FILE", "The original's configuration file (refused with the command)")),
+                Cli.Command("download-content", "Refused here: offers carry no downloadable content (data is released per order)", Run(OfferCommands.DownloadContentAsync),
+                    Cli.Arg("id", "The offer id"),
+                    Cli.Option("--save-to", "DIR", "The original's target folder (refused with the command)", defaultValue: "./")),
                 Cli.Command("create", "Create an offer from offer-info.json", Run(OfferCommands.CreateAsync),
                     Kind(),
                     Cli.Option("--path", "FILE", "The offer info file (offer-info.json; unknown fields are refused)", required: true),
@@ -127,13 +147,13 @@ public static class App
                     Kind(),
                     Cli.Option("--offer", "ID", "The offer id", required: true),
                     Cli.Option("--slot", "ID", "The slot id", required: true)),
-                Cli.Command("enable", "Enable one of your offers", Run((cl, config) => OfferCommands.SetEnabledAsync(cl, config, true)),
-                    Kind(),
-                    Cli.Arg("id", "The offer id"),
+                Cli.Command("enable", "Enable one of your offers: `offers enable ID` (the kind comes from the ledger) or `offers enable tee|value ID`", Run((cl, config) => OfferCommands.SetEnabledAsync(cl, config, true)),
+                    Cli.Arg("offer", "The offer id, or tee|value followed by the id"),
+                    Cli.Arg("id", "The offer id when the kind comes first", optional: true),
                     Cli.Accepted("--yes", "Accepted for compatibility, no effect: there is no security deposit to refill")),
-                Cli.Command("disable", "Disable one of your offers", Run((cl, config) => OfferCommands.SetEnabledAsync(cl, config, false)),
-                    Kind(),
-                    Cli.Arg("id", "The offer id"))),
+                Cli.Command("disable", "Disable one of your offers: `offers disable ID` (the kind comes from the ledger) or `offers disable tee|value ID`", Run((cl, config) => OfferCommands.SetEnabledAsync(cl, config, false)),
+                    Cli.Arg("offer", "The offer id, or tee|value followed by the id"),
+                    Cli.Arg("id", "The offer id when the kind comes first", optional: true))),
             Cli.Group("providers", "Show, create and update provider records",
                 Cli.Command("get", "Show a provider", Run(ProviderCommands.GetAsync),
                     Cli.Arg("address", "The provider's account address (default: this config's account)", optional: true)),

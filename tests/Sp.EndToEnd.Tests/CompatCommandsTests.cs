@@ -68,6 +68,73 @@ public sealed partial class CompatCommandsTests(DevnetFixture net)
         Assert.Equal(afterTee + 3m, await BalanceAsync(net.Alice));
     }
 
+    [Fact]
+    public async Task Offers_list_ids_get_info_get_slot_and_the_originals_field_names()
+    {
+        var tee = net.TeeOfferId.ToString();
+        var data = net.DataOfferId.ToString();
+        var list = await Cli.MustAsync(net.Alice, net.Spctl, "offers", "list", "value", "--ids", data, "--fields", "id,provider_name,depends_on_offers,modified_date");
+        var rows = list.Stdout.TrimEnd().Split('\n');
+        Assert.Equal(2, rows.Length);
+        Assert.Matches(@"^id\s+provider_name\s+depends_on_offers\s+modified_date$", rows[0]);
+        Assert.Matches($@"^{data}\s+Bob Data Inc\s+<empty>\s+\d{{4}}-\d\d-\d\dT", rows[1]);
+        var wrongKind = await Cli.RunAsync(net.Alice, net.Spctl, "offers", "list", "tee", "--ids", tee, data);
+        Assert.Equal(1, wrongKind.ExitCode);
+        Assert.Contains($"offer {data} is a Data offer", wrongKind.Stderr);
+        var teeRow = await Cli.MustAsync(net.Alice, net.Spctl, "offers", "list", "tee", "--ids", tee, "--fields", "id,total_cores,free_cores,orders_in_queue");
+        Assert.Matches($@"(?m)^{tee}\s+\d+\s+\d+\s+\d+$", teeRow.Stdout);
+        var teeGet = await Cli.MustAsync(net.Alice, net.Spctl, "offers", "get", "tee", tee, "--fields", "provider_name,total_cores,orders_in_queue");
+        Assert.Matches(@"^provider_name: .+\ntotal_cores: \d+\norders_in_queue: \d+\n$", teeGet.Stdout);
+        var valueLoad = await Cli.MustAsync(net.Alice, net.Spctl, "offers", "get", "value", data, "--fields", "total_cores,orders_in_queue");
+        Assert.Equal("total_cores: <empty>\norders_in_queue: <empty>\n", valueLoad.Stdout);
+
+        var saved = Path.Combine(net.Work, "info.json");
+        var info = await Cli.MustAsync(net.Alice, net.Spctl, "offers", "get-info", "value", data, "--save-to", saved);
+        Assert.Contains("name: Bob sales data\n", info.Stdout);
+        Assert.Contains("offerType: 3\n", info.Stdout);
+        Assert.Contains($"Saved result to {saved}", info.Stdout);
+        Assert.Equal("Quarterly sales", JsonNode.Parse(File.ReadAllText(saved))!["description"]!.GetValue<string>());
+
+        var slot = await Cli.MustAsync(net.Alice, net.Spctl, "offers", "get-slot", "value", "--offer", data, "--slot", net.DataSlotId.ToString());
+        Assert.Contains($"slot_id: {net.DataSlotId}\n", slot.Stdout);
+        Assert.Contains("disk_usage: 10485760\n", slot.Stdout);
+        Assert.Contains("price_type: Fixed\n", slot.Stdout);
+        var noSlot = await Cli.RunAsync(net.Alice, net.Spctl, "offers", "get-slot", "value", "--offer", data, "--slot", "999999");
+        Assert.Equal(1, noSlot.ExitCode);
+        Assert.Contains($"slot 999999 of offer {data} could not be found", noSlot.Stderr);
+    }
+
+    [Fact]
+    public async Task Offers_enable_and_disable_take_the_originals_form_and_update_is_refused_with_the_reason()
+    {
+        File.WriteAllText(Path.Combine(net.Bob, "compat-offer.json"), """
+            {"name":"compat","group":"0","offerType":"3","cancelable":true,"description":"e2e",
+             "restrictions":{"offers":[],"types":[]},"input":"","output":"","allowedArgs":"","allowedAccounts":[],
+             "argsPublicKey":"","resultResource":"","subType":"0"}
+            """);
+        var created = await Cli.MustAsync(net.Bob, net.Spctl, "offers", "create", "value", "--path", "compat-offer.json", "--yes");
+        var id = Regex.Match(created.Stdout, @"^Offer (\d+) has been created$", RegexOptions.Multiline).Groups[1].Value;
+        Assert.NotEqual("", id);
+
+        Assert.Contains($"Offer {id} has been disabled", (await Cli.MustAsync(net.Bob, net.Spctl, "offers", "disable", id)).Stdout);
+        Assert.Equal("enabled: false\n", (await Cli.MustAsync(net.Alice, net.Spctl, "offers", "get", "value", id, "--fields", "enabled")).Stdout);
+        Assert.Contains($"Offer {id} is already disabled", (await Cli.MustAsync(net.Bob, net.Spctl, "offers", "disable", "value", id)).Stdout);
+        Assert.Contains($"Offer {id} has been enabled", (await Cli.MustAsync(net.Bob, net.Spctl, "offers", "enable", id, "--yes")).Stdout);
+        Assert.Equal("enabled: true\n", (await Cli.MustAsync(net.Alice, net.Spctl, "offers", "get", "value", id, "--fields", "enabled")).Stdout);
+        var kind = await Cli.RunAsync(net.Bob, net.Spctl, "offers", "enable", "tee", id);
+        Assert.Equal(1, kind.ExitCode);
+        Assert.Contains($"offer {id} is a Data offer", kind.Stderr);
+        var notMine = await Cli.RunAsync(net.Alice, net.Spctl, "offers", "disable", id);
+        Assert.Equal(1, notMine.ExitCode);
+
+        var update = await Cli.RunAsync(net.Bob, net.Spctl, "offers", "update", "value", id, "--path", "compat-offer.json");
+        Assert.Equal(1, update.ExitCode);
+        Assert.Contains("an offer's info cannot change on this ledger", update.Stderr);
+        var content = await Cli.RunAsync(net.Bob, net.Spctl, "offers", "download-content", id);
+        Assert.Equal(1, content.ExitCode);
+        Assert.Contains("no downloadable content", content.Stderr);
+    }
+
     private async Task<decimal> BalanceAsync(string who)
     {
         var r = await Cli.MustAsync(who, net.Spctl, "tokens", "balance");

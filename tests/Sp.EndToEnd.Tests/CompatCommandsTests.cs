@@ -135,6 +135,54 @@ public sealed partial class CompatCommandsTests(DevnetFixture net)
         Assert.Contains("no downloadable content", content.Stderr);
     }
 
+    [Fact]
+    public async Task Providers_list_get_fields_save_to_and_create_from_the_originals_provider_info()
+    {
+        var dave = await NewAccountAsync("dave");
+        File.WriteAllText(Path.Combine(dave, "providerInfo.json"), """
+            {"name":"Dave Data","description":"from the original","tokenReceiver":"0x0000000000000000000000000000000000000001",
+             "actionAccount":"0x0000000000000000000000000000000000000002","metadata":{"site":"x"}}
+            """);
+        var created = await Cli.MustAsync(dave, net.Spctl, "providers", "create", "--path", "providerInfo.json");
+        Assert.Contains("note: providerInfo.json: tokenReceiver, actionAccount, metadata ignored", created.Stdout);
+        Assert.Contains("Provider 'Dave Data' has been created for 0x", created.Stdout);
+        var address = (await Cli.MustAsync(dave, net.Spctl, "tokens", "balance")).Stdout.Split('\n')[0]["address: ".Length..];
+
+        var saved = Path.Combine(dave, "saved-provider.json");
+        var get = await Cli.MustAsync(net.Alice, net.Spctl, "providers", "get", address, "--fields", "name,token_receiver,metadata", "--save-to", saved);
+        Assert.Equal($"name: Dave Data\ntoken_receiver: {address}\nmetadata: <empty>\nSaved result to {saved}\n", get.Stdout);
+        Assert.Equal("from the original", JsonNode.Parse(File.ReadAllText(saved))!["description"]!.GetValue<string>());
+        var bad = await Cli.RunAsync(net.Alice, net.Spctl, "providers", "get", address, "--fields", "name,colour");
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains("unknown field 'colour'", bad.Stderr);
+
+        // Every provider, in address order, a page at a time.
+        var all = await Cli.MustAsync(net.Alice, net.Spctl, "providers", "list", "--limit", "1000");
+        var rows = all.Stdout.TrimEnd().Split('\n');
+        Assert.Matches(@"^address\s+name$", rows[0]);
+        Assert.Contains(rows, r => r.StartsWith(address + "  Dave Data", StringComparison.Ordinal));
+        Assert.Contains(rows, r => r.EndsWith("Bob Data Inc", StringComparison.Ordinal));
+        var addresses = rows.Skip(1).Select(r => r.Split(' ')[0]).ToList();
+        Assert.Equal(addresses.OrderBy(a => a.ToLowerInvariant(), StringComparer.Ordinal), addresses);
+        var first = await Cli.MustAsync(net.Alice, net.Spctl, "providers", "list", "--limit", "1", "--fields", "address");
+        var lines = first.Stdout.TrimEnd().Split('\n');
+        Assert.Equal(["address", addresses[0], $"next_cursor: {addresses[0]}"], lines);
+        var second = await Cli.MustAsync(net.Alice, net.Spctl, "providers", "list", "--limit", "1", "--fields", "address", "--cursor", addresses[0]);
+        Assert.Equal(addresses[1], second.Stdout.Split('\n')[1]);
+    }
+
+    /// <summary>A new account with its own config folder (as spctl setup writes it).</summary>
+    private async Task<string> NewAccountAsync(string name)
+    {
+        var dir = Path.Combine(net.Net, name);
+        var alice = JsonNode.Parse(File.ReadAllText(Path.Combine(net.Alice, "config.json")))!;
+        using var key = Sp.Crypto.Accounts.AccountKey.Generate();
+        using var node = new Sp.Client.NodeClient(alice["backend"]!["url"]!.GetValue<string>());
+        var info = await node.GetInfoAsync();
+        Sp.Cli.ClientSetup.Write(dir, node.BaseUrl, info.Network, key, info.RootCa, info.AttestationPolicy, alice["trust"]!["logKey"]!.GetValue<string>());
+        return dir;
+    }
+
     private async Task<decimal> BalanceAsync(string who)
     {
         var r = await Cli.MustAsync(who, net.Spctl, "tokens", "balance");

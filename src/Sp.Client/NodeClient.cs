@@ -44,6 +44,10 @@ public sealed class NodeClient : IDisposable
     public async Task<Provider?> GetProviderAsync(Address address, CancellationToken ct = default) =>
         await GetOrNullAsync<Provider>($"api/providers/{address.Lower}", ct);
 
+    /// <summary>One page of providers: addresses after <paramref name="cursor"/> (lowercase order), at most <paramref name="limit"/>.</summary>
+    public Task<List<Provider>> ListProvidersAsync(string? cursor, int? limit, CancellationToken ct = default) =>
+        GetAsync<List<Provider>>($"api/providers?{(cursor is { } c ? $"cursor={Uri.EscapeDataString(c)}&" : "")}{(limit is { } l ? $"limit={l}" : "")}", ct);
+
     public Task<List<OfferView>> ListOffersAsync(string type, CancellationToken ct = default) =>
         GetAsync<List<OfferView>>($"api/offers?type={Uri.EscapeDataString(type)}", ct);
 

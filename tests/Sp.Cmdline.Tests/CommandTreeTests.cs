@@ -177,7 +177,7 @@ public sealed class CommandTreeTests
     }
 
     [Theory]
-    [InlineData("spctl", "--output", "files", "upload", "x")]
+    [InlineData("spctl", "--path", "offers", "create", "value")]
     [InlineData("spctl", "--path", "orders", "validate-report")]
     [InlineData("spctl", "--tee", "workflows", "create", "--solution", "s.json")]
     [InlineData("provider-tools", "--result", "register", "data")]

@@ -16,11 +16,17 @@ public static class TokenCommands
     public static async Task<int> RequestAsync(CommandLine cl, string configPath)
     {
         var amountText = cl.Option("amount");
+        var tee = cl.Flag("tee");
+        var bnb = cl.Flag("bnb");
         cl.RejectUnknown();
         var amount = amountText is null ? TokenAmount.FromTokens(DefaultRequestTokens) : ParseAmount(amountText, "--amount");
         using var ctx = new ClientContext(configPath);
         if (!MarketState.IsDevnet(ctx.Network))
             throw new UserError($"tokens request: the faucet exists only on a devnet; this config's network is '{ctx.Network}'");
+        // --bnb alone asks for gas only: this ledger has none, so nothing is requested (the original's opBNB faucet).
+        if (bnb) Console.WriteLine($"This network has no gas token: no BNB tokens to request for {ctx.Account.Address}");
+        if (bnb && !tee && amountText is null) return 0;
+        if (tee) Console.WriteLine($"Requesting Super Protocol TEE tokens for {ctx.Account.Address}");
         await ctx.Node.SendAsync(ctx.Account, ctx.Network, new TokensRequest(amount));
         var b = await ctx.Node.GetBalanceAsync(ctx.Account.Address);
         Console.WriteLine("Tokens were requested successfully");

@@ -73,9 +73,10 @@ public sealed class HostileSolutionTests(LoaderFixture f)
     [Fact]
     public async Task A_fork_bomb_ends_its_order_at_the_process_limit_not_the_node()
     {
-        // PID 1 spins on a builtin after starting the bomb: only the loader's watch of the cgroup (or the time limit,
-        // with another reason) can end this order. A shell that exits on its first refused fork would race the watch.
-        var (order, result) = await RunHostileAsync("echo forking\nbomb() { bomb | bomb & }\nbomb\nwhile :; do :; done\n");
+        // PID 1 forks once (the subshell that starts the bomb), then spins on a builtin: only the loader's watch of the
+        // cgroup (or the time limit, with another reason) can end this order. A PID 1 that forks while the bomb grows
+        // (`bomb` called directly forks each side of the pipe from PID 1) can be refused, exit 2 and race the watch.
+        var (order, result) = await RunHostileAsync("echo forking\nbomb() { bomb | bomb & }\n( bomb ) &\nwhile :; do :; done\n");
 
         Assert.StartsWith($"process limit of {LoaderFixture.PidsLimit} processes reached", order.StatusMessage);
         Assert.Contains("forking", TestNetwork.Text(result, "log.txt"));

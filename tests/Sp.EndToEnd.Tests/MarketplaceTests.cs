@@ -2,6 +2,7 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Sp.Core.Model;
 using Sp.Ledger.State;
 
 namespace Sp.EndToEnd.Tests;

@@ -70,7 +70,7 @@ public sealed record Offer
     public long Created { get; init; }
 }
 
-public sealed record Slot
+public sealed record Slot : IOfferedSlot
 {
     public required long Id { get; init; }
     public required long OfferId { get; init; }

@@ -3,7 +3,7 @@ using System.IO.Compression;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Sp.Core.Model;
-using Sp.Ledger.State;
+using Sp.Api;
 
 namespace Sp.EndToEnd.Tests;
 

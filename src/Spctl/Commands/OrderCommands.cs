@@ -4,7 +4,7 @@ using Sp.Client.Sealing;
 using Sp.Core.Ids;
 using Sp.Core.Model;
 using Sp.Core;
-using Sp.Ledger.State;
+using Sp.Api;
 using Sp.Ledger.Transactions;
 using Sp.Storage.Transfer;
 

@@ -1,10 +1,10 @@
 using Sp.Core.Ids;
 using Sp.Core.Model;
-using Sp.Ledger.State;
 
 namespace Sp.Api;
 
-// The JSON messages of sp-node's HTTP API (docs/api.md). Shared by the node, the CLIs and sp-tee.
+// The JSON messages of sp-node's HTTP API (docs/api.md). Shared by the node, the CLIs and sp-tee. The marketplace's
+// records they carry are the DTOs of MarketDtos.cs, never the ledger's state records.
 
 public sealed record NodeInfo(string Network, string RootCa, string AttestationPolicy, long Height, string LastHash);
 
@@ -20,9 +20,9 @@ public sealed record SubmitResponse(long Seq, string Hash, CreatedIds Ids, List<
 /// <param name="Code">What happened, for a program (e.g. <c>nonce_conflict</c>, docs/api.md); absent for most errors.</param>
 public sealed record ErrorResponse(string Error, string? Code = null);
 
-public sealed record OfferView(Offer Offer, List<Slot> Slots, Provider? Provider);
+public sealed record OfferView(Offer Offer, IReadOnlyList<Slot> Slots, Provider? Provider);
 
-public sealed record OrderView(Order Order, List<Order> SubOrders);
+public sealed record OrderView(Order Order, IReadOnlyList<Order> SubOrders);
 
 public sealed record ReportView(long OrderId, OrderReport Report, long Seq);
 

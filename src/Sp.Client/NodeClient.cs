@@ -7,7 +7,6 @@ using Sp.Core;
 using Sp.Core.Json;
 using Sp.Core.Resilience;
 using Sp.Crypto.Accounts;
-using Sp.Ledger.State;
 using Sp.Ledger.Transactions;
 
 namespace Sp.Client;

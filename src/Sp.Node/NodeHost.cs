@@ -68,12 +68,13 @@ public static partial class NodeHost
 
         app.MapGet("/api/accounts/{address}/balance", (string address) =>
             Address.TryParse(address, out var a)
-                ? Query(s => new BalanceResponse(a.ToString(), s.Balance(a.Lower), s.LockedBy(a.Lower)))
+                ? Query(s => ApiMapping.Balance(s, a))
                 : Error(400, $"'{address}' is not an account address"));
 
         app.MapTransactions(ledger, limits, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Sp.Node.Transactions"));
 
-        // State objects change under the ledger's lock, so each answer is serialised while holding it.
+        // State objects change under the ledger's lock, so each answer is copied into Sp.Api's DTOs (ApiMapping) and
+        // serialised while holding it.
         IResult Query<T>(Func<MarketState, T?> query) where T : class
         {
             var json = ledger.Read(s => query(s) is { } v ? SpJson.Serialize(v) : null);
@@ -83,21 +84,21 @@ public static partial class NodeHost
         // Pages: providers whose lowercase address sorts after cursor, at most limit of them (all when absent), in address order.
         app.MapGet("/api/providers", (string? cursor, int? limit) => Query(s =>
             s.Providers.Values.Where(p => cursor is null || string.CompareOrdinal(p.Address, cursor.ToLowerInvariant()) > 0)
-                .OrderBy(p => p.Address, StringComparer.Ordinal).Take(limit is > 0 ? limit.Value : int.MaxValue).ToList()));
+                .OrderBy(p => p.Address, StringComparer.Ordinal).Take(limit is > 0 ? limit.Value : int.MaxValue).Select(p => p.ToDto()).ToList()));
 
         app.MapGet("/api/providers/{address}", (string address) =>
-            Address.TryParse(address, out var a) ? Query(s => s.Providers.GetValueOrDefault(a.Lower)) : Results.NotFound());
+            Address.TryParse(address, out var a) ? Query(s => s.Providers.GetValueOrDefault(a.Lower)?.ToDto()) : Results.NotFound());
 
         // Pages: offers with id > cursor, at most limit of them (all when absent), in id order.
         app.MapGet("/api/offers", (string? type, long? cursor, int? limit) => Query(s =>
             s.Offers.Values.Where(o => MatchesType(o.Type, type) && o.Id > (cursor ?? 0))
-                .Take(limit is > 0 ? limit.Value : int.MaxValue).Select(o => OfferView(s, o)).ToList()));
+                .Take(limit is > 0 ? limit.Value : int.MaxValue).Select(o => ApiMapping.OfferView(s, o)).ToList()));
 
         app.MapGet("/api/offers/{id:long}", (long id) =>
-            Query(s => s.Offers.TryGetValue(id, out var o) ? OfferView(s, o) : null));
+            Query(s => s.Offers.TryGetValue(id, out var o) ? ApiMapping.OfferView(s, o) : null));
 
         app.MapGet("/api/orders/{id:long}", (long id) =>
-            Query(s => s.Orders.TryGetValue(id, out var o) ? OrderView(s, o) : null));
+            Query(s => s.Orders.TryGetValue(id, out var o) ? ApiMapping.OrderView(s, o) : null));
 
         // Newest first. offers: comma-separated offer ids (any of them); status: comma-separated names or numbers (any
         // of them); cursor: only orders with a lower id (the last id of the previous page); limit: at most that many.
@@ -125,17 +126,17 @@ public static partial class NodeHost
                 .Where(o => type is null || MatchesType(o.Type, type))
                 .Where(o => offerIds.Count == 0 || offerIds.Contains(o.OfferId))
                 .Take(limit ?? int.MaxValue)
-                .ToList());
+                .Select(o => o.ToDto()).ToList());
         });
 
         app.MapGet("/api/orders/{id:long}/report", (long id) => Query(s =>
-            s.Orders.TryGetValue(id, out var o) && o.Report is { } r ? new ReportView(id, r with { ResultStatement = o.ResultStatement }, o.ReportSeq ?? 0) : null));
+            s.Orders.TryGetValue(id, out var o) ? ApiMapping.ReportView(o) : null));
 
         // The loader of a TEE offer polls here for its work: orders ready to start (New) and those it had taken.
         app.MapGet("/api/tee/{offerId:long}/queue", (long offerId) => Query(s =>
             s.Orders.Values
                 .Where(o => o.ParentId is null && o.OfferId == offerId && o.Status is OrderStatus.New or OrderStatus.Processing)
-                .Select(o => OrderView(s, o)).ToList()));
+                .Select(o => ApiMapping.OrderView(s, o)).ToList()));
 
         app.MapPost("/api/ca/tee", (TeeCertificateRequest req) =>
         {
@@ -190,10 +191,4 @@ public static partial class NodeHost
         "storage" or "1" => t == OfferType.Storage,
         _ => false,
     };
-
-    private static OfferView OfferView(MarketState s, Offer o) =>
-        new(o, o.SlotIds.Select(id => s.Slots[id]).ToList(), s.Providers.GetValueOrDefault(o.Owner));
-
-    private static OrderView OrderView(MarketState s, Order o) =>
-        new(o, o.SubOrderIds.Select(id => s.Orders[id]).ToList());
 }

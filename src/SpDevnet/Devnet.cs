@@ -7,6 +7,7 @@ using Sp.Cli;
 using Sp.Client;
 using Sp.Client.Config;
 using Sp.Core.Json;
+using Sp.Core.Model;
 using Sp.Crypto.Accounts;
 using Sp.Ledger.State;
 using Sp.Ledger.Transactions;

@@ -62,6 +62,15 @@ public sealed partial class DependencyRuleTests
         Assert.Contains("Sp.Api", Graph.ReachableProjects("Sp.Client"));
     }
 
+    /// <summary>The API's messages are DTOs of their own: a state record (Sp.Ledger.State) cannot be one, so a new
+    /// state member changes the state and its digest, never the API.</summary>
+    [Fact]
+    public void The_http_contracts_do_not_reach_the_ledger()
+    {
+        Assert.True(Graph.PathTo("Sp.Api", "Sp.Ledger") is null, $"Sp.Api reaches the ledger: {Graph.PathTo("Sp.Api", "Sp.Ledger")}");
+        Assert.Equal(["Sp.Core", "Sp.Crypto"], Graph.ReachableProjects("Sp.Api"));
+    }
+
     [Fact]
     public void Only_the_command_line_programs_reach_the_cli_plumbing()
     {

@@ -2,7 +2,8 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Sp.Ledger.State;
+using Sp.Core.Model;
+using Sp.Api;
 
 namespace Sp.EndToEnd.Tests;
 

@@ -9,7 +9,7 @@ using Sp.Core.Json;
 using Sp.Core.Model;
 using Sp.Core;
 using Sp.Crypto.Accounts;
-using Sp.Ledger.State;
+using Sp.Api;
 using Sp.Ledger.Transactions;
 
 namespace Sp.EndToEnd.Tests;

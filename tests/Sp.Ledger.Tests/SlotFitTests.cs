@@ -46,6 +46,6 @@ public sealed class SlotFitTests
         var (none, why) = SlotFit.Cheapest(slots, new SlotResources { GpuCores = 1 });
         Assert.Null(none);
         Assert.Equal("slot 1: gpuCores 1 needed, 0 offered; slot 2: gpuCores 1 needed, 0 offered; slot 3: gpuCores 1 needed, 0 offered; slot 4: gpuCores 1 needed, 0 offered", why);
-        Assert.Equal("it has no slot", SlotFit.Cheapest([], new SlotResources()).WhyNone);
+        Assert.Equal("it has no slot", SlotFit.Cheapest<Slot>([], new SlotResources()).WhyNone);
     }
 }

@@ -1,6 +1,5 @@
 using Sp.Api;
 using Sp.Core.Model;
-using Sp.Ledger.State;
 using Sp.Ledger.Transactions;
 
 namespace Sp.Client.Ledger;

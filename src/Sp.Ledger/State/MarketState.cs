@@ -2,8 +2,9 @@ using Sp.Core.Model;
 
 namespace Sp.Ledger.State;
 
-// The marketplace state: a deterministic fold of the ledger's entries (MarketMachine.Apply). These records are
-// also what the node serves as JSON. Collections are keyed by id/address; ids are decimal integers from 1.
+// The marketplace state: a deterministic fold of the ledger's entries (MarketMachine.Apply); the state digest is
+// taken over these records. The node serves copies of them (Sp.Api's DTOs, mapped in src/Sp.Node/ApiMapping.cs),
+// never the records themselves. Collections are keyed by id/address; ids are decimal integers from 1.
 
 public sealed class MarketState
 {
@@ -70,7 +71,7 @@ public sealed record Offer
     public long Created { get; init; }
 }
 
-public sealed record Slot
+public sealed record Slot : IOfferedSlot
 {
     public required long Id { get; init; }
     public required long OfferId { get; init; }

@@ -3,7 +3,6 @@ using Sp.Api;
 using Sp.Core;
 using Sp.Core.Resilience;
 using Sp.Crypto.Accounts;
-using Sp.Ledger.State;
 using Sp.Ledger.Transactions;
 
 namespace Sp.Tee.Loader;

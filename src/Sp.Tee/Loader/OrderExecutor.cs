@@ -14,7 +14,6 @@ using Sp.Core;
 using Sp.Core.Model;
 using Sp.Crypto.Accounts;
 using Sp.Crypto.Hpke;
-using Sp.Ledger.State;
 using Sp.Ledger.Transactions;
 using Sp.Storage.Archive;
 using Sp.Storage.Blobs;

@@ -8,7 +8,6 @@ using Sp.Core.Model;
 using Sp.Core;
 using Sp.Crypto.Accounts;
 using Sp.Ledger.Machine;
-using Sp.Ledger.State;
 using Sp.Ledger.Transactions;
 
 namespace Spctl.Commands;

@@ -4,7 +4,7 @@ using Sp.Client.Sealing;
 using Sp.Core.Ids;
 using Sp.Core.Model;
 using Sp.Core;
-using Sp.Ledger.State;
+using Sp.Api;
 using Sp.Ledger.Transactions;
 using Sp.Storage.Transfer;
 
@@ -134,7 +134,7 @@ public static class OrderCommands
         if (o.ParentId is null) return o.Settlement is { } own ? own.Payments.Count > 0 ? own.Payments[0].Amount : TokenAmount.Zero : TokenAmount.Zero;
         if (parent?.Settlement is not { } st) return TokenAmount.Zero;
         // Settlement pays the parent's offer first, then each sub-order's in the parent's order.
-        var i = parent.SubOrderIds.IndexOf(o.Id);
+        var i = parent.SubOrderIds.ToList().IndexOf(o.Id);
         return i >= 0 && st.Payments.Count == parent.SubOrderIds.Count + 1 ? st.Payments[i + 1].Amount : TokenAmount.Zero;
     }
 

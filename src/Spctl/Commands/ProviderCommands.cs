@@ -77,7 +77,7 @@ public static class ProviderCommands
     private static async Task<ILookup<string, long>> OffersOfAsync(ClientContext ctx) =>
         (await ctx.Node.ListOffersAsync("all")).ToLookup(o => o.Offer.Owner, o => o.Offer.Id, StringComparer.OrdinalIgnoreCase);
 
-    private static string? Field(Sp.Ledger.State.Provider p, string f, ILookup<string, long>? offers) => f switch
+    private static string? Field(Sp.Api.Provider p, string f, ILookup<string, long>? offers) => f switch
     {
         "address" or "authority_account" or "action_account" or "token_receiver" => Address.Parse(p.Address).ToString(),
         "name" => p.Name,

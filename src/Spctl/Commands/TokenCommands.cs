@@ -1,6 +1,7 @@
 using Sp.Cli;
 using Sp.Client.Config;
 using Sp.Core;
+using Sp.Core.Model;
 using Sp.Crypto.Accounts;
 using Sp.Ledger.State;
 using Sp.Ledger.Transactions;

@@ -5,7 +5,6 @@ using Sp.Client.Sealing;
 using Sp.Core.Ids;
 using Sp.Core.Model;
 using Sp.Core;
-using Sp.Ledger.State;
 using Sp.Ledger.Transactions;
 
 namespace Spctl.Commands;

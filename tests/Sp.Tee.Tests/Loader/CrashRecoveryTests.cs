@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 using Sp.Core.Json;
 using Sp.Core.Model;
 using Sp.Crypto.Accounts;
-using Sp.Ledger.State;
+using Sp.Api;
 using Sp.Tee.Loader;
 using Sp.Tee.Tests.Runtime;
 

@@ -1,7 +1,7 @@
 using System.Formats.Tar;
 using System.Text;
 using Sp.Core.Model;
-using Sp.Ledger.State;
+using Sp.Api;
 
 namespace Sp.Tee.Tests.Loader;
 

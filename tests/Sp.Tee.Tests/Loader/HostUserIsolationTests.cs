@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Sp.Core.Model;
-using Sp.Ledger.State;
+using Sp.Api;
 using Sp.Tee.Tests.Runtime;
 
 namespace Sp.Tee.Tests.Loader;

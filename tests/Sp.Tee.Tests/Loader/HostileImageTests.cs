@@ -1,5 +1,5 @@
 using Sp.Core.Model;
-using Sp.Ledger.State;
+using Sp.Api;
 using Sp.Tee.Tests.Runtime;
 
 namespace Sp.Tee.Tests.Loader;

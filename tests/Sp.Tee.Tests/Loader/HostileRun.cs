@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Sp.Core.Model;
-using Sp.Ledger.State;
+using Sp.Api;
 
 namespace Sp.Tee.Tests.Loader;
 

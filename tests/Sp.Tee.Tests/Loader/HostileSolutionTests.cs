@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using Sp.Core.Model;
-using Sp.Ledger.State;
+using Sp.Api;
 using Sp.Tee.Loader;
 
 namespace Sp.Tee.Tests.Loader;

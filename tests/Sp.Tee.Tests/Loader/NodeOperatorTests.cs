@@ -3,7 +3,7 @@ using Sp.Client.Sealing;
 using Sp.Core.Model;
 using Sp.Core;
 using Sp.Crypto.Hpke;
-using Sp.Ledger.State;
+using Sp.Api;
 using Sp.Ledger.Transactions;
 using Sp.Tee.Tests.Runtime;
 

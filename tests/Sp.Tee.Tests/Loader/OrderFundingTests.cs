@@ -4,7 +4,6 @@ using Microsoft.Extensions.Time.Testing;
 using Sp.Api;
 using Sp.Core;
 using Sp.Core.Model;
-using Sp.Ledger.State;
 using Sp.Tee.Loader;
 
 namespace Sp.Tee.Tests.Loader;

@@ -1,6 +1,6 @@
 using Sp.Core.Model;
 using Sp.Crypto.Accounts;
-using Sp.Ledger.State;
+using Sp.Api;
 using Sp.Ledger.Transactions;
 using Sp.Tee.Tests.Runtime;
 

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using Sp.Core.Model;
-using Sp.Ledger.State;
+using Sp.Api;
 using Sp.Testing;
 
 namespace Sp.Tee.Tests.Loader;

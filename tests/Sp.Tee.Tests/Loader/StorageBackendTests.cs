@@ -1,5 +1,5 @@
 using Sp.Core.Model;
-using Sp.Ledger.State;
+using Sp.Api;
 using Sp.Storage.Blobs;
 
 namespace Sp.Tee.Tests.Loader;

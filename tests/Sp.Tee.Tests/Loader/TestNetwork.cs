@@ -11,7 +11,6 @@ using Sp.Core.Model;
 using Sp.Core;
 using Sp.Crypto.Accounts;
 using Sp.Crypto.Hpke;
-using Sp.Ledger.State;
 using Sp.Ledger.Transactions;
 using Sp.Storage.Blobs;
 using Sp.Storage.Transfer;

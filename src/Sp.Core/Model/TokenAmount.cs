@@ -3,7 +3,7 @@ using System.Numerics;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Sp.Ledger.State;
+namespace Sp.Core.Model;
 
 /// <summary>
 /// An exact, non-negative amount of tokens held as an integer number of base units (18 decimals, as the original

@@ -1,7 +1,6 @@
 using System.Numerics;
-using Sp.Core.Model;
 
-namespace Sp.Ledger.State;
+namespace Sp.Core.Model;
 
 /// <summary>
 /// The price terms of a slot (slot-info.json's usage): <c>price</c> is a whole number of base units

@@ -1,13 +1,13 @@
 using System.Globalization;
-using Sp.Core.Model;
 
-namespace Sp.Ledger.State;
+namespace Sp.Core.Model;
 
 /// <summary>
 /// Whether a TEE slot holds what a workflow needs: the data slots' declared resources added up (CPU cores, GPU
 /// cores, RAM, VRAM, disk), plus the solution archive's size on disk. A TEE slot fits when it offers at least each
 /// resource that is needed (a resource nobody needs is not compared). Pure: used by <c>workflow.create</c> when no
-/// TEE slot is named, and by <c>spctl workflows create</c> to print its choice.
+/// TEE slot is named (on the ledger's state records), and by <c>spctl workflows create</c> to print its choice (on the
+/// node's answers, Sp.Api's DTOs).
 /// </summary>
 public static class SlotFit
 {
@@ -46,7 +46,7 @@ public static class SlotFit
     }
 
     /// <summary>The cheapest slot that fits (lowest minimum cost, then lowest id), or null with why each one does not.</summary>
-    public static (Slot? Chosen, string WhyNone) Cheapest(IEnumerable<Slot> slots, SlotResources needed)
+    public static (TSlot? Chosen, string WhyNone) Cheapest<TSlot>(IEnumerable<TSlot> slots, SlotResources needed) where TSlot : class, IOfferedSlot
     {
         ArgumentNullException.ThrowIfNull(slots);
         var all = slots.ToList();
@@ -55,4 +55,12 @@ public static class SlotFit
         var why = all.Count == 0 ? "it has no slot" : string.Join("; ", all.Select(s => $"slot {s.Id}: {Shortfall(s.Info.Info, needed)}"));
         return (chosen, why);
     }
+}
+
+/// <summary>A slot as <see cref="SlotFit.Cheapest"/> reads it: its id and its slot-info.json. Both the ledger's state
+/// record and the node's answer (Sp.Api) are one.</summary>
+public interface IOfferedSlot
+{
+    long Id { get; }
+    SlotInfo Info { get; }
 }

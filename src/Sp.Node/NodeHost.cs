@@ -82,9 +82,13 @@ public static partial class NodeHost
         }
 
         // Pages: providers whose lowercase address sorts after cursor, at most limit of them (all when absent), in address order.
-        app.MapGet("/api/providers", (string? cursor, int? limit) => Query(s =>
-            s.Providers.Values.Where(p => cursor is null || string.CompareOrdinal(p.Address, cursor.ToLowerInvariant()) > 0)
-                .OrderBy(p => p.Address, StringComparer.Ordinal).Take(limit is > 0 ? limit.Value : int.MaxValue).Select(p => p.ToDto()).ToList()));
+        app.MapGet("/api/providers", (string? cursor, int? limit) =>
+        {
+            var after = cursor?.ToLowerInvariant(); // once per request, not once per provider
+            return Query(s =>
+            s.Providers.Values.Where(p => after is null || string.CompareOrdinal(p.Address, after) > 0)
+                .OrderBy(p => p.Address, StringComparer.Ordinal).Take(limit is > 0 ? limit.Value : int.MaxValue).Select(p => p.ToDto()).ToList());
+        });
 
         app.MapGet("/api/providers/{address}", (string address) =>
             Address.TryParse(address, out var a) ? Query(s => s.Providers.GetValueOrDefault(a.Lower)?.ToDto()) : Results.NotFound());

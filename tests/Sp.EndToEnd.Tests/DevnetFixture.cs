@@ -103,6 +103,19 @@ public sealed partial class DevnetFixture : IAsyncLifetime
         return $"./{name}.resource.json";
     }
 
+    /// <summary>Builds the example solution, sleeping <paramref name="seconds"/> before its work, and saves it (docker save,
+    /// gzip) to <paramref name="archive"/>.</summary>
+    public static async Task BuildSlowSolutionAsync(string archive, string name, int seconds)
+    {
+        var ctx = Directory.CreateTempSubdirectory("sp-slow-").FullName;
+        var example = Path.Combine(Cli.RepoRoot, "examples", "collaboration", "solution");
+        File.Copy(Path.Combine(example, "Dockerfile"), Path.Combine(ctx, "Dockerfile"));
+        File.WriteAllText(Path.Combine(ctx, "stats.sh"), $"sleep {seconds}\n" + File.ReadAllText(Path.Combine(example, "stats.sh")));
+        File.Copy("/bin/busybox", Path.Combine(ctx, "busybox"));
+        await Cli.MustAsync(ctx, "/bin/sh", "-c", $"DOCKER_BUILDKIT=0 docker build -q -t sp-e2e-{name} . >/dev/null && docker save sp-e2e-{name}:latest | gzip > {archive}");
+        Directory.Delete(ctx, recursive: true);
+    }
+
     /// <summary>The entries of a result archive (gzip tar) and their text.</summary>
     public static Dictionary<string, string> ReadTarGz(string path)
     {
@@ -138,14 +151,14 @@ public sealed partial class DevnetFixture : IAsyncLifetime
     [GeneratedRegex(@"^Workflow was created, TEE order id: \[""(\d+)""\]$", RegexOptions.Multiline)]
     private static partial Regex OrderLine();
 
-    private const string OfferInfo = """
+    internal const string OfferInfo = """
         {"name":"Bob sales data","group":"0","offerType":"3","cancelable":false,"description":"Quarterly sales",
          "restrictions":{"offers":[],"types":[]},"input":"","output":"","allowedArgs":"","allowedAccounts":[],
          "argsPublicKey":"","resultResource":"","subType":"0",
          "version":{"version":1,"status":"0","info":{"metadata":{"groupingOffers":true}}}}
         """;
 
-    private const string SlotInfo = """
+    internal const string SlotInfo = """
         {"info":{"cpuCores":0,"gpuCores":0,"diskUsage":10485760,"ram":0,"vram":0},
          "usage":{"maxTimeMinutes":0,"minTimeMinutes":15000,"price":"0","priceType":"1"},
          "option":{"bandwidth":0,"externalPort":0,"traffic":0}}

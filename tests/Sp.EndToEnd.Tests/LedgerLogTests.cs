@@ -18,23 +18,42 @@ namespace Sp.EndToEnd.Tests;
 public sealed class NodeProcess : IAsyncDisposable
 {
     private Process? _process;
+    private readonly System.Text.StringBuilder _output = new();
 
-    private NodeProcess(string dir, int port)
+    private NodeProcess(string dir, int port, string host = "127.0.0.1")
     {
         Dir = dir;
         Port = port;
+        Host = host;
     }
 
     public string Dir { get; }
     public int Port { get; }
-    public string Url => $"http://127.0.0.1:{Port}";
-    public string Output { get; private set; } = "";
+    /// <summary>The one address it listens on.</summary>
+    public string Host { get; }
+    public string Url => $"http://{Host}:{Port}";
+
+    /// <summary>What the running (or last) process has written so far: its log.</summary>
+    public string Output
+    {
+        get { lock (_output) return _output.ToString(); }
+    }
 
     public static async Task<NodeProcess> InitAsync(string dir, params string[] initOptions)
     {
         var init = await Cli.RunAsync(Path.GetTempPath(), Cli.Bin("sp-node"), ["init", dir, "--network", "logtest", .. initOptions], null, 120);
         if (init.ExitCode != 0) throw new InvalidOperationException("sp-node init failed: " + init.All);
         return new NodeProcess(dir, FreePort());
+    }
+
+    /// <summary>A new node folder for <paramref name="network"/>, to be served on <paramref name="host"/> only (a free port of it).</summary>
+    public static async Task<NodeProcess> InitOnAsync(string dir, string network, IPAddress host)
+    {
+        var init = await Cli.RunAsync(Path.GetTempPath(), Cli.Bin("sp-node"), ["init", dir, "--network", network], null, 120);
+        if (init.ExitCode != 0) throw new InvalidOperationException("sp-node init failed: " + init.All);
+        using var l = new TcpListener(host, 0);
+        l.Start();
+        return new NodeProcess(dir, ((IPEndPoint)l.LocalEndpoint).Port, host.ToString());
     }
 
     /// <summary>An initialised node folder, to be served on <paramref name="port"/>.</summary>
@@ -47,7 +66,8 @@ public sealed class NodeProcess : IAsyncDisposable
         var psi = new ProcessStartInfo(Cli.Bin("sp-node")) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { "run", Dir, "--urls", Url }) psi.ArgumentList.Add(a);
         var p = Process.Start(psi)!;
-        var output = new System.Text.StringBuilder();
+        var output = _output;
+        lock (output) output.Clear();
         p.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
         p.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
         p.BeginOutputReadLine();
@@ -60,7 +80,6 @@ public sealed class NodeProcess : IAsyncDisposable
             if (p.HasExited)
             {
                 await p.WaitForExitAsync();
-                lock (output) Output = output.ToString();
                 throw new NodeExitedException(Output);
             }
             try

@@ -10,11 +10,17 @@ internal sealed partial class TeeLoaderProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
-    private TeeLoaderProcess(string teeJson, string? logLevel)
+    private TeeLoaderProcess(string teeJson, string? logLevel, string? networkNamespace = null)
     {
+        string[] run = [Cli.Bin("sp-tee"), "run", "--config", teeJson, .. logLevel is null ? Array.Empty<string>() : ["--log-level", logLevel]];
+        // nsenter enters the network namespace only and execs the loader (the process started here is the loader
+        // itself). Not `ip netns exec`: it also gives the process a mount namespace of its own, where the loader's
+        // tmpfs mounts (inputs, output) would be invisible to the Docker daemon, as they are on a host where the loader
+        // runs with systemd's PrivateTmp/PrivateMounts (docs/deploy.md).
+        string[] command = networkNamespace is null ? run : ["nsenter", $"--net=/run/netns/{networkNamespace}", "--", .. run];
         _process = new Process
         {
-            StartInfo = new ProcessStartInfo(Cli.Bin("sp-tee"), ["run", "--config", teeJson, .. logLevel is null ? Array.Empty<string>() : ["--log-level", logLevel]])
+            StartInfo = new ProcessStartInfo(command[0], command[1..])
             {
                 RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
             },
@@ -27,6 +33,18 @@ internal sealed partial class TeeLoaderProcess : IAsyncDisposable
     }
 
     public static TeeLoaderProcess Start(string teeJson, string? logLevel = null) => new(teeJson, logLevel);
+
+    /// <summary>A loader inside the network namespace <paramref name="networkNamespace"/> (as on a host of its own).</summary>
+    public static TeeLoaderProcess StartIn(string networkNamespace, string teeJson) => new(teeJson, null, networkNamespace);
+
+    public int Pid => _process.Id;
+
+    /// <summary>SIGKILL, as a host that loses power: no shutdown code runs.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited) _process.Kill();
+        await _process.WaitForExitAsync();
+    }
 
     public string Output
     {

@@ -219,14 +219,8 @@ public sealed class TrustBoundaryTests(DevnetFixture net)
     /// <summary>The example solution, sleeping <paramref name="seconds"/> before its work; uploaded by Alice.</summary>
     private async Task<string> UploadSlowSolutionAsync(string name, int seconds)
     {
-        var ctx = Directory.CreateTempSubdirectory("sp-slow-").FullName;
-        var example = Path.Combine(Cli.RepoRoot, "examples", "collaboration", "solution");
-        File.Copy(Path.Combine(example, "Dockerfile"), Path.Combine(ctx, "Dockerfile"));
-        File.WriteAllText(Path.Combine(ctx, "stats.sh"), $"sleep {seconds}\n" + File.ReadAllText(Path.Combine(example, "stats.sh")));
-        File.Copy("/bin/busybox", Path.Combine(ctx, "busybox"));
         var archive = Path.Combine(net.Alice, $"{name}.tar.gz");
-        await Cli.MustAsync(ctx, "/bin/sh", "-c", $"DOCKER_BUILDKIT=0 docker build -q -t sp-e2e-{name} . >/dev/null && docker save sp-e2e-{name}:latest | gzip > {archive}");
-        Directory.Delete(ctx, recursive: true);
+        await DevnetFixture.BuildSlowSolutionAsync(archive, name, seconds);
         await Cli.MustAsync(net.Alice, net.Spctl, "files", "upload", $"{name}.tar.gz", "--output", $"{name}.resource.json");
         return $"./{name}.resource.json";
     }

@@ -14,6 +14,8 @@ using Sp.Ledger.Transactions;
 //   proofs LEAVES                                      proof computation and verification at LEAVES leaves
 //   load URL NETWORK N                                 submit N transactions (to prepare a ledger for `spctl ledger verify`)
 //   stages N                                           CPU per transaction of each stage, one thread (where the time goes)
+//   gen NETWORK N STORE...                             write N signed, chained entries straight into each store (a node's
+//                                                      ledger.db path, or a PostgreSQL connection string): start-up figures
 var inv = CultureInfo.InvariantCulture;
 switch (args)
 {
@@ -28,6 +30,9 @@ switch (args)
         break;
     case ["stages", var n]:
         Stages(int.Parse(n, inv));
+        break;
+    case ["gen", var network, var n, .. var stores]:
+        Generate(network, int.Parse(n, inv), stores);
         break;
     case ["load", var url, var network, var n]:
         await Http(url, network, int.Parse(n, inv), 16);
@@ -135,6 +140,40 @@ static void ProofsBench(long leaves)
     for (var r = 0; r < rounds; r++) ProofVerifier.VerifyConsistency(consistency[r].Old, leaves, consistency[r].Proof, consistency[r].OldRoot, root);
     var conVerify = sw.Elapsed.TotalMicroseconds / rounds;
     Console.WriteLine($"proofs at {leaves} leaves (mean of {rounds}): inclusion compute {incCompute:0.0} us, verify {incVerify:0.0} us; consistency compute {conCompute:0.0} us, verify {conVerify:0.0} us");
+}
+
+// The cheapest honest history for start-up figures: transactions signed as clients sign them (64 accounts,
+// provider.create then provider.update, round robin so each account's nonces stay in order), chained into entries
+// as the sequencer chains them, appended with the stores' own batch write. The node re-verifies all of it on a full
+// replay: nothing here is trusted.
+static void Generate(string network, int n, string[] stores)
+{
+    const int accounts = 64;
+    var txs = Sign(network, n, accounts);
+    var sw = Stopwatch.StartNew();
+    var entries = new List<LedgerEntry>(n);
+    var prev = LedgerEntry.GenesisPrevHash;
+    var time = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - n;
+    for (var i = 0; entries.Count < n; i++)
+    {
+        foreach (var list in txs)
+        {
+            if (i >= list.Count) continue;
+            var entry = new LedgerEntry { Seq = entries.Count + 1, Time = time + entries.Count, PrevHash = prev, Signed = list[i] };
+            entry = entry with { Hash = LogEntryCodec.HashOf(LogEntryCodec.Encode(entry)) };
+            entries.Add(entry);
+            prev = entry.Hash;
+        }
+    }
+    Console.Error.WriteLine($"chained {n} entries in {sw.Elapsed.TotalSeconds:0.0} s");
+    foreach (var target in stores)
+    {
+        sw.Restart();
+        using ILedgerStore store = target.Contains('=', StringComparison.Ordinal) ? new NpgsqlLedgerStore(target) : new SqliteLedgerStore(target);
+        if (store.Count != 0) throw new InvalidOperationException($"{target}: the store is not empty");
+        foreach (var chunk in entries.Chunk(10_000)) store.AppendBatch(chunk);
+        Console.Error.WriteLine($"wrote {n} entries to {(store is NpgsqlLedgerStore pg ? pg.Description : target)} in {sw.Elapsed.TotalSeconds:0.0} s");
+    }
 }
 
 // One thread, no store: the cost of each stage a transaction goes through on its way into the ledger.

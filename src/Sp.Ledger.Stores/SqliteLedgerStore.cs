@@ -13,7 +13,7 @@ namespace Sp.Ledger.Store;
 /// accidents, not against an attacker (the service re-verifies the hash chain and signatures at start-up).
 /// One connection, serialised by a lock: safe to share between threads.
 /// </summary>
-public sealed class SqliteLedgerStore : ILedgerStore
+public sealed class SqliteLedgerStore : ILedgerStore, ILedgerSnapshotStore
 {
     /// <summary>Rows fetched per query by <see cref="ReadAll"/>: the lock is never held while the caller works.</summary>
     private const int ReadPageSize = 1024;
@@ -53,6 +53,12 @@ public sealed class SqliteLedgerStore : ILedgerStore
                     BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: UPDATE refused'); END;
                 CREATE TRIGGER IF NOT EXISTS ledger_no_delete BEFORE DELETE ON ledger
                     BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: DELETE refused'); END;
+                CREATE TABLE IF NOT EXISTS ledger_snapshot (
+                    id     INTEGER PRIMARY KEY CHECK (id = 1),
+                    height INTEGER NOT NULL,
+                    digest TEXT    NOT NULL,
+                    body   BLOB    NOT NULL
+                );
                 """);
             var version = Convert.ToInt64(Scalar("PRAGMA user_version;"), System.Globalization.CultureInfo.InvariantCulture);
             if (version == 0) Exec($"PRAGMA user_version={SchemaVersion};");
@@ -164,6 +170,37 @@ public sealed class SqliteLedgerStore : ILedgerStore
             }
             tx.Commit();
             _count += entries.Count;
+        }
+    }
+
+    public StoredSnapshot? ReadSnapshot()
+    {
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "SELECT height, digest, body FROM ledger_snapshot WHERE id = 1;";
+            using var r = cmd.ExecuteReader();
+            return r.Read() ? new StoredSnapshot(r.GetInt64(0), r.GetString(1), (byte[])r.GetValue(2)) : null;
+        }
+    }
+
+    public void WriteSnapshot(StoredSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            // One transaction: a crash leaves the previous row or this one (WAL, synchronous=FULL).
+            using var tx = _db.BeginTransaction();
+            using var cmd = _db.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = "INSERT OR REPLACE INTO ledger_snapshot (id, height, digest, body) VALUES (1, $height, $digest, $body);";
+            cmd.Parameters.AddWithValue("$height", snapshot.Height);
+            cmd.Parameters.AddWithValue("$digest", snapshot.StateDigest);
+            cmd.Parameters.Add("$body", SqliteType.Blob).Value = snapshot.Body;
+            cmd.ExecuteNonQuery();
+            tx.Commit();
         }
     }
 

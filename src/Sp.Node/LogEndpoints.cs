@@ -45,7 +45,9 @@ public sealed class LedgerHosting : IDisposable
     public LedgerService Service { get; }
     public TransparencyLog Log { get; }
 
-    public static LedgerHosting Open(string nodeDir, string network, Sp.Ledger.State.TeeCertificateReader teeCertificates, TimeProvider time)
+    /// <param name="snapshotEvery">Entries between two snapshots of the state and the log tree (0: none).</param>
+    public static LedgerHosting Open(string nodeDir, string network, Sp.Ledger.State.TeeCertificateReader teeCertificates, TimeProvider time,
+        long snapshotEvery = LedgerSnapshotOptions.DefaultEvery)
     {
         var paths = new LogPaths(Path.GetFullPath(nodeDir));
         var lockFile = AcquireLock(paths) ?? throw new InvalidOperationException($"{paths.Root} is in use by another sp-node (lock {paths.Lock} is held)");
@@ -58,7 +60,8 @@ public sealed class LedgerHosting : IDisposable
                 : LogKeyFile.Create(paths.SignerKey, paths.VerifierKey, LogKeyFile.DefaultOrigin(network)); // a folder from before the log
             store = ReadStoreSettings(paths).Open(paths.Ledger, readOnly: false);
             log = new TransparencyLog(signer, paths.Checkpoint, store);
-            var service = new LedgerService(store, network, time, log.Append, teeCertificates);
+            var service = new LedgerService(store, network, time, log.Append, teeCertificates,
+                new LedgerSnapshotOptions { Every = snapshotEvery, Tree = log.Tree });
             try
             {
                 log.CheckAgainstLatest();

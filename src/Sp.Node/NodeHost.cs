@@ -20,11 +20,12 @@ public static partial class NodeHost
         if (!File.Exists(paths.Settings)) throw new InvalidOperationException($"{paths.Root} is not a node folder: run `sp-node init {dir}` first");
         var settings = SpJson.Deserialize<NodeSettings>(File.ReadAllText(paths.Settings));
         var limits = settings.Limits;
-        limits.Validate();
+        settings.Validate();
 
         using var ca = RootCa.FromPem(File.ReadAllText(paths.RootCaCert), File.ReadAllText(paths.RootCaKey));
         // Store from node.json + transparency log; TEE certificates are checked against this network's root.
-        using var hosting = LedgerHosting.Open(paths.Root, settings.Network, Sp.Ledger.State.TeeCertificateReaders.Against(ca.Certificate), time);
+        using var hosting = LedgerHosting.Open(paths.Root, settings.Network, Sp.Ledger.State.TeeCertificateReaders.Against(ca.Certificate), time,
+            settings.SnapshotEvery);
         var ledger = hosting.Service;
         ledger.QueueLimit = limits.LedgerQueue;
         var policy = AttestationPolicy.Load(paths.Policy);
@@ -55,6 +56,7 @@ public static partial class NodeHost
         });
         var app = builder.Build();
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Sp.Node");
+        LogLedgerStart(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Sp.Node.Ledger"), ledger);
         app.UseRequestLog(time);
         app.UseRequestBodyLimit(limits.RequestBytes);
         app.MapTransparencyLog(hosting);
@@ -166,10 +168,68 @@ public static partial class NodeHost
 
         await app.StartAsync();
         if (log.IsEnabled(LogLevel.Information)) Serving(log, settings.Network, string.Join(", ", app.Urls), ledger.Height, paths.Root);
+        // The entries a snapshot stood in for are audited while the node serves; a corrupt one stops it (exit 1).
+        _ = ledger.PrefixAudit.ContinueWith(t =>
+        {
+            if (t.IsFaulted) app.Lifetime.StopApplication();
+        }, TaskScheduler.Default);
         await app.WaitForShutdownAsync();
+        if (ledger.PrefixAudit is { IsFaulted: true } failed)
+        {
+            var e = failed.Exception!.InnerException!;
+            LedgerAuditFailed(log, e.Message);
+            throw e is Sp.Ledger.Service.LedgerCorruptedException c ? new Sp.Ledger.Service.LedgerCorruptedException(c.Seq, c.Reason, c) : e;
+        }
         Stopped(log, ledger.Height);
         return 0;
     }
+
+    private static void LogLedgerStart(ILogger log, Sp.Ledger.Service.LedgerService ledger)
+    {
+        var start = ledger.Start;
+        if (start.SnapshotHeight > 0)
+        {
+            FromSnapshot(log, start.SnapshotHeight, start.Replayed);
+            var height = start.SnapshotHeight;
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            _ = ledger.PrefixAudit.ContinueWith(t =>
+            {
+                if (t.IsCompletedSuccessfully) AuditPassed(log, height, sw.ElapsedMilliseconds);
+            }, TaskScheduler.Default);
+        }
+        else if (start.SnapshotRefused is { } reason) SnapshotRefused(log, reason, start.Replayed);
+        else if (start.SnapshotsOn) NoSnapshot(log, start.Replayed);
+        else SnapshotsOff(log, start.Replayed);
+        ledger.SnapshotWritten += (height, error) =>
+        {
+            if (error is null) SnapshotWritten(log, height);
+            else SnapshotFailed(log, height, error.Message);
+        };
+    }
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "ledger started from its snapshot at height {SnapshotHeight}: {Replayed} entries replayed after it; entries 1..{SnapshotHeight} are audited in the background")]
+    private static partial void FromSnapshot(ILogger logger, long snapshotHeight, long replayed);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "ledger snapshot not used: {Reason}; full replay of {Replayed} entries")]
+    private static partial void SnapshotRefused(ILogger logger, string reason, long replayed);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "no ledger snapshot yet: full replay of {Replayed} entries")]
+    private static partial void NoSnapshot(ILogger logger, long replayed);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Information, Message = "ledger snapshots are off (snapshotEvery 0): full replay of {Replayed} entries")]
+    private static partial void SnapshotsOff(ILogger logger, long replayed);
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Information, Message = "audit of ledger entries 1..{SnapshotHeight} against the snapshot's log tree passed ({ElapsedMs} ms)")]
+    private static partial void AuditPassed(ILogger logger, long snapshotHeight, long elapsedMs);
+
+    [LoggerMessage(EventId = 15, Level = LogLevel.Critical, Message = "stopping: {Reason}")]
+    private static partial void LedgerAuditFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 16, Level = LogLevel.Information, Message = "ledger snapshot written at height {Height}")]
+    private static partial void SnapshotWritten(ILogger logger, long height);
+
+    [LoggerMessage(EventId = 17, Level = LogLevel.Warning, Message = "ledger snapshot at height {Height} not written: {Reason}")]
+    private static partial void SnapshotFailed(ILogger logger, long height, string reason);
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "serving network {Network} on {Urls} (ledger height {Height}, folder {NodeDir})")]
     private static partial void Serving(ILogger logger, string network, string urls, long height, string nodeDir);

@@ -17,4 +17,15 @@ public sealed record NodeSettings(string Network, long CreatedAt)
 {
     /// <summary>Request, storage and sequencer limits (defaults when node.json has none).</summary>
     public NodeLimits Limits { get; init; } = new();
+
+    /// <summary>Ledger entries between two snapshots of the state (node.json <c>snapshotEvery</c>; 0: no snapshots,
+    /// every start replays the whole ledger). docs/ledger.md, "Snapshots".</summary>
+    public long SnapshotEvery { get; init; } = Sp.Ledger.Service.LedgerSnapshotOptions.DefaultEvery;
+
+    /// <summary>Refuses settings that cannot work, naming the field.</summary>
+    public void Validate()
+    {
+        Limits.Validate();
+        if (SnapshotEvery < 0) throw new InvalidOperationException($"node.json: snapshotEvery: expected 0 (off) or a number of entries, got {SnapshotEvery}");
+    }
 }

@@ -18,7 +18,7 @@ namespace Sp.EndToEnd.Tests;
 public sealed class NodeProcess : IAsyncDisposable
 {
     private Process? _process;
-    private readonly System.Text.StringBuilder _output = new();
+    private System.Text.StringBuilder _output = new();
 
     private NodeProcess(string dir, int port, string host = "127.0.0.1")
     {
@@ -33,10 +33,38 @@ public sealed class NodeProcess : IAsyncDisposable
     public string Host { get; }
     public string Url => $"http://{Host}:{Port}";
 
-    /// <summary>What the running (or last) process has written so far: its log.</summary>
+    /// <summary>What the node process printed so far (the current or last run).</summary>
     public string Output
     {
         get { lock (_output) return _output.ToString(); }
+    }
+
+    /// <summary>Sets a member of node.json (e.g. <c>snapshotEvery</c>) before the next start.</summary>
+    public void SetSetting(string name, long value)
+    {
+        var path = Path.Combine(Dir, "node.json");
+        var settings = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!;
+        settings[name] = value;
+        File.WriteAllText(path, settings.ToJsonString());
+    }
+
+    /// <summary>Runs the node until it exits by itself (whether or not it answered meanwhile): its exit code.</summary>
+    public async Task<int> RunUntilExitAsync(TimeSpan timeout)
+    {
+        try
+        {
+            await StartAsync();
+        }
+        catch (NodeExitedException)
+        {
+            return 1; // StartAsync only throws so when the process ended: its code is read below
+        }
+        using var cts = new CancellationTokenSource(timeout);
+        await _process!.WaitForExitAsync(cts.Token);
+        var code = _process.ExitCode;
+        _process.Dispose();
+        _process = null;
+        return code;
     }
 
     public static async Task<NodeProcess> InitAsync(string dir, params string[] initOptions)
@@ -66,8 +94,8 @@ public sealed class NodeProcess : IAsyncDisposable
         var psi = new ProcessStartInfo(Cli.Bin("sp-node")) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { "run", Dir, "--urls", Url }) psi.ArgumentList.Add(a);
         var p = Process.Start(psi)!;
-        var output = _output;
-        lock (output) output.Clear();
+        var output = new System.Text.StringBuilder();
+        _output = output;
         p.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
         p.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
         p.BeginOutputReadLine();
@@ -429,9 +457,57 @@ public sealed class LedgerLogTests(PostgresCluster postgres) : IDisposable
         Assert.Equal(1, verify.ExitCode);
         Assert.Contains("ledger entry 8", verify.Stderr);
 
+        // The clean stop wrote a snapshot at the ledger's height, so the restart replays nothing; the entries under the
+        // snapshot are audited while it serves, and the altered one stops it (exit 1) as a full replay would have.
         await node.StopAsync();
-        var restart = await Assert.ThrowsAsync<NodeExitedException>(node.StartAsync);
-        Assert.Contains("ledger entry 8 is corrupt", restart.Message);
+        Assert.Equal(1, await node.RunUntilExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("ledger entry 8 is corrupt", node.Output);
+        Assert.Contains("ledger started from its snapshot at height", node.Output);
+    }
+
+    [Fact]
+    public Task After_a_sigkill_the_node_starts_from_its_snapshot_to_the_same_state_on_sqlite() => SnapshotRestartAsync([]);
+
+    [Fact]
+    public Task After_a_sigkill_the_node_starts_from_its_snapshot_to_the_same_state_on_postgresql() =>
+        SnapshotRestartAsync(["--store", "postgres", "--postgres", postgres.CreateDatabase()]);
+
+    /// <summary>
+    /// Many entries with a snapshot every 250, SIGKILL (no shutdown snapshot), restart: the node starts from the last
+    /// snapshot, replays fewer than 250 entries, and serves the same height and state digest as before the kill and as
+    /// a full replay (snapshots off) of the same store.
+    /// </summary>
+    private async Task SnapshotRestartAsync(string[] initOptions)
+    {
+        await using var node = await NodeProcess.InitAsync(Path.Combine(_work, "node"), initOptions);
+        node.SetSetting("snapshotEvery", 250);
+        await node.StartAsync();
+        const int submitters = 4, perSubmitter = 330;
+        var bursts = Enumerable.Range(0, submitters).Select(_ => Burst(NewKey(), perSubmitter)).ToList();
+        using var client = new NodeClient(node.Url, TimeSpan.FromSeconds(30));
+        await Task.WhenAll(bursts.Select(txs => Task.Run(async () =>
+        {
+            foreach (var tx in txs) await client.SubmitAsync(tx);
+        })));
+        var before = await ClientLog.NodeDigestAsync(client);
+        Assert.Equal(submitters * perSubmitter, before.Height);
+        Assert.Contains("ledger snapshot written at height", node.Output);
+        await node.KillAsync();
+
+        await node.StartAsync();
+        var restarted = await ClientLog.NodeDigestAsync(client);
+        Assert.Equal(before, restarted);
+        var started = System.Text.RegularExpressions.Regex.Match(node.Output, @"ledger started from its snapshot at height (\d+): (\d+) entries replayed");
+        Assert.True(started.Success, node.Output);
+        var snapshotHeight = long.Parse(started.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(before.Height - snapshotHeight, 0, 249);
+        Assert.Equal(before.Height - snapshotHeight, long.Parse(started.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
+
+        await node.StopAsync();
+        node.SetSetting("snapshotEvery", 0);
+        await node.StartAsync();
+        Assert.Contains("ledger snapshots are off (snapshotEvery 0): full replay of 1320 entries", node.Output);
+        Assert.Equal(before, await ClientLog.NodeDigestAsync(client));
     }
 
     [Fact]

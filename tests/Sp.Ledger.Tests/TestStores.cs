@@ -27,13 +27,16 @@ public sealed class SqliteTestStore : TestStore
 {
     private readonly TempDb _db = new();
 
+    /// <summary>The SQLite file.</summary>
+    public string Path => _db.Path;
+
     public override ILedgerStore Open() => new SqliteLedgerStore(_db.Path);
     public override ILedgerStore OpenReader() => new SqliteLedgerStore(_db.Path);
     public override void Tamper(string sql) => _db.Tamper(sql);
 
     public override void Wipe()
     {
-        foreach (var f in Directory.GetFiles(Path.GetDirectoryName(_db.Path)!)) File.Delete(f);
+        foreach (var f in Directory.GetFiles(System.IO.Path.GetDirectoryName(_db.Path)!)) File.Delete(f);
     }
     public override void Dispose() => _db.Dispose();
 }
@@ -42,9 +45,12 @@ public sealed class PostgresTestStore(PostgresCluster cluster) : TestStore
 {
     private readonly string _connection = cluster.CreateDatabase();
 
+    /// <summary>The test database's connection string.</summary>
+    public string ConnectionString => _connection;
+
     public override ILedgerStore Open() => new NpgsqlLedgerStore(_connection);
     public override ILedgerStore OpenReader() => new NpgsqlLedgerStore(_connection, readOnly: true);
-    public override void Wipe() => PostgresCluster.Execute(_connection, "DROP TABLE IF EXISTS ledger; DROP TABLE IF EXISTS ledger_meta;");
+    public override void Wipe() => PostgresCluster.Execute(_connection, "DROP TABLE IF EXISTS ledger; DROP TABLE IF EXISTS ledger_meta; DROP TABLE IF EXISTS ledger_snapshot;");
 
     public override void Tamper(string sql) =>
         PostgresCluster.Execute(_connection, "ALTER TABLE ledger DISABLE TRIGGER USER; " + sql + " ALTER TABLE ledger ENABLE TRIGGER USER;");

@@ -16,7 +16,7 @@ public sealed class MerkleLog
 
     private readonly List<List<byte[]>> _levels = [];   // _levels[l][c] = hashes [c*256, c*256+256) of tree level l
     private readonly List<long> _counts = [];           // hashes stored per tree level
-    private readonly CompactRange _tree = new();
+    private CompactRange _tree = new();
     private readonly Lock _lock = new();
 
     /// <summary>Number of leaves.</summary>
@@ -35,6 +35,90 @@ public sealed class MerkleLog
     public (long Size, NodeHash Root) Head
     {
         get { lock (_lock) return (_tree.Size, _tree.Root()); }
+    }
+
+    /// <summary>
+    /// Every stored hash, level by level (<c>int32</c> level count, then per level an <c>int64</c> count and that
+    /// many 32-byte hashes, little-endian): what <see cref="Restore"/> takes back. A ledger snapshot keeps it, so a
+    /// restart does not rehash every entry.
+    /// </summary>
+    public void WriteTo(BinaryWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        lock (_lock)
+        {
+            writer.Write(_levels.Count);
+            for (var l = 0; l < _levels.Count; l++)
+            {
+                var count = _counts[l];
+                writer.Write(count);
+                var left = count * NodeHash.Size;
+                foreach (var chunk in _levels[l])
+                {
+                    var n = (int)Math.Min(left, ChunkBytes);
+                    writer.Write(chunk, 0, n);
+                    left -= n;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Fills this empty tree from <see cref="WriteTo"/>'s bytes for a tree of <paramref name="size"/> leaves. The
+    /// level counts must be those of that size (level l holds size &gt;&gt; l hashes); nothing changes when they are not
+    /// (<see cref="InvalidDataException"/>). The hashes themselves are taken as given: the caller checks them (a
+    /// leaf against its entry, the root against a signed checkpoint).
+    /// </summary>
+    public void Restore(long size, BinaryReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentOutOfRangeException.ThrowIfNegative(size);
+        var levelCount = reader.ReadInt32();
+        var want = size == 0 ? 0 : 64 - System.Numerics.BitOperations.LeadingZeroCount((ulong)size);
+        if (levelCount != want) throw new InvalidDataException($"a tree of {size} leaves has {want} levels of stored hashes, the snapshot has {levelCount}");
+        var levels = new List<List<byte[]>>(levelCount);
+        var counts = new List<long>(levelCount);
+        for (var l = 0; l < levelCount; l++)
+        {
+            var count = reader.ReadInt64();
+            if (count != size >> l) throw new InvalidDataException($"level {l} of a tree of {size} leaves holds {size >> l} hashes, the snapshot has {count}");
+            var chunks = new List<byte[]>((int)((count + HashesPerChunk - 1) / HashesPerChunk));
+            for (var left = count * NodeHash.Size; left > 0;)
+            {
+                var n = (int)Math.Min(left, ChunkBytes);
+                var chunk = new byte[ChunkBytes];
+                if (reader.Read(chunk, 0, n) != n) throw new EndOfStreamException($"the snapshot's tree ends inside level {l}");
+                chunks.Add(chunk);
+                left -= n;
+            }
+            levels.Add(chunks);
+            counts.Add(count);
+        }
+        var nodes = CompactRange.Nodes(size);
+        lock (_lock)
+        {
+            if (_tree.Size != 0) throw new InvalidOperationException("only an empty tree can be restored");
+            _levels.AddRange(levels);
+            _counts.AddRange(counts);
+            _tree = CompactRange.FromHashes(size, nodes.Select(NodeHashOfLocked).ToList());
+        }
+    }
+
+    /// <summary>Empties the tree (a start-up that gave up on a restored tree replays every entry into it instead).</summary>
+    public void Clear()
+    {
+        lock (_lock)
+        {
+            _levels.Clear();
+            _counts.Clear();
+            _tree = new CompactRange();
+        }
+    }
+
+    private NodeHash NodeHashOfLocked(NodeId id)
+    {
+        var chunk = _levels[id.Level][(int)(id.Index / HashesPerChunk)];
+        return NodeHash.FromBytes(chunk.AsSpan((int)(id.Index % HashesPerChunk) * NodeHash.Size, NodeHash.Size));
     }
 
     /// <summary>Appends the next leaf, given its entry bytes.</summary>

@@ -16,8 +16,11 @@ namespace Sp.Ledger.Service;
 /// marketplace state. One lock serialises submissions and queries, so every query sees a state that equals the
 /// replay of exactly the entries on disk.
 ///
-/// Start-up replays the whole store: each entry's hash, the prev-hash chain, the signature and the state
+/// Start-up replays the store: each entry's hash, the prev-hash chain, the signature and the state
 /// machine's acceptance are checked again; the first entry that fails throws <see cref="LedgerCorruptedException"/>.
+/// With snapshots (<see cref="LedgerSnapshotOptions"/>, a store that keeps them) it starts from the latest usable
+/// snapshot and replays only the entries after it; the entries before it are audited in the background
+/// (<see cref="PrefixAudit"/>). A snapshot that cannot be used means a full replay (<see cref="Start"/> says why).
 ///
 /// Group commit: concurrent submissions are sequenced in batches. Signatures are checked by each submitter's
 /// thread in parallel; one sequencer thread then numbers and applies a batch under the lock, appends it to the
@@ -54,8 +57,11 @@ public sealed class LedgerService : IDisposable
     /// transparency log's tree); its exceptions abort the start.</param>
     /// <param name="teeCertificates">How TEE certificates are checked (against the network's Root CA); without it no
     /// TEE certificate is accepted.</param>
+    /// <param name="snapshots">Snapshots of the state (and of the log's tree): used at start-up and written every
+    /// <see cref="LedgerSnapshotOptions.Every"/> entries and at <see cref="Dispose"/>, when the store keeps them
+    /// (<see cref="ILedgerSnapshotStore"/>). Null: none.</param>
     public LedgerService(ILedgerStore store, string network, TimeProvider time, Action<LedgerEntry>? replayed = null,
-        TeeCertificateReader? teeCertificates = null)
+        TeeCertificateReader? teeCertificates = null, LedgerSnapshotOptions? snapshots = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentException.ThrowIfNullOrWhiteSpace(network);
@@ -64,10 +70,11 @@ public sealed class LedgerService : IDisposable
         _time = time;
         _replayed = replayed;
         _teeCertificates = teeCertificates ?? TeeCertificateReaders.None;
+        _snapshots = snapshots is { Every: > 0 } && store is ILedgerSnapshotStore s ? (snapshots, s) : null;
         _state = NewState(network);
         try
         {
-            Replay();
+            Start = StartUp();
         }
         catch
         {
@@ -79,6 +86,23 @@ public sealed class LedgerService : IDisposable
     }
 
     private readonly TeeCertificateReader _teeCertificates;
+    private readonly (LedgerSnapshotOptions Options, ILedgerSnapshotStore Store)? _snapshots;
+    private long _snapshotHeight;
+    private volatile bool _auditFailed;
+
+    /// <summary>How this service started: from which snapshot, how many entries it replayed, why a snapshot was not used.</summary>
+    public LedgerStart Start { get; }
+
+    /// <summary>
+    /// The background audit of the entries a snapshot stood in for (1 .. the snapshot's height): seq, prev-hash chain,
+    /// each entry's hash, and its leaf against the restored log tree. Completes at once after a full replay; faults
+    /// with <see cref="LedgerCorruptedException"/> naming the first entry that fails (the node then stops).
+    /// </summary>
+    public Task PrefixAudit { get; private set; } = Task.CompletedTask;
+
+    /// <summary>Raised after each snapshot written while running (height; the exception when the write failed).
+    /// A failed snapshot changes nothing else: the next one is tried <see cref="LedgerSnapshotOptions.Every"/> entries later.</summary>
+    public event Action<long, Exception?>? SnapshotWritten;
 
     private MarketState NewState(string network) => new() { Network = network, TeeCertificates = _teeCertificates };
 
@@ -192,6 +216,7 @@ public sealed class LedgerService : IDisposable
 
     private void Sequence(List<Submission> batch)
     {
+        StoredSnapshot? pending = null;
         lock (_lock)
         {
             if (_disposed)
@@ -252,6 +277,33 @@ public sealed class LedgerService : IDisposable
                 sub.Done.TrySetResult(outcome);
             }
             foreach (var (sub, outcome) in refused) sub.Done.TrySetResult(outcome);
+            if (_snapshots is { } snap && _state.Height - _snapshotHeight >= snap.Options.Every) pending = Capture();
+        }
+        // Written by the sequencer outside the lock: queries go on; submissions wait in the queue meanwhile.
+        if (pending is not null) WriteSnapshot(pending, raise: true);
+    }
+
+    /// <summary>The snapshot of the current state and tree; under the lock.</summary>
+    private StoredSnapshot? Capture()
+    {
+        if (_snapshots is not { } snap || _state.Height == 0 || _auditFailed) return null;
+        var tree = snap.Options.Tree;
+        if (tree is not null && tree.Size != _state.Height) return null; // the tree is not following this service
+        var body = LedgerSnapshot.Encode(_state, tree);
+        _snapshotHeight = _state.Height;
+        return new StoredSnapshot(_state.Height, ComputeDigest(_state), body);
+    }
+
+    private void WriteSnapshot(StoredSnapshot snapshot, bool raise)
+    {
+        try
+        {
+            _snapshots!.Value.Store.WriteSnapshot(snapshot);
+            if (raise) SnapshotWritten?.Invoke(snapshot.Height, null);
+        }
+        catch (Exception e) when (raise && e is not ObjectDisposedException)
+        {
+            SnapshotWritten?.Invoke(snapshot.Height, e);
         }
     }
 
@@ -261,6 +313,7 @@ public sealed class LedgerService : IDisposable
         _state = NewState(_state.Network);
         _lastTime = 0;
         Replay(notify: false);
+        _snapshotHeight = Math.Min(_snapshotHeight, _state.Height);
         if (_state.Height != heightBefore)
             throw new LedgerCorruptedException(_state.Height, $"after a failed write the store replays to height {_state.Height}, expected {heightBefore}");
         _lastTime = timeBefore;
@@ -280,8 +333,7 @@ public sealed class LedgerService : IDisposable
     }
 
     /// <summary>The digest of any state (see <see cref="StateDigest"/>); the caller excludes concurrent changes.</summary>
-    public static string ComputeDigest(MarketState state) =>
-        Hex.Lower(SHA256.HashData(Jcs.Canonicalize(JsonSerializer.SerializeToNode(state, SpJson.Options))));
+    public static string ComputeDigest(MarketState state) => Hex.Lower(SHA256.HashData(LedgerSnapshot.StateBytes(state)));
 
     /// <summary>Null when the signature recovers to <see cref="Transaction.From"/>, else the reason.</summary>
     public static string? CheckSignature(SignedTransaction tx)
@@ -310,13 +362,91 @@ public sealed class LedgerService : IDisposable
         return null;
     }
 
-    private void Replay(bool notify = true)
+    private LedgerStart StartUp()
     {
-        long expectedSeq = 1;
+        if (_snapshots is not { } snap) return new LedgerStart(Replay(), 0, null, SnapshotsOn: false);
+        string? reason = null;
+        try
+        {
+            var from = LoadSnapshot(snap.Store, snap.Options.Tree);
+            if (from > 0)
+            {
+                _snapshotHeight = from;
+                var replayed = Replay(from + 1);
+                var tree = snap.Options.Tree;
+                PrefixAudit = Task.Factory.StartNew(() => AuditPrefix(from, tree), CancellationToken.None,
+                    TaskCreationOptions.LongRunning, TaskScheduler.Default);
+                return new LedgerStart(replayed, from, null, SnapshotsOn: true);
+            }
+        }
+        catch (SnapshotUnusableException e)
+        {
+            reason = e.Message;
+            _state = NewState(_state.Network);
+            _lastTime = 0;
+            snap.Options.Tree?.Clear();
+        }
+        return new LedgerStart(Replay(), 0, reason, SnapshotsOn: true);
+    }
+
+    /// <summary>Loads the stored snapshot into the state (and tree); its height, or 0 when there is none.</summary>
+    private long LoadSnapshot(ILedgerSnapshotStore snapshots, MerkleLog? tree)
+    {
+        StoredSnapshot? stored;
+        try
+        {
+            stored = snapshots.ReadSnapshot();
+        }
+        catch (InvalidDataException e)
+        {
+            throw new SnapshotUnusableException($"it does not read: {e.Message}", e);
+        }
+        if (stored is null) return 0;
+        var h = stored.Height;
+        if (h < 1 || h > _store.Count)
+            throw new SnapshotUnusableException($"it is recorded at height {h} but the store holds {_store.Count} entries");
+        var decoded = LedgerSnapshot.Decode(stored.Body, _teeCertificates);
+        if (decoded.Height != h) throw new SnapshotUnusableException($"it is recorded at height {h} but holds the state at height {decoded.Height}");
+        var state = decoded.State;
+        if (state.Network != _state.Network) throw new SnapshotUnusableException($"it is of network {state.Network}, not {_state.Network}");
+        var digest = ComputeDigest(state);
+        if (digest != stored.StateDigest)
+            throw new SnapshotUnusableException($"its state's digest {digest} is not the digest {stored.StateDigest} recorded for height {h}");
+        LedgerEntry entry;
+        byte[] leaf;
+        try
+        {
+            entry = _store.ReadRange(h, 1).Single();
+            leaf = LogEntryCodec.Encode(entry);
+        }
+        catch (Exception e) when (e is InvalidDataException or InvalidOperationException or FormatException or JsonException)
+        {
+            throw new SnapshotUnusableException($"ledger entry {h} does not read: {e.Message}", e);
+        }
+        if (entry.Seq != h || LogEntryCodec.HashOf(leaf) != entry.Hash || entry.Hash != state.LastHash)
+            throw new SnapshotUnusableException($"its last hash {state.LastHash} is not the hash of ledger entry {h} ({entry.Hash})");
+        if (tree is not null)
+        {
+            decoded.RestoreTree(tree);
+            if (tree.NodeHashOf(new Tlog.NodeId(0, h - 1)) != Tlog.MerkleHash.Leaf(leaf))
+            {
+                tree.Clear();
+                throw new SnapshotUnusableException($"its log tree's leaf {h - 1} is not ledger entry {h}");
+            }
+        }
+        _state = state;
+        _lastTime = entry.Time;
+        return h;
+    }
+
+    /// <summary>Replays the stored entries from <paramref name="firstSeq"/> on; returns how many.</summary>
+    private long Replay(long firstSeq = 1, bool notify = true)
+    {
+        var expectedSeq = firstSeq;
         IEnumerator<LedgerEntry> rows;
         try
         {
-            rows = _store.ReadAll().GetEnumerator();
+            rows = (firstSeq == 1 ? _store.ReadAll() : Pages(firstSeq)).GetEnumerator();
         }
         catch (InvalidDataException e)
         {
@@ -343,6 +473,65 @@ public sealed class LedgerService : IDisposable
         }
         if (_store.Count != _state.Height)
             throw new LedgerCorruptedException(_state.Height + 1, $"the store counts {_store.Count} entries but {_state.Height} replayed");
+        return expectedSeq - firstSeq;
+    }
+
+    private IEnumerable<LedgerEntry> Pages(long firstSeq)
+    {
+        const int page = 1024;
+        for (var seq = firstSeq; ; seq += page)
+        {
+            var n = 0;
+            foreach (var e in _store.ReadRange(seq, page))
+            {
+                n++;
+                yield return e;
+            }
+            if (n < page) yield break;
+        }
+    }
+
+    /// <summary>Checks entries 1..<paramref name="height"/> (which a snapshot stood in for) against the chain and the tree.</summary>
+    private void AuditPrefix(long height, MerkleLog? tree)
+    {
+        var prev = LedgerEntry.GenesisPrevHash;
+        long seq = 1;
+        try
+        {
+            foreach (var e in _store.ReadAll())
+            {
+                if (seq > height || _stopping) return;
+                if (e.Seq != seq) throw new LedgerCorruptedException(seq, $"found seq {e.Seq} where {seq} was expected (missing entry)");
+                if (e.PrevHash != prev)
+                    throw new LedgerCorruptedException(seq, $"prevHash is {e.PrevHash}, expected the hash of entry {seq - 1}: {prev}");
+                var leaf = LogEntryCodec.Encode(e);
+                if (LogEntryCodec.HashOf(leaf) != e.Hash)
+                    throw new LedgerCorruptedException(seq, $"stored hash {e.Hash} does not match its content (computed {LogEntryCodec.HashOf(leaf)})");
+                if (tree is not null && tree.NodeHashOf(new Tlog.NodeId(0, seq - 1)) != Tlog.MerkleHash.Leaf(leaf))
+                    throw new LedgerCorruptedException(seq, "its bytes are not the leaf the log's tree holds for it (the row changed after it was logged)");
+                prev = e.Hash;
+                seq++;
+            }
+        }
+        catch (InvalidDataException e)
+        {
+            _auditFailed = true;
+            throw new LedgerCorruptedException(seq, e.Message, e);
+        }
+        catch (LedgerCorruptedException)
+        {
+            _auditFailed = true;
+            throw;
+        }
+        catch (ObjectDisposedException)
+        {
+            return; // stopped meanwhile
+        }
+        if (seq <= height)
+        {
+            _auditFailed = true;
+            throw new LedgerCorruptedException(seq, $"the store ends at entry {seq - 1}, before the snapshot's height {height}");
+        }
     }
 
     private void ReplayOne(LedgerEntry entry, long expectedSeq)
@@ -384,6 +573,12 @@ public sealed class LedgerService : IDisposable
         if (Thread.CurrentThread != _sequencer) _sequencer.Join();
         lock (_lock)
         {
+            // Graceful shutdown: the next start replays nothing (a failed write only costs that start a longer replay).
+            if (_snapshots is not null && _state.Height > _snapshotHeight && Capture() is { } last)
+            {
+                try { WriteSnapshot(last, raise: false); }
+                catch (Exception e) when (e is IOException or InvalidOperationException or System.Data.Common.DbException) { }
+            }
             _disposed = true;
             _store.Dispose();
         }

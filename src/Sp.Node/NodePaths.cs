@@ -17,4 +17,7 @@ public sealed record NodeSettings(string Network, long CreatedAt)
 {
     /// <summary>Request, storage and sequencer limits (defaults when node.json has none).</summary>
     public NodeLimits Limits { get; init; } = new();
+
+    /// <summary>Where the log is also published as static files (docs/ledger.md, "The log as static files"); none when absent.</summary>
+    public StaticLog.StaticLogSettings? Publish { get; init; }
 }

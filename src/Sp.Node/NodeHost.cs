@@ -166,6 +166,10 @@ public static partial class NodeHost
 
         app.MapStorage(blobs, new SignedRequests(settings.Network, TimeSpan.FromSeconds(limits.SignatureWindowSeconds), time));
 
+        await using var publisher = settings.Publish is { } publish
+            ? new StaticLog.StaticLogPublisher(hosting.Log, publish.Open(paths.Root), app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Sp.Node.StaticLog"), time)
+            : null;
+        if (publisher is not null) await publisher.StartAsync(LedgerHosting.SigningInterval, app.Lifetime.ApplicationStopping);
         await app.StartAsync();
         if (log.IsEnabled(LogLevel.Information)) Serving(log, settings.Network, string.Join(", ", app.Urls), ledger.Height, paths.Root);
         // The entries a snapshot stood in for are audited while the node serves; a corrupt one stops it (exit 1).

@@ -28,4 +28,7 @@ public sealed record NodeSettings(string Network, long CreatedAt)
         Limits.Validate();
         if (SnapshotEvery < 0) throw new InvalidOperationException($"node.json: snapshotEvery: expected 0 (off) or a number of entries, got {SnapshotEvery}");
     }
+
+    /// <summary>Where the log is also published as static files (docs/ledger.md, "The log as static files"); none when absent.</summary>
+    public StaticLog.StaticLogSettings? Publish { get; init; }
 }

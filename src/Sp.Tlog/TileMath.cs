@@ -44,6 +44,42 @@ public static class TileMath
     }
 
     /// <summary>
+    /// The hash tiles and entry bundles a tree of <paramref name="newSize"/> leaves publishes that one of
+    /// <paramref name="oldSize"/> did not (a path once published never changes: a partial tile that grew is a new
+    /// path, <c>N.p/W</c> with a larger W, or the full <c>N</c>). What a static copy of the log must add as it grows.
+    /// </summary>
+    public static IEnumerable<TileId> TilesAddedBetween(long oldSize, long newSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(oldSize);
+        ArgumentOutOfRangeException.ThrowIfLessThan(newSize, oldSize);
+        for (var level = 0; level <= TileId.MaxLevel && (newSize >> (Height * level)) > 0; level++)
+        {
+            foreach (var n in AddedAt(oldSize >> (Height * level), newSize >> (Height * level)))
+            {
+                yield return TileId.Hashes(level, n.Index, n.Width);
+            }
+        }
+        foreach (var n in AddedAt(oldSize, newSize))
+        {
+            yield return TileId.Entries(n.Index, n.Width);
+        }
+    }
+
+    /// <summary>Tiles of a row of <paramref name="newCount"/> hashes not in a row of <paramref name="oldCount"/>.</summary>
+    private static IEnumerable<(long Index, int Width)> AddedAt(long oldCount, long newCount)
+    {
+        for (var n = oldCount / Width; n * Width < newCount; n++)
+        {
+            var width = (int)Math.Min(Width, newCount - (n * Width));
+            var oldWidth = Math.Min(Width, oldCount - (n * Width));
+            if (width != oldWidth)
+            {
+                yield return (n, width);
+            }
+        }
+    }
+
+    /// <summary>
     /// The hash tile of a tree of <paramref name="treeSize"/> leaves from which <paramref name="node"/>'s hash is
     /// computed, and which of its hashes: <c>MerkleHash.RootOf(tileHashes[offset..offset+count])</c>.
     /// </summary>

@@ -99,7 +99,11 @@ public static class TileWriter
         return (hashTiles, bundles);
     }
 
-    private static async Task WriteFileAsync(string root, string path, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes one file of a static log (<c>checkpoint</c> or a tile path) under <paramref name="root"/>: to a
+    /// temporary name, flushed to disk, then renamed into place, so a reader sees the old file or the new one, never a part.
+    /// </summary>
+    public static async Task WriteFileAsync(string root, string path, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         var file = ResolveInside(root, path);
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(file)!);
@@ -107,7 +111,7 @@ public static class TileWriter
         await using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
             await stream.WriteAsync(data, cancellationToken).ConfigureAwait(false);
-            await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+            stream.Flush(flushToDisk: true); // on disk before the rename: after a power cut no checkpoint names a tile that is not
         }
         File.Move(temp, file, overwrite: true);
     }

@@ -163,7 +163,7 @@ public sealed class NodeExitedException(string output) : Exception("sp-node exit
 /// killed in the middle of a burst loses no acknowledged transaction, on SQLite and on PostgreSQL.
 /// </summary>
 [Collection("postgres")]
-public sealed class LedgerLogTests(PostgresCluster postgres) : IDisposable
+public sealed partial class LedgerLogTests(PostgresCluster postgres) : IDisposable
 {
     private readonly string _work = Directory.CreateTempSubdirectory("sp-ledger-e2e-").FullName;
     private readonly List<AccountKey> _keys = [];

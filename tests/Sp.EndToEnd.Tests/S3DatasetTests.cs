@@ -1,8 +1,4 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
-using Sp.Storage.Blobs;
 
 namespace Sp.EndToEnd.Tests;
 
@@ -15,33 +11,13 @@ namespace Sp.EndToEnd.Tests;
 public sealed class S3DatasetTests(DevnetFixture net) : IAsyncLifetime
 {
     private const string Bucket = "bob-data";
-    private Process? _s3;
-    private int _port;
-    private string _data = "";
+    private S3rverProcess? _s3;
 
-    public async Task InitializeAsync()
-    {
-        _port = FreePort();
-        var data = _data = Directory.CreateTempSubdirectory("sp-s3-").FullName;
-        var psi = new ProcessStartInfo("bash") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { Path.Combine(Cli.RepoRoot, "scripts", "ensure-s3rver.sh"), "start", _port.ToString(), data }) psi.ArgumentList.Add(a);
-        _s3 = Process.Start(psi)!;
-        _s3.BeginOutputReadLine();
-        _s3.BeginErrorReadLine();
-        var sw = Stopwatch.StartNew();
-        while (!await Accepts(_port))
-        {
-            if (_s3.HasExited || sw.Elapsed > TimeSpan.FromSeconds(120)) throw new InvalidOperationException("s3rver did not start (scripts/ensure-s3rver.sh)");
-            await Task.Delay(100);
-        }
-        using var store = new S3BlobStore(Options());
-        await store.EnsureBucketAsync();
-    }
+    public async Task InitializeAsync() => _s3 = await S3rverProcess.StartAsync(Bucket);
 
-    public Task DisposeAsync()
+    public async Task DisposeAsync()
     {
-        if (_s3 is { HasExited: false }) _s3.Kill(entireProcessTree: true);
-        return Task.CompletedTask;
+        if (_s3 is not null) await _s3.DisposeAsync();
     }
 
     [Fact]
@@ -55,7 +31,7 @@ public sealed class S3DatasetTests(DevnetFixture net) : IAsyncLifetime
         config["storage"] = new JsonObject
         {
             ["type"] = "S3",
-            ["s3"] = new JsonObject { ["endpoint"] = $"http://127.0.0.1:{_port}", ["bucket"] = Bucket, ["accessKey"] = "S3RVER", ["secretKey"] = "S3RVER", ["prefix"] = "datasets/" },
+            ["s3"] = new JsonObject { ["endpoint"] = $"http://127.0.0.1:{_s3!.Port}", ["bucket"] = Bucket, ["accessKey"] = "S3RVER", ["secretKey"] = "S3RVER", ["prefix"] = "datasets/" },
         };
         File.WriteAllText(Path.Combine(bobS3, "config.json"), config.ToJsonString());
         Directory.CreateDirectory(Path.Combine(bobS3, "dataset"));
@@ -64,7 +40,7 @@ public sealed class S3DatasetTests(DevnetFixture net) : IAsyncLifetime
         Assert.Equal("S3", JsonNode.Parse(File.ReadAllText(Path.Combine(bobS3, "dataset.resource.json")))!["resource"]!["storageType"]!.GetValue<string>());
 
         // The devnet's loader lists only the node: this S3 server on another loopback port is for a loader that lists it.
-        var teeJson = net.WriteTeeConfig("tee-s3-inputs", new JsonObject { ["allowedStorageHosts"] = new JsonArray($"127.0.0.1:{_port}") });
+        var teeJson = net.WriteTeeConfig("tee-s3-inputs", new JsonObject { ["allowedStorageHosts"] = new JsonArray($"127.0.0.1:{_s3!.Port}") });
         await using var loader = TeeLoaderProcess.Start(teeJson);
         var teeOffer = await loader.WaitServingAsync();
         File.Copy(net.SolutionArchive, Path.Combine(net.Alice, "s3sol.tar.gz"), overwrite: true);
@@ -101,7 +77,7 @@ public sealed class S3DatasetTests(DevnetFixture net) : IAsyncLifetime
             ["storage"] = new JsonObject
             {
                 ["type"] = "S3",
-                ["s3"] = new JsonObject { ["endpoint"] = $"http://127.0.0.1:{_port}", ["bucket"] = Bucket, ["accessKey"] = "S3RVER", ["secretKey"] = "S3RVER", ["prefix"] = "results/" },
+                ["s3"] = new JsonObject { ["endpoint"] = $"http://127.0.0.1:{_s3!.Port}", ["bucket"] = Bucket, ["accessKey"] = "S3RVER", ["secretKey"] = "S3RVER", ["prefix"] = "results/" },
             },
         };
         File.WriteAllText(Path.Combine(teeDir, "tee.json"), teeConfig.ToJsonString());
@@ -115,32 +91,17 @@ public sealed class S3DatasetTests(DevnetFixture net) : IAsyncLifetime
             var order = long.Parse(System.Text.RegularExpressions.Regex.Match(created.Stdout, @"TEE order id: \[""(\d+)""\]").Groups[1].Value);
             var get = await Cli.MustAsync(net.Alice, net.Spctl, "orders", "get", order.ToString(), "--suborders", "--suborders_fields", "id,type");
             var sub = get.Stdout.Split('\n').Single(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\d+\s+Data$")).Split(' ')[0];
-            var objectsBefore = Directory.GetFiles(_data, "*", SearchOption.AllDirectories).Length;
+            var objectsBefore = Directory.GetFiles(_s3!.DataDirectory, "*", SearchOption.AllDirectories).Length;
             await Cli.MustAsync(net.Bob, net.Spctl, "orders", "complete", sub, "--result", "./dataset.resource.json", "--status", "done", "--solution-hash", h);
             Assert.Equal("Done", await net.WaitForEndAsync(order));
 
             // The result's ciphertext is in the bucket, under the loader's prefix, and Alice reads it from there.
-            var objects = Directory.GetFiles(_data, "*", SearchOption.AllDirectories);
+            var objects = Directory.GetFiles(_s3!.DataDirectory, "*", SearchOption.AllDirectories);
             Assert.True(objects.Length > objectsBefore, "no new object in the S3 bucket");
             Assert.Contains(objects, o => o.Replace('\\', '/').Contains("/results/", StringComparison.Ordinal));
             var saveTo = Path.Combine(net.Work, $"s3res-{order}.tar.gz");
             await Cli.MustAsync(net.Alice, net.Spctl, "orders", "download-result", order.ToString(), "--save-to", saveTo);
             Assert.Contains("data.csv rows=3 sum=42", DevnetFixture.ReadTarGz(saveTo)["output/summary.txt"]);
         }
-    }
-
-    private S3StorageOptions Options() => new() { Endpoint = $"http://127.0.0.1:{_port}", Bucket = Bucket, AccessKey = "S3RVER", SecretKey = "S3RVER" };
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
-
-    private static async Task<bool> Accepts(int port)
-    {
-        try { using var c = new TcpClient(); await c.ConnectAsync(IPAddress.Loopback, port); return true; }
-        catch (SocketException) { return false; }
     }
 }

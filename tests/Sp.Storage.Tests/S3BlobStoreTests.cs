@@ -87,6 +87,30 @@ public sealed class S3BlobStoreTests(S3rverFixture s3)
     }
 
     [Fact]
+    public async Task Named_objects_are_written_whole_with_their_headers_and_read_back_by_name()
+    {
+        using var store = new S3BlobStore(s3.Options(prefix: $"named-{Guid.NewGuid():N}/"));
+        Assert.Null(await store.ReadNamedAsync("checkpoint", default));
+        byte[] note = "origin\n5\nroot=\n"u8.ToArray();
+        await store.PutNamedAsync("checkpoint", note, "text/plain; charset=utf-8", "no-cache", default);
+        Assert.Equal(note, await store.ReadNamedAsync("checkpoint", default));
+        var tile = RandomNumberGenerator.GetBytes(8192);
+        await store.PutNamedAsync("tile/0/000", tile, "application/octet-stream", "public, max-age=31536000, immutable", default);
+        byte[] second = "origin\n6\nroot=\n"u8.ToArray();
+        await store.PutNamedAsync("checkpoint", second, "text/plain; charset=utf-8", "no-cache", default); // replaced whole
+
+        // A web reader of the bucket gets the bytes (not an aws-chunked body) and the headers they were written with.
+        using var http = new HttpClient();
+        var got = await http.GetAsync($"{s3.Endpoint}/{S3rverFixture.Bucket}/{store.Options.Prefix}tile/0/000");
+        Assert.Equal(tile, await got.Content.ReadAsByteArrayAsync());
+        Assert.Equal("application/octet-stream", got.Content.Headers.ContentType!.MediaType);
+        Assert.Contains("immutable", got.Headers.CacheControl!.ToString());
+        var checkpoint = await http.GetAsync($"{s3.Endpoint}/{S3rverFixture.Bucket}/{store.Options.Prefix}checkpoint");
+        Assert.Equal(second, await checkpoint.Content.ReadAsByteArrayAsync());
+        Assert.Equal("no-cache", checkpoint.Headers.CacheControl!.ToString());
+    }
+
+    [Fact]
     public async Task Empty_Object_Round_Trip()
     {
         using var store = new S3BlobStore(s3.Options());

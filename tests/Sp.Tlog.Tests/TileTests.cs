@@ -54,6 +54,52 @@ public sealed class TileTests
         }
     }
 
+    public sealed class TheTilesAddedAsTheTreeGrows
+    {
+        private static HashSet<string> All(long size) =>
+            TileMath.HashTiles(size).Concat(TileMath.EntryBundles(size)).Select(t => t.Path).ToHashSet();
+
+        [Theory]
+        [InlineData(0, 1)]
+        [InlineData(1, 2)]
+        [InlineData(255, 256)]
+        [InlineData(256, 257)]
+        [InlineData(4, 300)]
+        [InlineData(300, 300)]
+        [InlineData(65_535, 65_536)]
+        [InlineData(65_536, 65_537)]
+        [InlineData(70_000, 16_777_217)]
+        public void Are_exactly_the_paths_the_bigger_tree_has_and_the_smaller_did_not(long oldSize, long newSize)
+        {
+            var added = TileMath.TilesAddedBetween(oldSize, newSize).Select(t => t.Path).ToList();
+            var expected = All(newSize);
+            expected.ExceptWith(All(oldSize));
+            Assert.Equal(expected.Order(StringComparer.Ordinal), added.Order(StringComparer.Ordinal));
+            Assert.Equal(added.Count, added.Distinct().Count());
+        }
+
+        [Fact]
+        public void Publishing_every_step_of_a_growing_tree_publishes_every_path_of_the_final_tree()
+        {
+            var published = new HashSet<string>();
+            long size = 0;
+            var random = new Random(7);
+            while (size < 140_000)
+            {
+                var next = size + random.Next(1, 3_000);
+                foreach (var tile in TileMath.TilesAddedBetween(size, next)) Assert.True(published.Add(tile.Path), $"{tile.Path} published twice");
+                size = next;
+                Assert.Subset(published, All(size));
+            }
+        }
+
+        [Fact]
+        public void A_smaller_new_size_is_refused()
+        {
+            Assert.Throws<ArgumentOutOfRangeException>(() => TileMath.TilesAddedBetween(10, 9).ToList());
+        }
+    }
+
     public sealed class TheEntryBundles
     {
         [Fact]

@@ -193,6 +193,57 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
         }
     }
 
+    /// <summary>
+    /// Writes a small object under a name of the caller's choosing (<see cref="S3StorageOptions.Prefix"/> + <paramref name="name"/>),
+    /// with the headers a web reader of the bucket gets back (e.g. the static transparency log's tiles and checkpoint).
+    /// One PutObject: the object is replaced whole or not at all.
+    /// </summary>
+    public async Task PutNamedAsync(string name, ReadOnlyMemory<byte> data, string contentType, string cacheControl, CancellationToken ct)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        var key = Options.Prefix + name;
+        try
+        {
+            await _retry.RunAsync("PutObject", async c =>
+            {
+                using var body = new MemoryStream(data.ToArray(), writable: false);
+                // Plain S3 servers (s3rver) store an aws-chunked body as it is: a plain signed body, as the uploads send.
+                var request = new PutObjectRequest { BucketName = Options.Bucket, Key = key, InputStream = body, ContentType = contentType, AutoCloseStream = false, UseChunkEncoding = false };
+                request.Headers.CacheControl = cacheControl;
+                return await _client.PutObjectAsync(request, c).ConfigureAwait(false);
+            }, ct).ConfigureAwait(false);
+        }
+        catch (AmazonServiceException e)
+        {
+            throw Describe(e, "writing", Options.Bucket, key);
+        }
+    }
+
+    /// <summary>A small object written by <see cref="PutNamedAsync"/>, or null when there is none under that name.</summary>
+    public async Task<byte[]?> ReadNamedAsync(string name, CancellationToken ct)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        var key = Options.Prefix + name;
+        try
+        {
+            return await _retry.RunAsync("GetObject", async c =>
+            {
+                using var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = Options.Bucket, Key = key }, c).ConfigureAwait(false);
+                using var buffer = new MemoryStream();
+                await response.ResponseStream.CopyToAsync(buffer, c).ConfigureAwait(false);
+                return buffer.ToArray();
+            }, ct).ConfigureAwait(false);
+        }
+        catch (AmazonServiceException e) when (e.StatusCode == HttpStatusCode.NotFound && e.ErrorCode != "NoSuchBucket")
+        {
+            return null;
+        }
+        catch (AmazonServiceException e)
+        {
+            throw Describe(e, "reading", Options.Bucket, key);
+        }
+    }
+
     public void Dispose() => _client.Dispose();
 
     /// <summary>The resource's key, after checking it is an S3 resource of this store's endpoint and bucket.</summary>

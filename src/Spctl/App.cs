@@ -65,7 +65,7 @@ public static class App
             Cli.Group("workflows", "Place orders: a TEE order with its solution and data sub-orders",
                 Cli.Command("create", "Create the TEE order and its sub-orders; prints the TEE order id", Run(WorkflowCommands.CreateAsync),
                     Cli.Many("--solution", "FILE", "The solution's resource file (repeatable in the original; one is supported)", required: true),
-                    Cli.Many("--data", "OFFER[,SLOT]", "A data offer and slot (default: its first slot); repeat for several inputs, mounted as /sp/inputs/input-0001, input-0002, … in the order given, each released by its own offer's owner"),
+                    Cli.Many("--data", "OFFER[,SLOT]|FILE", "A data offer and slot (default: its first slot), released by its offer's owner; or your own dataset's resource file (anything that is not decimal ids), sealed to the TEE in the order itself. Repeat for several inputs, offers and files mixed: mounted as /sp/inputs/input-0001, input-0002, … in the order given"),
                     Cli.Option("--tee", "OFFER[,SLOT]", "The TEE offer and slot (default: the cheapest slot that fits)", required: true),
                     Cli.Option("--solution-hash", "HASH", "The SHA-256 you expect the solution to have (64 hex digits); nothing is created when the resource file's hash differs"),
                     Cli.Option("--deposit", "TOKENS", "Tokens to lock (default: the minimum the chosen slots need)"),

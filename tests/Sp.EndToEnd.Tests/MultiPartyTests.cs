@@ -86,6 +86,47 @@ public sealed partial class MultiPartyTests(DevnetFixture net)
     }
 
     [Fact]
+    public async Task The_consumers_own_file_and_a_data_offer_are_mounted_in_the_order_given_and_both_reported()
+    {
+        // Alice's own dataset: a resource file of her upload, no data offer; nobody has to release it.
+        Directory.CreateDirectory(Path.Combine(net.Alice, "own-data"));
+        File.WriteAllText(Path.Combine(net.Alice, "own-data", "mine.csv"), "name,value\nx,5\ny,6\nz,7\n");
+        await Cli.MustAsync(net.Alice, net.Spctl, "files", "upload", "own-data", "--output", "own-data.resource.json");
+        var solution = await net.UploadSolutionAsync("own-file-sol");
+        var h = DevnetFixture.HashOf(Path.Combine(net.Alice, solution));
+
+        // Her file first, Bob's offer second: one Data sub-order (Bob's), the file travels sealed in the order.
+        var created = await Cli.MustAsync(net.Alice, net.Spctl, "workflows", "create", "--solution", solution,
+            "--data", "./own-data.resource.json", "--data", $"{net.DataOfferId},{net.DataSlotId}", "--tee", net.TeeOfferId.ToString());
+        var order = long.Parse(OrderLine().Match(created.Stdout).Groups[1].Value);
+        var get = await Cli.MustAsync(net.Alice, net.Spctl, "orders", "get", order.ToString(), "--suborders", "--suborders_fields", "id,type,status,offer_id");
+        Assert.Contains("status: Blocked", get.Stdout);
+        var sub = Assert.Single(get.Stdout.Split('\n'), l => Regex.IsMatch(l, @"^\d+\s+Data\s+Blocked\s+\d+$")).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(net.DataOfferId.ToString(), sub[3]);
+        await Cli.MustAsync(net.Bob, net.Spctl, "orders", "complete", sub[0], "--result", "./dataset.resource.json", "--status", "done", "--solution-hash", h);
+        Assert.Equal("Done", await net.WaitForEndAsync(order));
+
+        // The solution saw her file as input-0001 and Bob's dataset as input-0002.
+        var saveTo = Path.Combine(net.Work, "own-file-result.tar.gz");
+        await Cli.MustAsync(net.Alice, net.Spctl, "orders", "download-result", order.ToString(), "--save-to", saveTo);
+        var summary = DevnetFixture.ReadTarGz(saveTo)["output/summary.txt"];
+        Assert.Equal(["input-0001/mine.csv rows=3 sum=18", "input-0002/data.csv rows=3 sum=42"],
+            summary.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => string.Join(' ', l.Split(' ').Take(3))));
+
+        // The report validates, for Alice and for Bob, and lists the image, then both datasets in that order.
+        var ownHash = DevnetFixture.HashOf(Path.Combine(net.Alice, "own-data.resource.json"));
+        var bobHash = DevnetFixture.HashOf(Path.Combine(net.Bob, "dataset.resource.json"));
+        foreach (var who in new[] { net.Alice, net.Bob })
+        {
+            var rep = await Cli.MustAsync(who, net.Spctl, "orders", "get-report", order.ToString(), "--save-to", "own-file-report.json");
+            Assert.Contains("Order report validation successful!", rep.Stdout);
+            var ri = JsonNode.Parse(File.ReadAllText(Path.Combine(who, "own-file-report.json")))!["workloadInfo"]!["runtimeInfo"]!.AsArray();
+            Assert.Equal([("Image", h), ("Data", ownHash), ("Data", bobHash)],
+                ri.Select(e => (e!["type"]!.GetValue<string>(), e["hash"]!["hash"]!.GetValue<string>())));
+        }
+    }
+
+    [Fact]
     public async Task Min_rent_minutes_locks_the_deposit_for_that_long_and_a_matching_solution_hash_is_accepted()
     {
         // Bob: a data offer at 1.2 tokens an hour, minimum rent 60 minutes.

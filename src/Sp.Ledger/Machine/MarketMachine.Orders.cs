@@ -8,7 +8,8 @@ namespace Sp.Ledger.Machine;
 
 // Workflows (a parent TEE order with its Data sub-orders) and their lifecycle.
 //
-//   workflow.create  parent Blocked (while any Data sub-order is Blocked) or New (no data inputs)
+//   workflow.create  parent Blocked (while any Data sub-order is Blocked) or New (no data sub-orders: the consumer's
+//                    own datasets, consumerData, need nobody's approval)
 //   order.complete   data owner: sub-order Blocked -> Done (parent Blocked -> New once none is Blocked)
 //                                sub-order Blocked -> Error (parent -> Error: the data was not released)
 //   order.start      the offer's TEE (the account its certificate names): parent New -> Processing
@@ -69,6 +70,8 @@ public static partial class MarketMachine
             combined.Add(offer);
         }
         if (RestrictionViolation(combined) is { } restricted) return Refuse(restricted);
+        var consumerData = p.ConsumerData;
+        if (consumerData is not null && ConsumerDataProblem(consumerData, inputs.Count + consumerData.Count) is { } badInput) return Refuse(badInput);
 
         // The deposit: at least the minimum cost of every slot (fixed price, or hourly price x minimum rent).
         var lines = new List<(string What, TokenAmount Cost)>
@@ -106,6 +109,7 @@ public static partial class MarketMachine
                 Modified = c.Time,
                 SubOrderIds = new List<long>(subIds),
                 Solution = solution,
+                ConsumerData = consumerData is null ? null : new List<ConsumerInput>(consumerData),
                 ResultPublicKey = p.ResultPublicKey,
             };
             for (var i = 0; i < inputs.Count; i++)
@@ -128,6 +132,29 @@ public static partial class MarketMachine
             s.NextOrderId = parentId + inputs.Count + 1;
             Debit(s, c.From, deposit);
         });
+    }
+
+    /// <summary>
+    /// The consumer's own datasets, each checked as the solution is, at distinct positions among all
+    /// <paramref name="totalInputs"/> inputs (the Data sub-orders take the others, so every input has one place).
+    /// </summary>
+    private static string? ConsumerDataProblem(List<ConsumerInput> items, int totalInputs)
+    {
+        if (items.Count == 0) return "consumerData: must not be an empty list (leave it out when there is no file)";
+        var taken = new HashSet<int>();
+        for (var i = 0; i < items.Count; i++)
+        {
+            var d = items[i];
+            if (d is null) return $"consumerData[{i}]: missing";
+            if (d.Position < 0 || d.Position >= totalInputs)
+                return $"consumerData[{i}] position: expected 0 to {totalInputs - 1} (the workflow has {totalInputs} inputs), got {d.Position}";
+            if (!taken.Add(d.Position)) return $"consumerData[{i}] position: {d.Position} is given twice";
+            if (!IsLowerHex(d.Hash, Sha256HexLength))
+                return $"consumerData[{i}] hash: expected {Sha256HexLength} lowercase hex digits (SHA-256), got '{d.Hash}'";
+            if (d.Size < 0) return $"consumerData[{i}] size: expected >= 0, got {d.Size}";
+            if (IsBlank(d.SealedResource)) return $"consumerData[{i}] sealedResource: must not be empty";
+        }
+        return null;
     }
 
     /// <summary>

@@ -206,19 +206,25 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
             releases.Add((sub, release));
         }
 
-        // 3. Datasets, each into its own /sp/inputs/input-000N.
+        // 3. Every input in its place: the consumer's own datasets at their positions, the released ones in the others.
+        var placed = PlaceInputs(order, imageHash, releases);
+
+        // 4. Datasets, each into its own /sp/inputs/input-000N; each one's plaintext must hash to its resource file's.
         var inputs = new List<string>();
-        for (var i = 0; i < releases.Count; i++)
+        for (var i = 0; i < placed.Count; i++)
         {
             var dir = Path.Combine(work.Inputs, $"input-{i + 1:0000}");
             Directory.CreateDirectory(dir);
-            var (sha, size) = await DownloadInput(TransferFor(releases[i].Release.Resource), releases[i].Release.Resource, dir, work.Path, ct);
+            var (sha, size) = await DownloadInput(TransferFor(placed[i].Resource), placed[i].Resource, dir, work.Path, ct);
             runtimeInfo.Add(new RuntimeInfoEntry { Type = "Data", Size = size, Hash = HashInfo.Sha256(sha) });
             inputs.Add(dir);
-            notes.Note("dataset of sub-order {SubOrderId} loaded: sha256 {DataSha256}, {DataBytes} bytes", releases[i].Sub.Id, Convert.ToHexStringLower(sha), size);
+            if (placed[i].SubOrderId is { } subId)
+                notes.Note("dataset of sub-order {SubOrderId} loaded: sha256 {DataSha256}, {DataBytes} bytes", subId, Convert.ToHexStringLower(sha), size);
+            else
+                notes.Note("the consumer's dataset for {Input} loaded: sha256 {DataSha256}, {DataBytes} bytes", Path.GetFileName(dir), Convert.ToHexStringLower(sha), size);
         }
 
-        // 4. The report goes on the ledger before the solution runs; its order certificate goes to /sp/certs.
+        // 5. The report goes on the ledger before the solution runs; its order certificate goes to /sp/certs.
         run.Signer = IssueOrderCertificate(order, runtimeInfo, limits);
         await PublishReport(order, run.Signer.Report, ct);
         run.Published = run.Signer.Report;
@@ -227,7 +233,7 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
         var certs = work.Certs;
         await File.WriteAllTextAsync(Path.Combine(certs, "order-certificate.pem"), report.Certificate, ct);
 
-        // 5. Run. Another loader on the same engine may remove an identical image (same id) between our load and
+        // 6. Run. Another loader on the same engine may remove an identical image (same id) between our load and
         // our container's creation: the archive stays in the order's scratch, and is loaded again once if so.
         var image = await _images.AcquireAsync(imagePath, limits.OutputLimitBytes, ct);
         try
@@ -274,6 +280,38 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
         {
             await _images.ReleaseAsync(image);
         }
+    }
+
+    /// <summary>
+    /// The order's inputs in mount order: each of the consumer's own datasets (sealed in the order, its AAD naming this
+    /// order's TEE offer, consumer, result key and solution, its position and its declared hash) at its position, the
+    /// released sub-orders' datasets (id order) in the remaining places. The sealed resource file must declare the hash
+    /// and size the order does; the download then checks the plaintext against them.
+    /// </summary>
+    private List<(long? SubOrderId, ResourceFile Resource)> PlaceInputs(Order order, string imageHash, List<(Order Sub, DataRelease Release)> releases)
+    {
+        var own = order.ConsumerData ?? [];
+        var total = own.Count + releases.Count;
+        var placed = new (long? SubOrderId, ResourceFile Resource)?[total];
+        foreach (var input in own)
+        {
+            var where = $"input-{input.Position + 1:0000}";
+            if (input.Position < 0 || input.Position >= total || placed[input.Position] is not null)
+                throw new OrderFailure($"the consumer's dataset at position {input.Position} has no free place among the order's {total} inputs; no dataset is released");
+            var resource = Sealed.Open<ResourceFile>(encryption.PrivateKey, Sealed.DataInfo,
+                               Sealed.ConsumerDataAad(order.OfferId, order.Consumer, order.ResultPublicKey ?? "", imageHash, input.Position, input.Hash), input.SealedResource)
+                ?? throw new OrderFailure($"the consumer's dataset for {where} is not sealed to this TEE's current key for this order (its consumer, result key, solution, place and hash)");
+            if (!string.Equals(resource.Hash.Value, input.Hash, StringComparison.OrdinalIgnoreCase) || resource.Size != input.Size)
+                throw new OrderFailure($"the consumer's dataset for {where}: the order declares sha256 {input.Hash}, {input.Size} bytes, its sealed resource file says sha256 {resource.Hash.Value}, {resource.Size} bytes");
+            placed[input.Position] = (null, resource);
+        }
+        var next = 0;
+        foreach (var (sub, release) in releases)
+        {
+            while (placed[next] is not null) next++;
+            placed[next] = (sub.Id, release.Resource);
+        }
+        return placed.Select(p => p!.Value).ToList();
     }
 
     /// <summary>The order certificate over what the TEE loaded, with its key kept for the result statement.</summary>

@@ -22,6 +22,7 @@ public sealed class WorkflowFormVectorTests
     public static readonly TheoryData<string, string, string, string> Vectors = new()
     {
         { "consumer-data.jsonl", "\"consumerData\":[", "5c96d2454cdcbf512af0934a796d37fb89fc14cb8a9f271f47241e3a6c9c4d9d", "9ff2e8f330321ff9f9a881fd78eb4e4285514cf901f16489330cb66e2b8d56eb" },
+        { "solution-offer.jsonl", "\"solutionOffer\":{", "8f07cd9de90526c2350e8896c069fb59e5427e4c2675bb7e6b354af5537d8500", "1d2ebd93933c4f88f158d2010435855026711e70e7e9b993b20c50ec6c797b38" },
     };
 
     [Theory]
@@ -56,7 +57,7 @@ public sealed class WorkflowFormVectorTests
     [Fact]
     public void A_fresh_log_of_each_form_round_trips()
     {
-        foreach (var (file, leaves) in new[] { ("consumer-data.jsonl", ConsumerData()) })
+        foreach (var (file, leaves) in new[] { ("consumer-data.jsonl", ConsumerData()), ("solution-offer.jsonl", SolutionOffer()) })
         {
             var state = new MarketState { Network = Network, TeeCertificates = TestKit.FakeTeeCertificates };
             for (var i = 0; i < leaves.Count; i++)
@@ -92,6 +93,33 @@ public sealed class WorkflowFormVectorTests
             var wf = sc.Ok(sc.Alice, Scenario.WorkflowPayload(tee, null, data) with { ConsumerData = [own] });
             var order = wf.Ids.Order.Value;
             sc.Complete(Assert.Single(wf.SubOrderIds));
+            sc.Start(order);
+            sc.Ok(sc.Tee, new OrderReportPublish(order, TestKit.Report(order)));
+            sc.Ok(sc.Tee, new OrderFinish(order, OrderStatus.Done, "sealed-result", "ok"));
+        }
+        return leaves;
+    }
+
+    /// <summary>Carol's solution offer and Bob's data offer, each released by its owner, run and finished.</summary>
+    private static List<byte[]> SolutionOffer()
+    {
+        var (_, leaves, sc) = Start();
+        using (sc)
+        {
+            // Mallory stands for Carol, the solution's owner.
+            sc.Provider(sc.Mallory, "Carol");
+            var solution = sc.Ok(sc.Mallory, new OfferCreate(OfferType.Solution, TestKit.DataInfo() with { OfferType = "2" })).Ids.Offer.Value;
+            var solutionSlot = sc.Ok(sc.Mallory, new SlotAdd(solution, TestKit.Slot())).Ids.Slot.Value;
+            var data = sc.DataOffer();
+            var tee = sc.TeeOffer().OfferId;
+            var wf = sc.Ok(sc.Alice, Scenario.WorkflowPayload(tee, null, data) with
+            {
+                Solution = new SolutionInput(TestKit.SolutionHash, 0, ""),
+                SolutionOffer = new DataInput(solution, solutionSlot),
+            });
+            var order = wf.Ids.Order.Value;
+            sc.Ok(sc.Mallory, new OrderComplete(wf.SubOrderIds[0], OrderStatus.Done, TestKit.SolutionHash, "sealed-solution-release"));
+            sc.Complete(wf.SubOrderIds[1]);
             sc.Start(order);
             sc.Ok(sc.Tee, new OrderReportPublish(order, TestKit.Report(order)));
             sc.Ok(sc.Tee, new OrderFinish(order, OrderStatus.Done, "sealed-result", "ok"));

@@ -98,4 +98,107 @@ public sealed class WorkflowFormsTests
             Assert.Contains("\"consumerData\":[{\"position\":0,", Sp.Core.Json.SpJson.Serialize(with));
         }
     }
+
+    public sealed class TheSolutionOffer
+    {
+        /// <summary>Carol's Solution offer with one slot; returns (offer, slot).</summary>
+        private static (long Offer, long Slot) SolutionOffer(Scenario sc, Sp.Crypto.Accounts.AccountKey carol)
+        {
+            sc.Provider(carol, "Carol");
+            var offer = sc.Ok(carol, new OfferCreate(OfferType.Solution, TestKit.DataInfo() with { OfferType = "2", Name = "Carol's solution" })).Ids.Offer.Value;
+            return (offer, sc.Ok(carol, new SlotAdd(offer, TestKit.Slot())).Ids.Slot.Value);
+        }
+
+        private static WorkflowCreate Ordering((long Offer, long Slot) solution, long tee, params (long Offer, long Slot)[] data) =>
+            Scenario.WorkflowPayload(tee, null, data) with
+            {
+                Solution = new SolutionInput(TestKit.SolutionHash, 0, ""),
+                SolutionOffer = new DataInput(solution.Offer, solution.Slot),
+            };
+
+        [Fact]
+        public void It_makes_a_Solution_sub_order_first_and_the_order_waits_for_both_owners()
+        {
+            using var sc = Scenario.OnMachine();
+            using var carol = Sp.Crypto.Accounts.AccountKey.Generate();
+            var solution = SolutionOffer(sc, carol);
+            var data = sc.DataOffer();
+            var tee = sc.TeeOffer().OfferId;
+            var o = sc.Ok(sc.Alice, Ordering(solution, tee, data));
+            var order = o.Ids.Order.Value;
+            Assert.Equal([order + 1, order + 2], o.SubOrderIds);
+            Assert.Equal((OfferType.Solution, solution.Offer, OrderStatus.Blocked), (sc.Order(order + 1).Type, sc.Order(order + 1).OfferId, sc.Status(order + 1)));
+            Assert.Equal((OfferType.Data, data.OfferId), (sc.Order(order + 2).Type, sc.Order(order + 2).OfferId));
+
+            sc.Complete(order + 2); // Bob's data: the solution is still to come
+            Assert.Equal(OrderStatus.Blocked, sc.Status(order));
+            sc.Ok(carol, new OrderComplete(order + 1, OrderStatus.Done, TestKit.SolutionHash.ToUpperInvariant(), "sealed-solution-release"));
+            Assert.Equal(OrderStatus.New, sc.Status(order));
+            Assert.Equal(TestKit.SolutionHash, sc.Order(order + 1).ApprovedSolutionHash);
+            sc.Start(order);
+        }
+
+        [Fact]
+        public void An_offer_that_is_not_a_Solution_offer_is_refused()
+        {
+            using var sc = Scenario.OnMachine();
+            var data = sc.DataOffer();
+            var tee = sc.TeeOffer().OfferId;
+            sc.Refused(sc.Alice, Ordering(data, tee), $"offer {data.OfferId} is a Data offer, expected a Solution offer for --solution");
+            sc.Refused(sc.Alice, Ordering((999, 1), tee), "solution offer 999 does not exist");
+        }
+
+        [Fact]
+        public void A_slot_of_another_offer_or_a_sealed_solution_beside_the_offer_is_refused()
+        {
+            using var sc = Scenario.OnMachine();
+            using var carol = Sp.Crypto.Accounts.AccountKey.Generate();
+            var solution = SolutionOffer(sc, carol);
+            var (tee, teeSlot) = sc.TeeOffer();
+            sc.Refused(sc.Alice, Ordering((solution.Offer, teeSlot), tee), $"slot {teeSlot} is not a slot of solution offer {solution.Offer}");
+            sc.Refused(sc.Alice, Ordering(solution, tee) with { Solution = TestKit.Solution() },
+                $"solution sealedResource: must be empty with solutionOffer (the owner of offer {solution.Offer} releases the solution)");
+        }
+
+        [Fact]
+        public void Only_the_solution_offers_owner_completes_its_sub_order()
+        {
+            using var sc = Scenario.OnMachine();
+            using var carol = Sp.Crypto.Accounts.AccountKey.Generate();
+            var solution = SolutionOffer(sc, carol);
+            var tee = sc.TeeOffer().OfferId;
+            var sub = Assert.Single(sc.Ok(sc.Alice, Ordering(solution, tee)).SubOrderIds);
+            foreach (var other in new[] { sc.Alice, sc.Bob, sc.Tee })
+                sc.Refused(other, new OrderComplete(sub, OrderStatus.Done, TestKit.SolutionHash, "sealed"),
+                    $"only the owner of offer {solution.Offer} ({carol.Address.Lower}) can complete sub-order {sub}");
+        }
+
+        [Fact]
+        public void A_release_for_another_hash_than_the_declared_one_is_refused()
+        {
+            using var sc = Scenario.OnMachine();
+            using var carol = Sp.Crypto.Accounts.AccountKey.Generate();
+            var solution = SolutionOffer(sc, carol);
+            var tee = sc.TeeOffer().OfferId;
+            var sub = Assert.Single(sc.Ok(sc.Alice, Ordering(solution, tee)).SubOrderIds);
+            sc.Refused(carol, new OrderComplete(sub, OrderStatus.Done, TestKit.OtherHash, "sealed"),
+                $"solution hash mismatch: sub-order {sub} is for solution {TestKit.SolutionHash}, got {TestKit.OtherHash}");
+        }
+
+        [Fact]
+        public void A_refusal_by_the_solutions_owner_ends_the_order_and_cancels_the_pending_data()
+        {
+            using var sc = Scenario.OnMachine();
+            using var carol = Sp.Crypto.Accounts.AccountKey.Generate();
+            var solution = SolutionOffer(sc, carol);
+            var data = sc.DataOffer();
+            var tee = sc.TeeOffer().OfferId;
+            var o = sc.Ok(sc.Alice, Ordering(solution, tee, data));
+            var order = o.Ids.Order.Value;
+            sc.Ok(carol, new OrderComplete(order + 1, OrderStatus.Error, "", null));
+            Assert.Equal(OrderStatus.Error, sc.Status(order));
+            Assert.Equal($"solution sub-order {order + 1} was completed with Error by the owner of offer {solution.Offer}: the solution was not released", sc.Order(order).StatusMessage);
+            Assert.Equal(OrderStatus.Canceled, sc.Status(order + 2));
+        }
+    }
 }

@@ -6,11 +6,12 @@ using Sp.Ledger.Transactions;
 
 namespace Sp.Ledger.Machine;
 
-// Workflows (a parent TEE order with its Data sub-orders) and their lifecycle.
+// Workflows (a parent TEE order with its Data sub-orders, and a Solution sub-order when a solution offer is named)
+// and their lifecycle.
 //
-//   workflow.create  parent Blocked (while any Data sub-order is Blocked) or New (no data sub-orders: the consumer's
+//   workflow.create  parent Blocked (while any Data or Solution sub-order is Blocked) or New (no sub-orders: the consumer's
 //                    own datasets, consumerData, need nobody's approval)
-//   order.complete   data owner: sub-order Blocked -> Done (parent Blocked -> New once none is Blocked)
+//   order.complete   data (or solution) owner: sub-order Blocked -> Done (parent Blocked -> New once none is Blocked)
 //                                sub-order Blocked -> Error (parent -> Error: the data was not released)
 //   order.start      the offer's TEE (the account its certificate names): parent New -> Processing
 //   order.report     the TEE that took it (or a restarted TEE of the offer): once, while Processing (or after it ended)
@@ -50,12 +51,26 @@ public static partial class MarketMachine
         if (!IsLowerHex(solution.Hash, Sha256HexLength))
             return Refuse($"solution hash: expected {Sha256HexLength} lowercase hex digits (SHA-256), got '{solution.Hash}'");
         if (solution.Size < 0) return Refuse($"solution size: expected >= 0, got {solution.Size}");
-        if (IsBlank(solution.SealedResource)) return Refuse("solution sealedResource: must not be empty");
+        // The consumer's own solution is sealed in the order; a solution offer's is released later by its owner.
+        if (p.SolutionOffer is null && IsBlank(solution.SealedResource)) return Refuse("solution sealedResource: must not be empty");
+        if (p.SolutionOffer is not null && !string.IsNullOrEmpty(solution.SealedResource))
+            return Refuse($"solution sealedResource: must be empty with solutionOffer (the owner of offer {p.SolutionOffer.OfferId} releases the solution)");
         if (IsBlank(p.ResultPublicKey)) return Refuse("resultPublicKey: must not be empty");
 
         var inputs = p.Data ?? [];
         var dataSlots = new List<Slot>();
         var combined = new List<Offer> { tee };
+        Slot? solutionSlot = null;
+        if (p.SolutionOffer is { } so)
+        {
+            if (!s.Offers.TryGetValue(so.OfferId, out var offer)) return Refuse($"solution offer {so.OfferId} does not exist");
+            if (offer.Type != OfferType.Solution) return Refuse($"offer {offer.Id} is a {offer.Type} offer, expected a Solution offer for --solution");
+            if (!offer.Enabled) return Refuse($"solution offer {offer.Id} is disabled");
+            if (!s.Slots.TryGetValue(so.SlotId, out solutionSlot) || solutionSlot.OfferId != offer.Id)
+                return Refuse($"slot {so.SlotId} is not a slot of solution offer {offer.Id}");
+            if (NotAllowed(offer, c.From) is { } denied) return Refuse(denied);
+            combined.Add(offer);
+        }
         for (var i = 0; i < inputs.Count; i++)
         {
             var d = inputs[i];
@@ -78,6 +93,8 @@ public static partial class MarketMachine
         {
             ($"TEE offer {tee.Id} slot {teeSlot?.Id.ToString(CultureInfo.InvariantCulture) ?? "none"}", SlotPricing.MinimumCost(teeSlot?.Info.Usage)),
         };
+        if (solutionSlot is not null)
+            lines.Add(($"solution offer {solutionSlot.OfferId} slot {solutionSlot.Id}", SlotPricing.MinimumCost(solutionSlot.Info.Usage)));
         for (var i = 0; i < inputs.Count; i++)
             lines.Add(($"data offer {inputs[i].OfferId} slot {inputs[i].SlotId}", SlotPricing.MinimumCost(dataSlots[i].Info.Usage)));
         var required = TokenAmount.Sum(lines.Select(l => l.Cost));
@@ -90,7 +107,11 @@ public static partial class MarketMachine
             return Refuse($"insufficient balance: account {c.From} has {balance} tokens, the workflow needs a deposit of {deposit} tokens ({breakdown}); get tokens with `spctl tokens request` on a devnet");
 
         var parentId = s.NextOrderId;
-        var subIds = Enumerable.Range(1, inputs.Count).Select(i => parentId + i).ToList();
+        // Sub-orders with consecutive ids: the Solution one first (when a solution offer is named), then one per data input.
+        var subs = new List<(OfferType Type, long OfferId, long SlotId, SlotUsage Usage)>();
+        if (solutionSlot is not null) subs.Add((OfferType.Solution, solutionSlot.OfferId, solutionSlot.Id, solutionSlot.Info.Usage));
+        for (var i = 0; i < inputs.Count; i++) subs.Add((OfferType.Data, inputs[i].OfferId, inputs[i].SlotId, dataSlots[i].Info.Usage));
+        var subIds = Enumerable.Range(1, subs.Count).Select(i => parentId + i).ToList();
         var outcome = TxOutcome.Ok(new CreatedIds { OrderId = new OrderId(parentId) }, subIds);
         return Accept(outcome, () =>
         {
@@ -103,7 +124,7 @@ public static partial class MarketMachine
                 Usage = teeSlot?.Info.Usage,
                 Deposit = deposit,
                 Consumer = c.From,
-                Status = inputs.Count > 0 ? OrderStatus.Blocked : OrderStatus.New,
+                Status = subs.Count > 0 ? OrderStatus.Blocked : OrderStatus.New,
                 Created = c.Time,
                 CreatedSeq = c.Seq,
                 Modified = c.Time,
@@ -112,24 +133,24 @@ public static partial class MarketMachine
                 ConsumerData = consumerData is null ? null : new List<ConsumerInput>(consumerData),
                 ResultPublicKey = p.ResultPublicKey,
             };
-            for (var i = 0; i < inputs.Count; i++)
+            for (var i = 0; i < subs.Count; i++)
             {
                 s.Orders[subIds[i]] = new Order
                 {
                     Id = subIds[i],
                     ParentId = parentId,
-                    Type = OfferType.Data,
-                    OfferId = inputs[i].OfferId,
-                    SlotId = inputs[i].SlotId,
-                    Usage = dataSlots[i].Info.Usage,
+                    Type = subs[i].Type,
+                    OfferId = subs[i].OfferId,
+                    SlotId = subs[i].SlotId,
+                    Usage = subs[i].Usage,
                     Consumer = c.From,
-                    // Manual approval: a data offer holds no resource on the ledger, so its owner must release it.
+                    // Manual approval: a data or solution offer holds no resource on the ledger, so its owner must release it.
                     Status = OrderStatus.Blocked,
                     Created = c.Time,
                     Modified = c.Time,
                 };
             }
-            s.NextOrderId = parentId + inputs.Count + 1;
+            s.NextOrderId = parentId + subs.Count + 1;
             Debit(s, c.From, deposit);
         });
     }
@@ -193,8 +214,9 @@ public static partial class MarketMachine
     {
         var s = c.State;
         if (!s.Orders.TryGetValue(p.OrderId, out var sub)) return Refuse($"order {p.OrderId} does not exist");
-        if (sub.ParentId is not { } parentId || sub.Type != OfferType.Data)
-            return Refuse($"order {sub.Id} is a {sub.Type} {(sub.ParentId is null ? "order" : "sub-order")}: only a Data sub-order can be completed");
+        if (sub.ParentId is not { } parentId || sub.Type is not (OfferType.Data or OfferType.Solution))
+            return Refuse($"order {sub.Id} is a {sub.Type} {(sub.ParentId is null ? "order" : "sub-order")}: only a Data or Solution sub-order can be completed");
+        var what = sub.Type == OfferType.Data ? "data" : "solution";
         var offer = s.Offers[sub.OfferId];
         if (offer.Owner != c.From)
             return Refuse($"only the owner of offer {offer.Id} ({offer.Owner}) can complete sub-order {sub.Id}; sender is {c.From}");
@@ -209,7 +231,7 @@ public static partial class MarketMachine
             case OrderStatus.Done:
             {
                 if (IsBlank(p.SealedResource))
-                    return Refuse($"sub-order {sub.Id}: status Done needs sealedResource (the dataset's resource file sealed to the TEE)");
+                    return Refuse($"sub-order {sub.Id}: status Done needs sealedResource (the {(sub.Type == OfferType.Data ? "dataset" : "solution")}'s resource file sealed to the TEE)");
                 var declared = parent.Solution!.Hash;
                 var given = (p.SolutionHash ?? "").Trim().ToLowerInvariant();
                 if (!string.Equals(given, declared, StringComparison.Ordinal))
@@ -233,10 +255,10 @@ public static partial class MarketMachine
                 return Accept(TxOutcome.Ok(), () =>
                 {
                     sub.Status = OrderStatus.Error;
-                    sub.StatusMessage = $"the owner of offer {offer.Id} did not release the data";
+                    sub.StatusMessage = $"the owner of offer {offer.Id} did not release the {what}";
                     sub.Modified = c.Time;
                     parent.Status = OrderStatus.Error;
-                    parent.StatusMessage = $"data sub-order {sub.Id} was completed with Error by the owner of offer {offer.Id}: the data was not released";
+                    parent.StatusMessage = $"{what} sub-order {sub.Id} was completed with Error by the owner of offer {offer.Id}: the {what} was not released";
                     parent.Modified = c.Time;
                     // The workflow cannot run any more: its other pending data releases are moot.
                     foreach (var id in parent.SubOrderIds)

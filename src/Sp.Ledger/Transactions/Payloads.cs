@@ -57,7 +57,9 @@ public sealed record ConsumerInput(int Position, string Hash, long Size, string 
 
 /// <summary>Creates a parent TEE order and one Data sub-order per data input, in the order given; the consumer's own
 /// datasets (<paramref name="ConsumerData"/>, null when there are none: older entries carry no such field) are kept
-/// on the parent. Locks
+/// on the parent. With <paramref name="SolutionOffer"/> (a Solution offer and slot; null: the consumer's own solution,
+/// sealed in <paramref name="Solution"/>), <paramref name="Solution"/> declares the hash and an empty sealed resource, and
+/// a Solution sub-order (Blocked, before the Data ones) waits for the solution offer's owner to release the image. Locks
 /// <paramref name="Deposit"/> (null: exactly the required minimum, see SlotPricing) from the consumer's balance.
 /// With no <paramref name="TeeSlotId"/> the TEE offer's cheapest slot is used.</summary>
 [TxType(TxTypes.WorkflowCreate)]
@@ -68,10 +70,12 @@ public sealed record WorkflowCreate(
     List<DataInput> Data,
     string ResultPublicKey,
     TokenAmount? Deposit = null,
-    List<ConsumerInput>? ConsumerData = null) : TxPayload;
+    List<ConsumerInput>? ConsumerData = null,
+    DataInput? SolutionOffer = null) : TxPayload;
 
 /// <summary>The data offer's owner completes a Data sub-order: releases the dataset (sealed to the TEE,
-/// together with the approved solution hash) for that solution hash only.</summary>
+/// together with the approved solution hash) for that solution hash only. A solution offer's owner completes a
+/// Solution sub-order the same way, releasing the image, whose hash must be the order's declared one.</summary>
 [TxType(TxTypes.OrderComplete)]
 public sealed record OrderComplete(long OrderId, OrderStatus Status, string SolutionHash, string? SealedResource) : TxPayload;
 

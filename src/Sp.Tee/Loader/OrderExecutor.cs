@@ -170,30 +170,26 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
         // The result key is the one the consumer signed (checked in the log just now, or by opening the solution below):
         // from here on a result, even the log of a failure, may be sealed to it.
         if (provenance is not null) run.ResultKeyVerified = true;
-        // 1. The solution: open, download, decrypt, and check its hash against the order's declared one.
-        // The AAD names the consumer's result key: opened, it proves the key served with the order is the consumer's own.
-        var solution = Sealed.Open<ResourceFile>(encryption.PrivateKey, Sealed.SolutionInfo,
-                           Sealed.SolutionAad(order.OfferId, order.Consumer, order.ResultPublicKey ?? ""), order.Solution!.SealedResource)
-            ?? throw new OrderFailure("the solution is not sealed to this TEE's current key for this order's consumer and result key " +
-                                      "(was the loader restarted after the order was placed, or does the node serve another result key?)");
-        run.ResultKeyVerified = true;
+        // The node serves the sub-orders: each must be one of this order's, and every one of them must be there.
+        foreach (var sub in view.SubOrders)
+            if (sub.ParentId != order.Id || !order.SubOrderIds.Contains(sub.Id))
+                throw new OrderFailure($"sub-order {sub.Id} was served with order {order.Id} but belongs to order {sub.ParentId?.ToString() ?? "none"}; no dataset is released");
+        if (!view.SubOrders.Select(s => s.Id).ToHashSet().SetEquals(order.SubOrderIds) || view.SubOrders.Count != order.SubOrderIds.Count)
+            throw new OrderFailure($"order {order.Id} has sub-orders {string.Join(", ", order.SubOrderIds)}, the node served {view.SubOrders.Count}; no dataset is released");
+
+        // 1. The solution: open, download, decrypt, and check its hash against the order's declared one, before any dataset.
+        var solution = OpenSolution(order, view.SubOrders.Where(s => s.Type == OfferType.Solution).ToList(), run);
         var imagePath = Path.Combine(work.Path, "solution.tar.gz");
         var (imageSha, imageSize) = await DownloadToFile(TransferFor(solution), solution, imagePath, verify: false, "solution", ct);
         var imageHash = Convert.ToHexStringLower(imageSha);
         runtimeInfo.Add(new RuntimeInfoEntry { Type = "Image", Size = imageSize, Hash = HashInfo.Sha256(imageSha) });
         notes.Note("solution image loaded: sha256 {ImageSha256}, {ImageBytes} bytes", imageHash, imageSize);
-        if (imageHash != order.Solution.Hash)
+        if (imageHash != order.Solution!.Hash)
             throw new OrderFailure($"solution hash mismatch: the order declares {order.Solution.Hash}, the downloaded image is {imageHash}; the dataset is not released");
 
         // 2. Every data release must name this exact image before any dataset is downloaded.
         var releases = new List<(Order Sub, DataRelease Release)>();
         var dataSubOrders = view.SubOrders.Where(s => s.Type == OfferType.Data).OrderBy(s => s.Id).ToList();
-        // The node serves the sub-orders: each must be one of this order's, and every one of them must be there.
-        foreach (var sub in dataSubOrders)
-            if (sub.ParentId != order.Id || !order.SubOrderIds.Contains(sub.Id))
-                throw new OrderFailure($"sub-order {sub.Id} was served with order {order.Id} but belongs to order {sub.ParentId?.ToString() ?? "none"}; no dataset is released");
-        if (!dataSubOrders.Select(s => s.Id).ToHashSet().SetEquals(order.SubOrderIds) || dataSubOrders.Count != order.SubOrderIds.Count)
-            throw new OrderFailure($"order {order.Id} has sub-orders {string.Join(", ", order.SubOrderIds)}, the node served {dataSubOrders.Count}; no dataset is released");
         foreach (var sub in dataSubOrders)
         {
             // The AAD names this parent order: another order's released data does not open here.
@@ -280,6 +276,34 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
         {
             await _images.ReleaseAsync(image);
         }
+    }
+
+    /// <summary>
+    /// The solution's resource file: sealed in the order by its consumer (the AAD names her result key: opened, it proves
+    /// the key served with the order is hers), or released by a solution offer's owner in the order's Solution sub-order
+    /// (sealed like a dataset release, for the order's declared hash only; the result key then rests on the log check).
+    /// </summary>
+    private ResourceFile OpenSolution(Order order, List<Order> solutionSubOrders, OrderRun run)
+    {
+        if (solutionSubOrders.Count > 1)
+            throw new OrderFailure($"order {order.Id} is served with {solutionSubOrders.Count} Solution sub-orders; nothing is opened");
+        if (solutionSubOrders.Count == 0)
+        {
+            var own = Sealed.Open<ResourceFile>(encryption.PrivateKey, Sealed.SolutionInfo,
+                          Sealed.SolutionAad(order.OfferId, order.Consumer, order.ResultPublicKey ?? ""), order.Solution!.SealedResource)
+                ?? throw new OrderFailure("the solution is not sealed to this TEE's current key for this order's consumer and result key " +
+                                          "(was the loader restarted after the order was placed, or does the node serve another result key?)");
+            run.ResultKeyVerified = true;
+            return own;
+        }
+        var sub = solutionSubOrders[0];
+        var release = sub.SealedResource is { } sealedSolution
+            ? Sealed.Open<DataRelease>(encryption.PrivateKey, Sealed.DataInfo, Sealed.DataAad(order.Id, order.CreatedSeq ?? 0, sub.Id), sealedSolution)
+            : null;
+        if (release is null) throw new OrderFailure($"the solution of sub-order {sub.Id} is not sealed to this TEE's current key for order {order.Id}");
+        if (!string.Equals(release.SolutionHash, order.Solution!.Hash, StringComparison.OrdinalIgnoreCase))
+            throw new OrderFailure($"sub-order {sub.Id}: the solution's owner released solution {release.SolutionHash}, but the order declares {order.Solution.Hash}; the dataset is not released");
+        return release.Resource;
     }
 
     /// <summary>

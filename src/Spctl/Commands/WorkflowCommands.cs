@@ -29,8 +29,14 @@ public static partial class WorkflowCommands
             throw new UserError("--tee-options/--tee-options-count: TEE offers have no options on this network; a slot carries all its resources (slot-info.json's option: bandwidth, traffic, external port)",
                 "choose the slot that has what you need with --tee OFFER,SLOT");
         cl.RejectUnknown();
-        var solution = FilesCommands.ReadResourceFile(solutionPath);
-        var solutionHash = solution.Hash.Value.ToLowerInvariant();
+        // --solution OFFER[,SLOT]: a solution offer, whose owner releases the image; its hash is not on the ledger, so
+        // the consumer declares it (--solution-hash, as the owner published it). Anything else: her own resource file.
+        var solutionOffer = OfferSlotForm().IsMatch(solutionPath) ? ParseOfferSlot(solutionPath) : ((long OfferId, long? SlotId)?)null;
+        if (solutionOffer is not null && expectedHash is null)
+            throw new UserError($"--solution {solutionPath} names a solution offer: --solution-hash is required with it (the ledger does not hold a solution offer's hash)",
+                "ask the solution's owner for the hash `provider-tools register solution` printed, and pass --solution-hash H");
+        var solution = solutionOffer is null ? FilesCommands.ReadResourceFile(solutionPath) : null;
+        var solutionHash = solution?.Hash.Value.ToLowerInvariant() ?? expectedHash!;
         if (expectedHash is not null && expectedHash != solutionHash)
             throw new UserError($"--solution-hash {expectedHash} differs from the hash of the solution in {solutionPath}: {solutionHash}; no order was created",
                 "check that this is the solution you verified (`spctl files calculate-hash` on the archive)");
@@ -60,9 +66,22 @@ public static partial class WorkflowCommands
             usages.Add(offer.Slots.FirstOrDefault(x => x.Id == slot)?.Info.Usage);
             inputs.Add(new DataInput(offerId, slot));
         }
+        DataInput? solutionInput = null;
+        if (solutionOffer is { } named)
+        {
+            var (solutionOfferId, solutionSlotId) = named;
+            var offer = await ctx.Node.GetOfferAsync(solutionOfferId) ?? throw new UserError($"solution offer {solutionOfferId} does not exist", "list them with `spctl offers list value`");
+            if (offer.Offer.Type != OfferType.Solution) throw new UserError($"offer {solutionOfferId} is a {offer.Offer.Type} offer, not a Solution offer");
+            if (solutionSlotId is { } s && !offer.Offer.SlotIds.Contains(s)) throw new UserError($"slot {s} does not belong to offer {solutionOfferId}");
+            var slot = solutionSlotId ?? (offer.Offer.SlotIds.Count > 0 ? offer.Offer.SlotIds[0] : throw new UserError($"offer {solutionOfferId} has no slot"));
+            // The image's size is unknown here: the solution slot's declared resources (its diskUsage) count in the fit.
+            dataSlots.Add(offer.Slots.FirstOrDefault(x => x.Id == slot)?.Info.Info);
+            usages.Add(offer.Slots.FirstOrDefault(x => x.Id == slot)?.Info.Usage);
+            solutionInput = new DataInput(solutionOfferId, slot);
+        }
         if (teeSlotId is null)
         {
-            var chosen = ChooseTeeSlot(tee, SlotFit.Needs(solution.Size + files.Sum(f => f.Resource.Size), dataSlots));
+            var chosen = ChooseTeeSlot(tee, SlotFit.Needs((solution?.Size ?? 0) + files.Sum(f => f.Resource.Size), dataSlots));
             teeSlotId = chosen.Id;
             Console.WriteLine($"TEE slot {chosen.Id} of offer {teeOfferId} was chosen (the cheapest that fits): {SlotPricing.Describe(chosen.Info.Usage)}");
         }
@@ -72,7 +91,8 @@ public static partial class WorkflowCommands
         var validated = ctx.Trust.ValidateTee(tee.Offer.TeeCertificate, ctx.Time.GetUtcNow());
         var consumer = ctx.Account.Address.Lower;
         var resultKey = Convert.ToBase64String(ctx.ResultKey.PublicKey);
-        var sealedSolution = Sealed.Seal(validated.EncryptionPublicKey, Sealed.SolutionInfo, Sealed.SolutionAad(teeOfferId, consumer, resultKey), solution);
+        // A solution offer's image is sealed by its owner at `orders complete`: the order carries only its declared hash.
+        var sealedSolution = solution is null ? "" : Sealed.Seal(validated.EncryptionPublicKey, Sealed.SolutionInfo, Sealed.SolutionAad(teeOfferId, consumer, resultKey), solution);
         // Null, never an empty list, without files: the entry then has no consumerData field, as before it existed.
         var consumerData = files.Count == 0 ? null : files.Select(f =>
         {
@@ -82,11 +102,12 @@ public static partial class WorkflowCommands
         }).ToList();
         var payload = new WorkflowCreate(
             teeOfferId, teeSlotId,
-            new SolutionInput(solutionHash, solution.Size, sealedSolution),
+            new SolutionInput(solutionHash, solution?.Size ?? 0, sealedSolution),
             inputs,
             resultKey,
             deposit,
-            consumerData);
+            consumerData,
+            solutionInput);
         var result = await ctx.Node.SendAsync(ctx.Account, ctx.Network, payload);
         var orderId = result.Ids.OrderId?.Value ?? throw new UserError("the node did not return an order id");
         if ((await ctx.Node.GetOrderAsync(orderId))?.Order.Deposit is { IsZero: false } locked)

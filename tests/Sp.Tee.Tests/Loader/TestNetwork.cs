@@ -141,6 +141,25 @@ internal sealed class TestNetwork : IAsyncDisposable
         return (created.Ids.Order.Value, (created.SubOrderIds ?? []).ToList());
     }
 
+    /// <summary>
+    /// Alice's workflow for a Solution offer of Bob's (created here, one slot), declaring <paramref name="solutionHash"/>,
+    /// with one data sub-order; returns (order, Solution sub-order, Data sub-order).
+    /// </summary>
+    public async Task<(long Order, long SolutionSub, long DataSub)> PlaceSolutionOfferOrderAsync(long teeOfferId, string solutionHash)
+    {
+        var offer = (await Client.SendAsync(Bob, Network, new OfferCreate(OfferType.Solution, new OfferInfo { Name = "Bob's solution", Group = "1", OfferType = "2" }))).Ids.Offer.Value;
+        var slot = (await Client.SendAsync(Bob, Network, new SlotAdd(offer, new SlotInfo
+        {
+            Info = new SlotResources { DiskUsage = 10 << 20 },
+            Usage = new SlotUsage { MinTimeMinutes = 1 },
+            Option = new SlotOption(),
+        }))).Ids.Slot.Value;
+        var created = await Client.SendAsync(Alice, Network, new WorkflowCreate(teeOfferId, null, new SolutionInput(solutionHash, 0, ""),
+            [new DataInput(DataOfferId, DataSlotId)], Convert.ToBase64String(AliceResultKey.PublicKey), SolutionOffer: new DataInput(offer, slot)));
+        var subs = created.SubOrderIds!;
+        return (created.Ids.Order.Value, subs[0], subs[1]);
+    }
+
     /// <summary>Bob releases his dataset for the order's solution hash, sealed to the TEE (as `spctl orders complete`).</summary>
     public async Task ReleaseDataAsync(long subOrderId, ResourceFile dataset, string solutionHash)
     {

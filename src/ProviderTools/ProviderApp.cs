@@ -84,7 +84,7 @@ public static class ProviderApp
         if (type == OfferType.Data)
             Console.WriteLine($"Share the offer and slot ids with the consumer. Complete its data sub-orders with `spctl orders complete`.");
         else
-            Console.WriteLine($"Share the offer and slot ids and the solution's hash sha256:{resource.Hash.Value.ToLowerInvariant()} with data owners: they approve that hash with `spctl orders complete --solution-hash`.");
+            Console.WriteLine($"Share the offer and slot ids and the solution's hash sha256:{resource.Hash.Value.ToLowerInvariant()} with consumers and data owners: consumers order it with `spctl workflows create --solution OFFER,SLOT --solution-hash HASH`, data owners approve that hash with `spctl orders complete --solution-hash`. Release the image to each order's Solution sub-order with `spctl orders complete SUB --result {resultPath} --solution-hash HASH`.");
         return 0;
     }
 

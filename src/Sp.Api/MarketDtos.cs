@@ -54,6 +54,8 @@ public sealed record Order
 
     // Parent TEE order only.
     public OrderSolution? Solution { get; init; }
+    /// <summary>Parent order: the consumer's own datasets, sealed to the TEE (null when none).</summary>
+    public IReadOnlyList<OrderConsumerInput>? ConsumerData { get; init; }
     public string? ResultPublicKey { get; init; }
     public string? SealedResult { get; init; }
     public OrderReport? Report { get; init; }
@@ -85,6 +87,10 @@ public sealed record Order
 /// <summary>A parent order's solution as its workflow.create named it (the ledger's <c>SolutionInput</c>; a name of its
 /// own so that a client building that transaction and reading orders sees one <c>SolutionInput</c>).</summary>
 public sealed record OrderSolution(string Hash, long Size, string SealedResource);
+
+/// <summary>A consumer's own dataset as its workflow.create named it (the ledger's <c>ConsumerInput</c>): its position
+/// among the order's inputs (0-based), declared hash and size, and the resource sealed to the TEE.</summary>
+public sealed record OrderConsumerInput(int Position, string Hash, long Size, string SealedResource);
 
 /// <summary>The end of an order's deposit: each provider's payment for what was used, and the consumer's refund.</summary>
 public sealed record Settlement

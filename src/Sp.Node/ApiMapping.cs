@@ -41,6 +41,7 @@ public static class ApiMapping
             Id = o.Id, ParentId = o.ParentId, Type = o.Type, OfferId = o.OfferId, SlotId = o.SlotId, Consumer = o.Consumer,
             Status = o.Status, StatusMessage = o.StatusMessage, Created = o.Created, Modified = o.Modified, SubOrderIds = [.. o.SubOrderIds],
             Solution = o.Solution is { } sol ? new OrderSolution(sol.Hash, sol.Size, sol.SealedResource) : null,
+            ConsumerData = o.ConsumerData?.Select(d => new OrderConsumerInput(d.Position, d.Hash, d.Size, d.SealedResource)).ToList(),
             ResultPublicKey = o.ResultPublicKey, SealedResult = o.SealedResult, Report = o.Report, CreatedSeq = o.CreatedSeq,
             CompletedSeq = o.CompletedSeq, TeeAccount = o.TeeAccount, ResultStatement = o.ResultStatement, ReportSeq = o.ReportSeq,
             Usage = o.Usage, Deposit = o.Deposit, Started = o.Started, Settlement = o.Settlement?.ToDto(),

@@ -116,7 +116,7 @@ public sealed class LedgerLogVectorTests
     }
 
     /// <summary>A machine ledger that keeps the leaf bytes of every accepted entry.</summary>
-    private sealed class RecordingLedger(MachineLedger inner, List<byte[]> leaves) : ILedgerUnderTest
+    internal sealed class RecordingLedger(MachineLedger inner, List<byte[]> leaves) : ILedgerUnderTest
     {
         public string Network => inner.Network;
         public long NextNonce(string address) => inner.NextNonce(address);

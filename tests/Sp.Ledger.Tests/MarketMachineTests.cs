@@ -376,12 +376,12 @@ public sealed class MarketMachineTests
     public sealed class TheOrderCompleteTransaction
     {
         [Fact]
-        public void Only_a_Data_sub_order_can_be_completed()
+        public void Only_a_Data_or_Solution_sub_order_can_be_completed()
         {
             using var sc = Scenario.OnMachine();
             var w = sc.UpToWorkflow();
             sc.Refused(sc.Bob, new OrderComplete(w.Order, OrderStatus.Done, TestKit.SolutionHash, "s"),
-                $"order {w.Order} is a TeeOffer order: only a Data sub-order can be completed");
+                $"order {w.Order} is a TeeOffer order: only a Data or Solution sub-order can be completed");
             sc.Refused(sc.Bob, new OrderComplete(77, OrderStatus.Done, TestKit.SolutionHash, "s"), "order 77 does not exist");
         }
 

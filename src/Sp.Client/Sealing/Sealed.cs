@@ -11,12 +11,16 @@ namespace Sp.Client.Sealing;
 /// cannot be replayed into another order or role:
 ///   solution: info "sp/solution/v2", aad = "tee-offer:{teeOfferId}|consumer:{address}|result-key:{base64 result public key}"
 ///   data:     info "sp/data/v2",     aad = "order:{parentOrderId}|created:{seq of its workflow.create}|sub-order:{subOrderId}"
+///             (a data owner's release, and a solution owner's release of a Solution sub-order)
+///   consumer data: info "sp/data/v2", aad = "tee-offer:{teeOfferId}|consumer:{address}|result-key:{base64}|solution:{sha256 hex}|input:{position}|sha256:{hex}"
 ///   result:   info "sp/result/v1",   aad = "order:{orderId}"
 /// The solution's AAD names the consumer's result key: a node that serves the TEE an order with another result key
 /// (its own) makes the solution unopenable. The data's AAD names the parent order and the ledger entry that created it:
 /// a node that serves another order's released data with this order, or a made-up order under the same id, cannot get
 /// it opened; the loader checks that entry in the log (OrderProvenance), so the result key is the consumer's signed
-/// one (docs/security.md).
+/// one (docs/security.md). The consumer's own dataset is sealed before the order exists, so its AAD names what the
+/// solution's does plus the solution hash it is given to, its position among the inputs and its own declared hash: it
+/// cannot be moved to another place, swapped with another file, or served to an order of another solution.
 /// </summary>
 public static class Sealed
 {
@@ -28,6 +32,8 @@ public static class Sealed
         Encoding.UTF8.GetBytes($"tee-offer:{teeOfferId}|consumer:{consumer.ToLowerInvariant()}|result-key:{resultPublicKey}");
     public static byte[] DataAad(long parentOrderId, long parentCreatedSeq, long subOrderId) =>
         Encoding.UTF8.GetBytes($"order:{parentOrderId}|created:{parentCreatedSeq}|sub-order:{subOrderId}");
+    public static byte[] ConsumerDataAad(long teeOfferId, string consumer, string resultPublicKey, string solutionHash, int position, string hash) =>
+        Encoding.UTF8.GetBytes($"tee-offer:{teeOfferId}|consumer:{consumer.ToLowerInvariant()}|result-key:{resultPublicKey}|solution:{solutionHash}|input:{position}|sha256:{hash}");
     public static byte[] ResultAad(long orderId) => Encoding.UTF8.GetBytes($"order:{orderId}");
 
     public static string Seal<T>(byte[] recipientPublicKey, byte[] info, byte[] aad, T message) =>

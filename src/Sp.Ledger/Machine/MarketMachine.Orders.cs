@@ -6,10 +6,12 @@ using Sp.Ledger.Transactions;
 
 namespace Sp.Ledger.Machine;
 
-// Workflows (a parent TEE order with its Data sub-orders) and their lifecycle.
+// Workflows (a parent TEE order with its Data sub-orders, and a Solution sub-order when a solution offer is named)
+// and their lifecycle.
 //
-//   workflow.create  parent Blocked (while any Data sub-order is Blocked) or New (no data inputs)
-//   order.complete   data owner: sub-order Blocked -> Done (parent Blocked -> New once none is Blocked)
+//   workflow.create  parent Blocked (while any Data or Solution sub-order is Blocked) or New (no sub-orders: the consumer's
+//                    own datasets, consumerData, need nobody's approval)
+//   order.complete   data (or solution) owner: sub-order Blocked -> Done (parent Blocked -> New once none is Blocked)
 //                                sub-order Blocked -> Error (parent -> Error: the data was not released)
 //   order.start      the offer's TEE (the account its certificate names): parent New -> Processing
 //   order.report     the TEE that took it (or a restarted TEE of the offer): once, while Processing (or after it ended)
@@ -49,12 +51,26 @@ public static partial class MarketMachine
         if (!IsLowerHex(solution.Hash, Sha256HexLength))
             return Refuse($"solution hash: expected {Sha256HexLength} lowercase hex digits (SHA-256), got '{solution.Hash}'");
         if (solution.Size < 0) return Refuse($"solution size: expected >= 0, got {solution.Size}");
-        if (IsBlank(solution.SealedResource)) return Refuse("solution sealedResource: must not be empty");
+        // The consumer's own solution is sealed in the order; a solution offer's is released later by its owner.
+        if (p.SolutionOffer is null && IsBlank(solution.SealedResource)) return Refuse("solution sealedResource: must not be empty");
+        if (p.SolutionOffer is not null && !string.IsNullOrEmpty(solution.SealedResource))
+            return Refuse($"solution sealedResource: must be empty with solutionOffer (the owner of offer {p.SolutionOffer.OfferId} releases the solution)");
         if (IsBlank(p.ResultPublicKey)) return Refuse("resultPublicKey: must not be empty");
 
         var inputs = p.Data ?? [];
         var dataSlots = new List<Slot>();
         var combined = new List<Offer> { tee };
+        Slot? solutionSlot = null;
+        if (p.SolutionOffer is { } so)
+        {
+            if (!s.Offers.TryGetValue(so.OfferId, out var offer)) return Refuse($"solution offer {so.OfferId} does not exist");
+            if (offer.Type != OfferType.Solution) return Refuse($"offer {offer.Id} is a {offer.Type} offer, expected a Solution offer for --solution");
+            if (!offer.Enabled) return Refuse($"solution offer {offer.Id} is disabled");
+            if (!s.Slots.TryGetValue(so.SlotId, out solutionSlot) || solutionSlot.OfferId != offer.Id)
+                return Refuse($"slot {so.SlotId} is not a slot of solution offer {offer.Id}");
+            if (NotAllowed(offer, c.From) is { } denied) return Refuse(denied);
+            combined.Add(offer);
+        }
         for (var i = 0; i < inputs.Count; i++)
         {
             var d = inputs[i];
@@ -69,12 +85,16 @@ public static partial class MarketMachine
             combined.Add(offer);
         }
         if (RestrictionViolation(combined) is { } restricted) return Refuse(restricted);
+        var consumerData = p.ConsumerData;
+        if (consumerData is not null && ConsumerDataProblem(consumerData, inputs.Count + consumerData.Count) is { } badInput) return Refuse(badInput);
 
         // The deposit: at least the minimum cost of every slot (fixed price, or hourly price x minimum rent).
         var lines = new List<(string What, TokenAmount Cost)>
         {
             ($"TEE offer {tee.Id} slot {teeSlot?.Id.ToString(CultureInfo.InvariantCulture) ?? "none"}", SlotPricing.MinimumCost(teeSlot?.Info.Usage)),
         };
+        if (solutionSlot is not null)
+            lines.Add(($"solution offer {solutionSlot.OfferId} slot {solutionSlot.Id}", SlotPricing.MinimumCost(solutionSlot.Info.Usage)));
         for (var i = 0; i < inputs.Count; i++)
             lines.Add(($"data offer {inputs[i].OfferId} slot {inputs[i].SlotId}", SlotPricing.MinimumCost(dataSlots[i].Info.Usage)));
         var required = TokenAmount.Sum(lines.Select(l => l.Cost));
@@ -87,7 +107,11 @@ public static partial class MarketMachine
             return Refuse($"insufficient balance: account {c.From} has {balance} tokens, the workflow needs a deposit of {deposit} tokens ({breakdown}); get tokens with `spctl tokens request` on a devnet");
 
         var parentId = s.NextOrderId;
-        var subIds = Enumerable.Range(1, inputs.Count).Select(i => parentId + i).ToList();
+        // Sub-orders with consecutive ids: the Solution one first (when a solution offer is named), then one per data input.
+        var subs = new List<(OfferType Type, long OfferId, long SlotId, SlotUsage Usage)>();
+        if (solutionSlot is not null) subs.Add((OfferType.Solution, solutionSlot.OfferId, solutionSlot.Id, solutionSlot.Info.Usage));
+        for (var i = 0; i < inputs.Count; i++) subs.Add((OfferType.Data, inputs[i].OfferId, inputs[i].SlotId, dataSlots[i].Info.Usage));
+        var subIds = Enumerable.Range(1, subs.Count).Select(i => parentId + i).ToList();
         var outcome = TxOutcome.Ok(new CreatedIds { OrderId = new OrderId(parentId) }, subIds);
         return Accept(outcome, () =>
         {
@@ -100,34 +124,58 @@ public static partial class MarketMachine
                 Usage = teeSlot?.Info.Usage,
                 Deposit = deposit,
                 Consumer = c.From,
-                Status = inputs.Count > 0 ? OrderStatus.Blocked : OrderStatus.New,
+                Status = subs.Count > 0 ? OrderStatus.Blocked : OrderStatus.New,
                 Created = c.Time,
                 CreatedSeq = c.Seq,
                 Modified = c.Time,
                 SubOrderIds = new List<long>(subIds),
                 Solution = solution,
+                ConsumerData = consumerData is null ? null : new List<ConsumerInput>(consumerData),
                 ResultPublicKey = p.ResultPublicKey,
             };
-            for (var i = 0; i < inputs.Count; i++)
+            for (var i = 0; i < subs.Count; i++)
             {
                 s.Orders[subIds[i]] = new Order
                 {
                     Id = subIds[i],
                     ParentId = parentId,
-                    Type = OfferType.Data,
-                    OfferId = inputs[i].OfferId,
-                    SlotId = inputs[i].SlotId,
-                    Usage = dataSlots[i].Info.Usage,
+                    Type = subs[i].Type,
+                    OfferId = subs[i].OfferId,
+                    SlotId = subs[i].SlotId,
+                    Usage = subs[i].Usage,
                     Consumer = c.From,
-                    // Manual approval: a data offer holds no resource on the ledger, so its owner must release it.
+                    // Manual approval: a data or solution offer holds no resource on the ledger, so its owner must release it.
                     Status = OrderStatus.Blocked,
                     Created = c.Time,
                     Modified = c.Time,
                 };
             }
-            s.NextOrderId = parentId + inputs.Count + 1;
+            s.NextOrderId = parentId + subs.Count + 1;
             Debit(s, c.From, deposit);
         });
+    }
+
+    /// <summary>
+    /// The consumer's own datasets, each checked as the solution is, at distinct positions among all
+    /// <paramref name="totalInputs"/> inputs (the Data sub-orders take the others, so every input has one place).
+    /// </summary>
+    private static string? ConsumerDataProblem(List<ConsumerInput> items, int totalInputs)
+    {
+        if (items.Count == 0) return "consumerData: must not be an empty list (leave it out when there is no file)";
+        var taken = new HashSet<int>();
+        for (var i = 0; i < items.Count; i++)
+        {
+            var d = items[i];
+            if (d is null) return $"consumerData[{i}]: missing";
+            if (d.Position < 0 || d.Position >= totalInputs)
+                return $"consumerData[{i}] position: expected 0 to {totalInputs - 1} (the workflow has {totalInputs} inputs), got {d.Position}";
+            if (!taken.Add(d.Position)) return $"consumerData[{i}] position: {d.Position} is given twice";
+            if (!IsLowerHex(d.Hash, Sha256HexLength))
+                return $"consumerData[{i}] hash: expected {Sha256HexLength} lowercase hex digits (SHA-256), got '{d.Hash}'";
+            if (d.Size < 0) return $"consumerData[{i}] size: expected >= 0, got {d.Size}";
+            if (IsBlank(d.SealedResource)) return $"consumerData[{i}] sealedResource: must not be empty";
+        }
+        return null;
     }
 
     /// <summary>
@@ -166,8 +214,9 @@ public static partial class MarketMachine
     {
         var s = c.State;
         if (!s.Orders.TryGetValue(p.OrderId, out var sub)) return Refuse($"order {p.OrderId} does not exist");
-        if (sub.ParentId is not { } parentId || sub.Type != OfferType.Data)
-            return Refuse($"order {sub.Id} is a {sub.Type} {(sub.ParentId is null ? "order" : "sub-order")}: only a Data sub-order can be completed");
+        if (sub.ParentId is not { } parentId || sub.Type is not (OfferType.Data or OfferType.Solution))
+            return Refuse($"order {sub.Id} is a {sub.Type} {(sub.ParentId is null ? "order" : "sub-order")}: only a Data or Solution sub-order can be completed");
+        var what = sub.Type == OfferType.Data ? "data" : "solution";
         var offer = s.Offers[sub.OfferId];
         if (offer.Owner != c.From)
             return Refuse($"only the owner of offer {offer.Id} ({offer.Owner}) can complete sub-order {sub.Id}; sender is {c.From}");
@@ -182,7 +231,7 @@ public static partial class MarketMachine
             case OrderStatus.Done:
             {
                 if (IsBlank(p.SealedResource))
-                    return Refuse($"sub-order {sub.Id}: status Done needs sealedResource (the dataset's resource file sealed to the TEE)");
+                    return Refuse($"sub-order {sub.Id}: status Done needs sealedResource (the {(sub.Type == OfferType.Data ? "dataset" : "solution")}'s resource file sealed to the TEE)");
                 var declared = parent.Solution!.Hash;
                 var given = (p.SolutionHash ?? "").Trim().ToLowerInvariant();
                 if (!string.Equals(given, declared, StringComparison.Ordinal))
@@ -206,10 +255,10 @@ public static partial class MarketMachine
                 return Accept(TxOutcome.Ok(), () =>
                 {
                     sub.Status = OrderStatus.Error;
-                    sub.StatusMessage = $"the owner of offer {offer.Id} did not release the data";
+                    sub.StatusMessage = $"the owner of offer {offer.Id} did not release the {what}";
                     sub.Modified = c.Time;
                     parent.Status = OrderStatus.Error;
-                    parent.StatusMessage = $"data sub-order {sub.Id} was completed with Error by the owner of offer {offer.Id}: the data was not released";
+                    parent.StatusMessage = $"{what} sub-order {sub.Id} was completed with Error by the owner of offer {offer.Id}: the {what} was not released";
                     parent.Modified = c.Time;
                     // The workflow cannot run any more: its other pending data releases are moot.
                     foreach (var id in parent.SubOrderIds)

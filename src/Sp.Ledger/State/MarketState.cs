@@ -95,6 +95,8 @@ public sealed record Order
 
     // Parent TEE order only.
     public Transactions.SolutionInput? Solution { get; init; }
+    /// <summary>Parent order: the consumer's own datasets, sealed to the TEE (null when none).</summary>
+    public List<Transactions.ConsumerInput>? ConsumerData { get; init; }
     public string? ResultPublicKey { get; init; }
     public string? SealedResult { get; set; }
     public OrderReport? Report { get; set; }

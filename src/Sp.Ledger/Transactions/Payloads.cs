@@ -49,7 +49,17 @@ public sealed record SolutionInput(string Hash, long Size, string SealedResource
 
 public sealed record DataInput(long OfferId, long SlotId);
 
-/// <summary>Creates a parent TEE order and one Data sub-order per data input, in the order given. Locks
+/// <summary>A dataset of the consumer's own (`workflows create --data FILE`): no data offer, nobody to approve it, so it
+/// travels sealed to the TEE in the order itself, as the solution does. <paramref name="Position"/> is its index among
+/// all the workflow's inputs (0-based: /sp/inputs/input-0001 is position 0); the Data sub-orders fill the other
+/// positions in id order. The declared plaintext hash and size are public; the location and key are sealed.</summary>
+public sealed record ConsumerInput(int Position, string Hash, long Size, string SealedResource);
+
+/// <summary>Creates a parent TEE order and one Data sub-order per data input, in the order given; the consumer's own
+/// datasets (<paramref name="ConsumerData"/>, null when there are none: older entries carry no such field) are kept
+/// on the parent. With <paramref name="SolutionOffer"/> (a Solution offer and slot; null: the consumer's own solution,
+/// sealed in <paramref name="Solution"/>), <paramref name="Solution"/> declares the hash and an empty sealed resource, and
+/// a Solution sub-order (Blocked, before the Data ones) waits for the solution offer's owner to release the image. Locks
 /// <paramref name="Deposit"/> (null: exactly the required minimum, see SlotPricing) from the consumer's balance.
 /// With no <paramref name="TeeSlotId"/> the TEE offer's cheapest slot is used.</summary>
 [TxType(TxTypes.WorkflowCreate)]
@@ -59,10 +69,13 @@ public sealed record WorkflowCreate(
     SolutionInput Solution,
     List<DataInput> Data,
     string ResultPublicKey,
-    TokenAmount? Deposit = null) : TxPayload;
+    TokenAmount? Deposit = null,
+    List<ConsumerInput>? ConsumerData = null,
+    DataInput? SolutionOffer = null) : TxPayload;
 
 /// <summary>The data offer's owner completes a Data sub-order: releases the dataset (sealed to the TEE,
-/// together with the approved solution hash) for that solution hash only.</summary>
+/// together with the approved solution hash) for that solution hash only. A solution offer's owner completes a
+/// Solution sub-order the same way, releasing the image, whose hash must be the order's declared one.</summary>
 [TxType(TxTypes.OrderComplete)]
 public sealed record OrderComplete(long OrderId, OrderStatus Status, string SolutionHash, string? SealedResource) : TxPayload;
 

@@ -170,30 +170,26 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
         // The result key is the one the consumer signed (checked in the log just now, or by opening the solution below):
         // from here on a result, even the log of a failure, may be sealed to it.
         if (provenance is not null) run.ResultKeyVerified = true;
-        // 1. The solution: open, download, decrypt, and check its hash against the order's declared one.
-        // The AAD names the consumer's result key: opened, it proves the key served with the order is the consumer's own.
-        var solution = Sealed.Open<ResourceFile>(encryption.PrivateKey, Sealed.SolutionInfo,
-                           Sealed.SolutionAad(order.OfferId, order.Consumer, order.ResultPublicKey ?? ""), order.Solution!.SealedResource)
-            ?? throw new OrderFailure("the solution is not sealed to this TEE's current key for this order's consumer and result key " +
-                                      "(was the loader restarted after the order was placed, or does the node serve another result key?)");
-        run.ResultKeyVerified = true;
+        // The node serves the sub-orders: each must be one of this order's, and every one of them must be there.
+        foreach (var sub in view.SubOrders)
+            if (sub.ParentId != order.Id || !order.SubOrderIds.Contains(sub.Id))
+                throw new OrderFailure($"sub-order {sub.Id} was served with order {order.Id} but belongs to order {sub.ParentId?.ToString() ?? "none"}; no dataset is released");
+        if (!view.SubOrders.Select(s => s.Id).ToHashSet().SetEquals(order.SubOrderIds) || view.SubOrders.Count != order.SubOrderIds.Count)
+            throw new OrderFailure($"order {order.Id} has sub-orders {string.Join(", ", order.SubOrderIds)}, the node served {view.SubOrders.Count}; no dataset is released");
+
+        // 1. The solution: open, download, decrypt, and check its hash against the order's declared one, before any dataset.
+        var solution = OpenSolution(order, view.SubOrders.Where(s => s.Type == OfferType.Solution).ToList(), run);
         var imagePath = Path.Combine(work.Path, "solution.tar.gz");
         var (imageSha, imageSize) = await DownloadToFile(TransferFor(solution), solution, imagePath, verify: false, "solution", ct);
         var imageHash = Convert.ToHexStringLower(imageSha);
         runtimeInfo.Add(new RuntimeInfoEntry { Type = "Image", Size = imageSize, Hash = HashInfo.Sha256(imageSha) });
         notes.Note("solution image loaded: sha256 {ImageSha256}, {ImageBytes} bytes", imageHash, imageSize);
-        if (imageHash != order.Solution.Hash)
+        if (imageHash != order.Solution!.Hash)
             throw new OrderFailure($"solution hash mismatch: the order declares {order.Solution.Hash}, the downloaded image is {imageHash}; the dataset is not released");
 
         // 2. Every data release must name this exact image before any dataset is downloaded.
         var releases = new List<(Order Sub, DataRelease Release)>();
         var dataSubOrders = view.SubOrders.Where(s => s.Type == OfferType.Data).OrderBy(s => s.Id).ToList();
-        // The node serves the sub-orders: each must be one of this order's, and every one of them must be there.
-        foreach (var sub in dataSubOrders)
-            if (sub.ParentId != order.Id || !order.SubOrderIds.Contains(sub.Id))
-                throw new OrderFailure($"sub-order {sub.Id} was served with order {order.Id} but belongs to order {sub.ParentId?.ToString() ?? "none"}; no dataset is released");
-        if (!dataSubOrders.Select(s => s.Id).ToHashSet().SetEquals(order.SubOrderIds) || dataSubOrders.Count != order.SubOrderIds.Count)
-            throw new OrderFailure($"order {order.Id} has sub-orders {string.Join(", ", order.SubOrderIds)}, the node served {dataSubOrders.Count}; no dataset is released");
         foreach (var sub in dataSubOrders)
         {
             // The AAD names this parent order: another order's released data does not open here.
@@ -206,19 +202,25 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
             releases.Add((sub, release));
         }
 
-        // 3. Datasets, each into its own /sp/inputs/input-000N.
+        // 3. Every input in its place: the consumer's own datasets at their positions, the released ones in the others.
+        var placed = PlaceInputs(order, imageHash, releases);
+
+        // 4. Datasets, each into its own /sp/inputs/input-000N; each one's plaintext must hash to its resource file's.
         var inputs = new List<string>();
-        for (var i = 0; i < releases.Count; i++)
+        for (var i = 0; i < placed.Count; i++)
         {
             var dir = Path.Combine(work.Inputs, $"input-{i + 1:0000}");
             Directory.CreateDirectory(dir);
-            var (sha, size) = await DownloadInput(TransferFor(releases[i].Release.Resource), releases[i].Release.Resource, dir, work.Path, ct);
+            var (sha, size) = await DownloadInput(TransferFor(placed[i].Resource), placed[i].Resource, dir, work.Path, ct);
             runtimeInfo.Add(new RuntimeInfoEntry { Type = "Data", Size = size, Hash = HashInfo.Sha256(sha) });
             inputs.Add(dir);
-            notes.Note("dataset of sub-order {SubOrderId} loaded: sha256 {DataSha256}, {DataBytes} bytes", releases[i].Sub.Id, Convert.ToHexStringLower(sha), size);
+            if (placed[i].SubOrderId is { } subId)
+                notes.Note("dataset of sub-order {SubOrderId} loaded: sha256 {DataSha256}, {DataBytes} bytes", subId, Convert.ToHexStringLower(sha), size);
+            else
+                notes.Note("the consumer's dataset for {Input} loaded: sha256 {DataSha256}, {DataBytes} bytes", Path.GetFileName(dir), Convert.ToHexStringLower(sha), size);
         }
 
-        // 4. The report goes on the ledger before the solution runs; its order certificate goes to /sp/certs.
+        // 5. The report goes on the ledger before the solution runs; its order certificate goes to /sp/certs.
         run.Signer = IssueOrderCertificate(order, runtimeInfo, limits);
         await PublishReport(order, run.Signer.Report, ct);
         run.Published = run.Signer.Report;
@@ -227,7 +229,7 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
         var certs = work.Certs;
         await File.WriteAllTextAsync(Path.Combine(certs, "order-certificate.pem"), report.Certificate, ct);
 
-        // 5. Run. Another loader on the same engine may remove an identical image (same id) between our load and
+        // 6. Run. Another loader on the same engine may remove an identical image (same id) between our load and
         // our container's creation: the archive stays in the order's scratch, and is loaded again once if so.
         var image = await _images.AcquireAsync(imagePath, limits.OutputLimitBytes, ct);
         try
@@ -274,6 +276,66 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
         {
             await _images.ReleaseAsync(image);
         }
+    }
+
+    /// <summary>
+    /// The solution's resource file: sealed in the order by its consumer (the AAD names her result key: opened, it proves
+    /// the key served with the order is hers), or released by a solution offer's owner in the order's Solution sub-order
+    /// (sealed like a dataset release, for the order's declared hash only; the result key then rests on the log check).
+    /// </summary>
+    private ResourceFile OpenSolution(Order order, List<Order> solutionSubOrders, OrderRun run)
+    {
+        if (solutionSubOrders.Count > 1)
+            throw new OrderFailure($"order {order.Id} is served with {solutionSubOrders.Count} Solution sub-orders; nothing is opened");
+        if (solutionSubOrders.Count == 0)
+        {
+            var own = Sealed.Open<ResourceFile>(encryption.PrivateKey, Sealed.SolutionInfo,
+                          Sealed.SolutionAad(order.OfferId, order.Consumer, order.ResultPublicKey ?? ""), order.Solution!.SealedResource)
+                ?? throw new OrderFailure("the solution is not sealed to this TEE's current key for this order's consumer and result key " +
+                                          "(was the loader restarted after the order was placed, or does the node serve another result key?)");
+            run.ResultKeyVerified = true;
+            return own;
+        }
+        var sub = solutionSubOrders[0];
+        var release = sub.SealedResource is { } sealedSolution
+            ? Sealed.Open<DataRelease>(encryption.PrivateKey, Sealed.DataInfo, Sealed.DataAad(order.Id, order.CreatedSeq ?? 0, sub.Id), sealedSolution)
+            : null;
+        if (release is null) throw new OrderFailure($"the solution of sub-order {sub.Id} is not sealed to this TEE's current key for order {order.Id}");
+        if (!string.Equals(release.SolutionHash, order.Solution!.Hash, StringComparison.OrdinalIgnoreCase))
+            throw new OrderFailure($"sub-order {sub.Id}: the solution's owner released solution {release.SolutionHash}, but the order declares {order.Solution.Hash}; the dataset is not released");
+        return release.Resource;
+    }
+
+    /// <summary>
+    /// The order's inputs in mount order: each of the consumer's own datasets (sealed in the order, its AAD naming this
+    /// order's TEE offer, consumer, result key and solution, its position and its declared hash) at its position, the
+    /// released sub-orders' datasets (id order) in the remaining places. The sealed resource file must declare the hash
+    /// and size the order does; the download then checks the plaintext against them.
+    /// </summary>
+    private List<(long? SubOrderId, ResourceFile Resource)> PlaceInputs(Order order, string imageHash, List<(Order Sub, DataRelease Release)> releases)
+    {
+        var own = order.ConsumerData ?? [];
+        var total = own.Count + releases.Count;
+        var placed = new (long? SubOrderId, ResourceFile Resource)?[total];
+        foreach (var input in own)
+        {
+            var where = $"input-{input.Position + 1:0000}";
+            if (input.Position < 0 || input.Position >= total || placed[input.Position] is not null)
+                throw new OrderFailure($"the consumer's dataset at position {input.Position} has no free place among the order's {total} inputs; no dataset is released");
+            var resource = Sealed.Open<ResourceFile>(encryption.PrivateKey, Sealed.DataInfo,
+                               Sealed.ConsumerDataAad(order.OfferId, order.Consumer, order.ResultPublicKey ?? "", imageHash, input.Position, input.Hash), input.SealedResource)
+                ?? throw new OrderFailure($"the consumer's dataset for {where} is not sealed to this TEE's current key for this order (its consumer, result key, solution, place and hash)");
+            if (!string.Equals(resource.Hash.Value, input.Hash, StringComparison.OrdinalIgnoreCase) || resource.Size != input.Size)
+                throw new OrderFailure($"the consumer's dataset for {where}: the order declares sha256 {input.Hash}, {input.Size} bytes, its sealed resource file says sha256 {resource.Hash.Value}, {resource.Size} bytes");
+            placed[input.Position] = (null, resource);
+        }
+        var next = 0;
+        foreach (var (sub, release) in releases)
+        {
+            while (placed[next] is not null) next++;
+            placed[next] = (sub.Id, release.Resource);
+        }
+        return placed.Select(p => p!.Value).ToList();
     }
 
     /// <summary>The order certificate over what the TEE loaded, with its key kept for the result statement.</summary>

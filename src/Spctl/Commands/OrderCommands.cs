@@ -341,8 +341,8 @@ public static class OrderCommands
             // cancels at once (sub-orders with their parent), so no order ever waits in Canceling.
             throw new UserError($"order {subId} is {sub.Status}: completion with status canceled is possible only from the Canceling status",
                 "on this network an order is canceled at once by its consumer (`spctl orders cancel`), with its sub-orders; no order is ever Canceling");
-        if (sub.ParentId is not { } parentId || sub.Type != OfferType.Data)
-            throw new UserError($"order {subId} is not a data sub-order (it is a {sub.Type} order)", "pass the Data sub-order id shown by `spctl orders get ID --suborders`");
+        if (sub.ParentId is not { } parentId || sub.Type is not (OfferType.Data or OfferType.Solution))
+            throw new UserError($"order {subId} is not a Data or Solution sub-order (it is a {sub.Type} order)", "pass the sub-order id shown by `spctl orders get ID --suborders`");
         string? sealedRelease = null;
         if (status == OrderStatus.Done)
         {
@@ -350,7 +350,8 @@ public static class OrderCommands
             await CheckParentInLogAsync(ctx, parent);
             var tee = await ctx.Node.GetOfferAsync(parent.OfferId) ?? throw new UserError($"TEE offer {parent.OfferId} of order {parentId} does not exist");
             var validated = ctx.Trust.ValidateTee(tee.Offer.TeeCertificate ?? throw new UserError($"TEE offer {parent.OfferId} has no certificate"), ctx.Time.GetUtcNow());
-            // The dataset is released to this TEE for this solution hash only: the TEE checks the image against it.
+            // The dataset (or a solution offer's image) is released to this TEE for this solution hash only: the TEE
+            // checks the image against it.
             sealedRelease = Sealed.Seal(validated.EncryptionPublicKey, Sealed.DataInfo, Sealed.DataAad(parentId, parent.CreatedSeq ?? throw new UserError($"order {parentId} names no ledger entry that created it (a node from before this version?)"), subId), new DataRelease(resource!, hash));
         }
         await ctx.Node.SendAsync(ctx.Account, ctx.Network, new OrderComplete(subId, status, hash, sealedRelease));

@@ -60,6 +60,30 @@ public sealed class NodeOperatorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_node_that_swaps_the_places_of_the_consumers_own_datasets_gets_none_opened()
+    {
+        // Alice's two own files at input-0001 and input-0002; the proxy serves them the other way round.
+        long order = 0;
+        await using var proxy = new RewritingNodeProxy(_net.Url, view =>
+        {
+            if (view["order"]!["id"]!.GetValue<long>() != order || view["order"]!["consumerData"] is not JsonArray own) return view;
+            (own[0]!["position"], own[1]!["position"]) = (own[1]!["position"]!.DeepClone(), own[0]!["position"]!.DeepClone());
+            return view;
+        });
+        await using var loader = await InProcessLoader.StartAsync(_net, Path.Combine(_work, "tee-own"), c => c with { NodeUrl = proxy.Url, AllowedStorageHosts = [NodeHost] });
+
+        var first = await _net.UploadTextAsync("first.csv", "first\n");
+        var second = await _net.UploadTextAsync("second.csv", "second\n");
+        (order, _) = await _net.PlaceOrderAsync(loader.OfferId, _digest, datasets: 0, own: [(0, first), (1, second)]);
+        var ended = await _net.WaitForEndAsync(order);
+
+        Assert.True(proxy.Rewritten > 0, "the proxy swapped the places of Alice's datasets");
+        Assert.Equal(OrderStatus.Error, ended.Status);
+        Assert.Matches($@"^order {order} is not served as its consumer signed it in ledger entry \d+ \(offer, solution, result key or inputs differ\); nothing of the order is opened$", ended.StatusMessage);
+        Assert.DoesNotContain(ended.Report!.WorkloadInfo.RuntimeInfo, e => e.Type == "Data");
+    }
+
+    [Fact]
     public async Task A_node_that_serves_another_orders_released_data_with_its_own_order_gets_no_data_released()
     {
         // Alice's order A, with Bob's data released for it; the operator's own order B for the same solution. The

@@ -124,7 +124,7 @@ internal sealed class TestNetwork : IAsyncDisposable
 
     /// <summary>Alice's workflow: the solution sealed to the TEE, one data sub-order per dataset; returns (order, sub-orders).</summary>
     public async Task<(long Order, List<long> Subs)> PlaceOrderAsync(long teeOfferId, ResourceFile solution, int datasets = 1, long? teeSlotId = null,
-        TokenAmount? deposit = null, DataInput? data = null)
+        TokenAmount? deposit = null, DataInput? data = null, IReadOnlyList<(int Position, ResourceFile Resource)>? own = null)
     {
         var tee = await Client.GetOfferAsync(teeOfferId) ?? throw new InvalidOperationException($"no TEE offer {teeOfferId}");
         var validated = _trust!.ValidateTee(tee.Offer.TeeCertificate!, DateTimeOffset.UtcNow);
@@ -132,9 +132,32 @@ internal sealed class TestNetwork : IAsyncDisposable
         var resultKey = Convert.ToBase64String(AliceResultKey.PublicKey);
         var sealedSolution = Sealed.Seal(validated.EncryptionPublicKey, Sealed.SolutionInfo, Sealed.SolutionAad(teeOfferId, consumer, resultKey), solution);
         var inputs = Enumerable.Range(0, datasets).Select(_ => data ?? new DataInput(DataOfferId, DataSlotId)).ToList();
+        var solutionHash = solution.Hash.Value.ToLowerInvariant();
+        // Alice's own datasets, sealed in the order as `workflows create --data FILE` seals them.
+        var consumerData = own?.Select(o => new ConsumerInput(o.Position, o.Resource.Hash.Value, o.Resource.Size, Sealed.Seal(validated.EncryptionPublicKey, Sealed.DataInfo,
+            Sealed.ConsumerDataAad(teeOfferId, consumer, resultKey, solutionHash, o.Position, o.Resource.Hash.Value), o.Resource))).ToList();
         var created = await Client.SendAsync(Alice, Network, new WorkflowCreate(teeOfferId, teeSlotId,
-            new SolutionInput(solution.Hash.Value.ToLowerInvariant(), solution.Size, sealedSolution), inputs, resultKey, deposit));
+            new SolutionInput(solutionHash, solution.Size, sealedSolution), inputs, resultKey, deposit, consumerData));
         return (created.Ids.Order.Value, (created.SubOrderIds ?? []).ToList());
+    }
+
+    /// <summary>
+    /// Alice's workflow for a Solution offer of Bob's (created here, one slot), declaring <paramref name="solutionHash"/>,
+    /// with one data sub-order; returns (order, Solution sub-order, Data sub-order).
+    /// </summary>
+    public async Task<(long Order, long SolutionSub, long DataSub)> PlaceSolutionOfferOrderAsync(long teeOfferId, string solutionHash)
+    {
+        var offer = (await Client.SendAsync(Bob, Network, new OfferCreate(OfferType.Solution, new OfferInfo { Name = "Bob's solution", Group = "1", OfferType = "2" }))).Ids.Offer.Value;
+        var slot = (await Client.SendAsync(Bob, Network, new SlotAdd(offer, new SlotInfo
+        {
+            Info = new SlotResources { DiskUsage = 10 << 20 },
+            Usage = new SlotUsage { MinTimeMinutes = 1 },
+            Option = new SlotOption(),
+        }))).Ids.Slot.Value;
+        var created = await Client.SendAsync(Alice, Network, new WorkflowCreate(teeOfferId, null, new SolutionInput(solutionHash, 0, ""),
+            [new DataInput(DataOfferId, DataSlotId)], Convert.ToBase64String(AliceResultKey.PublicKey), SolutionOffer: new DataInput(offer, slot)));
+        var subs = created.SubOrderIds!;
+        return (created.Ids.Order.Value, subs[0], subs[1]);
     }
 
     /// <summary>Bob releases his dataset for the order's solution hash, sealed to the TEE (as `spctl orders complete`).</summary>

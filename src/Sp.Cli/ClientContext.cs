@@ -19,12 +19,20 @@ public sealed class ClientContext : IDisposable
     private Trust? _trust;
 
     /// <param name="time">The clock of the node client and the log (<see cref="Time"/>); the system's when null.</param>
-    public ClientContext(string configPath, TimeProvider? time = null)
+    /// <param name="backendUrl">The node to talk to instead of the config's backend.url (provider-tools' --backend-url);
+    /// the config's pinned trust anchors still apply.</param>
+    public ClientContext(string configPath, TimeProvider? time = null, string? backendUrl = null)
     {
         Time = time ?? TimeProvider.System;
         ConfigPath = Path.GetFullPath(configPath);
         ConfigDir = Path.GetDirectoryName(ConfigPath)!;
         Config = ClientConfig.Load(ConfigPath);
+        if (backendUrl is not null)
+        {
+            if (!Uri.TryCreate(backendUrl, UriKind.Absolute, out var u) || u.Scheme is not ("http" or "https"))
+                throw new UserError($"--backend-url '{backendUrl}': expected an http:// or https:// URL", "e.g. http://127.0.0.1:8080");
+            Config = Config with { Backend = Config.Backend with { Url = backendUrl } };
+        }
     }
 
     public string ConfigPath { get; }

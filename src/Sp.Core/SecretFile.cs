@@ -20,8 +20,11 @@ public static class SecretFile
         try
         {
             using (var stream = new FileStream(tmp, options))
-            using (var writer = new StreamWriter(stream))
-                writer.Write(content);
+            {
+                using (var writer = new StreamWriter(stream, leaveOpen: true))
+                    writer.Write(content);
+                stream.Flush(flushToDisk: true); // on disk before the rename makes it the file: a power loss leaves old or new
+            }
             File.Move(tmp, path, overwrite);
         }
         finally

@@ -41,4 +41,39 @@ public sealed class CompatFormsTests
         Assert.False(output.Required);
         Assert.Equal("resource.json", Spctl.Commands.FilesCommands.DefaultResourceFile);
     }
+
+    [Theory]
+    [InlineData("setup --yes --generate-key")]
+    [InlineData("setup --backend http://127.0.0.1:8080 --private-key 0x01 --yes")]
+    [InlineData("register data --result r.json --yes --output out --backend-url http://127.0.0.1:8080 --offer 3 --slot-info a.json --slot-info b.json")]
+    [InlineData("register solution --result r.json --offer-info o.json --slot-info s.json --provider-name P --provider-description D --provider-info p.json")]
+    [InlineData("register tee --yes --offer-info o.json --slot-info s.json --tee-config tee.json --attestation sim --sim-platform-key k.pem --output out")]
+    public void Provider_tools_setup_and_register_for_scripts_parse(string line)
+    {
+        var args = line.Split(' ');
+        var parse = CliRunner.Parse(ProviderTools.ProviderApp.Tree(), args);
+        Assert.Null(CliRunner.UsageError(parse, args));
+        var cl = CommandLine.From(parse);
+        if (line.Contains("--slot-info a.json", StringComparison.Ordinal)) Assert.Equal(["a.json", "b.json"], cl.Options("slot-info"));
+        Assert.Equal(line.Contains("--yes", StringComparison.Ordinal), cl.Flag("yes"));
+    }
+
+    [Fact]
+    public void Spctl_setup_takes_yes_as_a_flag()
+    {
+        string[] args = ["setup", "--generate-key", "--yes"];
+        var parse = CliRunner.Parse(Spctl.App.Tree(), args);
+        Assert.Null(CliRunner.UsageError(parse, args));
+        var request = ClientSetup.Request(CommandLine.From(parse));
+        Assert.Equal(new SetupRequest(null, null, true, true), request);
+    }
+
+    [Theory]
+    [InlineData("register tee --attestation sgx")]
+    [InlineData("register data --result r.json --yes yes-is-a-flag")]
+    public void Provider_tools_refuse_a_bad_script_line_as_a_usage_error(string line)
+    {
+        var args = line.Split(' ');
+        Assert.NotNull(CliRunner.UsageError(CliRunner.Parse(ProviderTools.ProviderApp.Tree(), args), args));
+    }
 }

@@ -25,7 +25,8 @@ public sealed partial class OrdersCommandsTests(DevnetFixture net)
         Assert.StartsWith("Order 999999 was not completed: order 999999 does not exist", complete.Stderr);
         var canceled = await Cli.RunAsync(net.Bob, net.Spctl, "orders", "complete", s1.ToString(), "--status", "canceled");
         Assert.Equal(1, canceled.ExitCode);
-        Assert.Contains($"Order {s1} was not completed: order {s1} is Error: completion with status canceled is possible only from the Canceling status", canceled.Stderr);
+        Assert.StartsWith($"Order {s1} was not completed: ", canceled.Stderr);
+        Assert.Contains($"sub-order {s1} is Error: only a Blocked or New sub-order can be completed", canceled.Stderr); // the ledger's refusal
 
         // cancel: the same.
         var cancel = await Cli.RunAsync(net.Alice, net.Spctl, "orders", "cancel", o1.ToString(), o3.ToString());
@@ -85,6 +86,39 @@ public sealed partial class OrdersCommandsTests(DevnetFixture net)
         var badField = await Cli.RunAsync(net.Alice, net.Spctl, "orders", "get", o1.ToString(), "--fields", "offer_nam");
         Assert.Equal(1, badField.ExitCode);
         Assert.Contains("--fields: unknown field 'offer_nam'", badField.Stderr);
+    }
+
+    /// <summary>
+    /// `complete --status canceled`: no order waits in Canceling here, so it means what is honest on this network, the
+    /// data owner declining to release the data: the sub-order and its workflow end Canceled without running, and
+    /// the consumer's deposit comes back whole.
+    /// </summary>
+    [Fact]
+    public async Task Complete_canceled_declines_the_release_and_the_workflow_ends_canceled_without_running()
+    {
+        var solution = await net.UploadSolutionAsync("decline-sol");
+        var (order, sub) = await net.PlaceOrderAsync(solution);
+        var notOwner = await Cli.RunAsync(net.Alice, net.Spctl, "orders", "complete", sub.ToString(), "--status", "CANCELED");
+        Assert.Equal(1, notOwner.ExitCode);
+        Assert.StartsWith($"Order {sub} was not completed: ", notOwner.Stderr);
+        Assert.Contains($"only the owner of offer {net.DataOfferId} ", notOwner.Stderr);
+
+        var declined = await Cli.MustAsync(net.Bob, net.Spctl, "orders", "complete", sub.ToString(), "--status", "canceled");
+        Assert.Equal($"Order {sub} has been completed successfully: status=Canceled\n", declined.Stdout);
+        Assert.Equal("Canceled", await net.WaitForEndAsync(order));
+        var parent = await Cli.MustAsync(net.Alice, net.Spctl, "orders", "get", order.ToString(), "--fields", "status,status_message,deposit,paid,refunded,report");
+        var deposit = Regex.Match(parent.Stdout, @"(?m)^deposit: (\S+)$").Groups[1].Value;
+        Assert.Equal(Cli.Lines("status: Canceled",
+            $"status_message: data sub-order {sub} was completed with Canceled by the owner of offer {net.DataOfferId}: the data was not released",
+            $"deposit: {deposit}", "paid: 0", $"refunded: {deposit}", "report: not published"), parent.Stdout);
+        var subLine = await Cli.MustAsync(net.Bob, net.Spctl, "orders", "get", sub.ToString(), "--fields", "status,status_message");
+        Assert.Equal(Cli.Lines("status: Canceled", $"status_message: the owner of offer {net.DataOfferId} declined to release the data"), subLine.Stdout);
+        var noResult = await Cli.RunAsync(net.Alice, net.Spctl, "orders", "download-result", order.ToString(), "--save-to", "declined.tar.gz");
+        Assert.Equal(1, noResult.ExitCode);
+        Assert.Contains($"order {order} has no result yet (status Canceled)", noResult.Stderr);
+        var again = await Cli.RunAsync(net.Bob, net.Spctl, "orders", "complete", sub.ToString(), "--status", "canceled");
+        Assert.Equal(1, again.ExitCode);
+        Assert.Contains($"sub-order {sub} is Canceled: only a Blocked or New sub-order can be completed", again.Stderr);
     }
 
     [Fact]

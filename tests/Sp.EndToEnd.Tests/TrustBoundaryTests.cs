@@ -140,6 +140,69 @@ public sealed class TrustBoundaryTests(DevnetFixture net)
         Assert.Contains("Order report validation failed", refused.Stderr);
     }
 
+    /// <summary>
+    /// `orders download-result` overwrites by default, atomically: a result refused before the download, or a download
+    /// broken in transit (a flipped byte, a truncated body), leaves the existing file as it was and no temporary file
+    /// beside it; only a whole, verified archive replaces it.
+    /// </summary>
+    [Fact]
+    public async Task A_refused_or_broken_download_result_keeps_the_existing_file_and_leaves_no_temporary_file()
+    {
+        var solution = await net.UploadSolutionAsync("broken-dl-sol");
+        var (order, sub) = await net.PlaceOrderAsync(solution);
+        await Cli.MustAsync(net.Bob, net.Spctl, "orders", "complete", sub.ToString(), "--result", "./dataset.resource.json",
+            "--status", "done", "--solution-hash", DevnetFixture.HashOf(Path.Combine(net.Alice, solution)));
+        Assert.Equal("Done", await net.WaitForEndAsync(order));
+
+        var mode = "flip";
+        var fetched = 0;
+        await using var proxy = new Sp.Tee.Tests.Loader.RewritingNodeProxy(net.NodeUrl, view =>
+        {
+            if (mode == "no-statement" && view["order"]?["id"]?.GetValue<long>() == order) view["order"]!.AsObject().Remove("resultStatement");
+            return view;
+        }, exchange =>
+        {
+            if (exchange.Method != "GET" || !exchange.Path.StartsWith("api/storage/objects/", StringComparison.Ordinal) || exchange.ResponseBody.Length < 64) return exchange.ResponseBody;
+            Interlocked.Increment(ref fetched);
+            var body = (byte[])exchange.ResponseBody.Clone();
+            if (mode == "flip") body[body.Length / 2] ^= 0x01;
+            return mode == "truncate" ? body[..(body.Length / 2)] : body;
+        });
+        var alice = AliceThrough(proxy.Url, $"alice-broken-dl-{order}");
+        var dir = Directory.CreateDirectory(Path.Combine(alice, "results")).FullName;
+        var target = Path.Combine(dir, "result.tar.gz");
+        File.WriteAllText(target, "an older result");
+        string[] Entries() => [.. Directory.GetFileSystemEntries(dir).Select(Path.GetFileName).Order()!];
+
+        foreach (var m in new[] { "flip", "truncate", "no-statement" })
+        {
+            mode = m;
+            var before = fetched;
+            var r = await Cli.RunAsync(alice, net.Spctl, "orders", "download-result", order.ToString(), "--save-to", "results/result.tar.gz");
+            Assert.True(r.ExitCode == 1, $"{m}: {r.All}");
+            Assert.StartsWith("error: ", r.Stderr);
+            Assert.DoesNotContain("Order result was saved", r.Stdout);
+            if (m == "no-statement")
+            {
+                Assert.Contains($"order {order}: its result carries no statement signed by the TEE", r.Stderr);
+                Assert.Equal(before, fetched); // refused before a byte of the archive was asked for
+            }
+            else Assert.True(fetched > before, $"{m}: the archive was not downloaded through the proxy");
+            Assert.Equal("an older result", File.ReadAllText(target));
+            Assert.Equal(["result.tar.gz"], Entries()); // no .part left, whatever failed
+        }
+
+        // --no-clobber still refuses an existing file, before anything is downloaded; without it, the honest archive replaces it.
+        mode = "honest";
+        var refused = await Cli.RunAsync(alice, net.Spctl, "orders", "download-result", order.ToString(), "--save-to", "results/result.tar.gz", "--no-clobber");
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("results/result.tar.gz already exists", refused.Stderr);
+        Assert.Equal("an older result", File.ReadAllText(target));
+        await Cli.MustAsync(alice, net.Spctl, "orders", "download-result", order.ToString(), "--save-to", "results/result.tar.gz");
+        Assert.Contains("data.csv", DevnetFixture.ReadTarGz(target)["output/summary.txt"]);
+        Assert.Equal(["result.tar.gz"], Entries());
+    }
+
     [Fact]
     public async Task Get_report_refuses_a_report_the_node_serves_for_another_order()
     {

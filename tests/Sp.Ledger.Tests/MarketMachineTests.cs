@@ -432,12 +432,33 @@ public sealed class MarketMachineTests
         }
 
         [Fact]
+        public void Canceled_declines_the_release_and_the_workflow_ends_canceled_without_running()
+        {
+            using var sc = Scenario.OnMachine();
+            var d1 = sc.DataOffer();
+            var d2 = sc.DataOffer();
+            var tee = sc.TeeOffer();
+            var (order, subs) = sc.Workflow(tee.OfferId, d1, d2);
+            sc.Refused(sc.Alice, new OrderComplete(subs[0], OrderStatus.Canceled, "", null), "only the owner of offer");
+            sc.Ok(sc.Bob, new OrderComplete(subs[0], OrderStatus.Canceled, "", null));
+            var sub = sc.Order(subs[0]);
+            Assert.Equal((OrderStatus.Canceled, $"the owner of offer {d1.OfferId} declined to release the data"), (sub.Status, sub.StatusMessage));
+            Assert.Equal(OrderStatus.Canceled, sc.Status(subs[1]));
+            var parent = sc.Order(order);
+            Assert.Equal(OrderStatus.Canceled, parent.Status);
+            Assert.Equal($"data sub-order {subs[0]} was completed with Canceled by the owner of offer {d1.OfferId}: the data was not released", parent.StatusMessage);
+            Assert.Empty(parent.Settlement!.Payments); // never ran: nothing is paid
+            sc.Refused(sc.Tee, new OrderStart(order), $"order {order} is Canceled");
+            sc.Refused(sc.Bob, new OrderComplete(subs[0], OrderStatus.Canceled, "", null), $"sub-order {subs[0]} is Canceled");
+        }
+
+        [Fact]
         public void Other_statuses_are_refused()
         {
             using var sc = Scenario.OnMachine();
             var w = sc.UpToWorkflow();
             sc.Refused(sc.Bob, new OrderComplete(w.Sub, OrderStatus.Processing, TestKit.SolutionHash, "s"),
-                $"sub-order {w.Sub}: completion status must be Done or Error, got Processing");
+                $"sub-order {w.Sub}: completion status must be Done, Error or Canceled, got Processing");
         }
     }
 

@@ -251,14 +251,19 @@ public static partial class MarketMachine
                     }
                 });
             }
-            case OrderStatus.Error:
+            case OrderStatus.Error or OrderStatus.Canceled:
+            {
+                // Both refuse the release, so the workflow ends without running and its whole deposit goes back.
+                // Error: the data owner could not provide the data; Canceled: the owner declines to release it (the
+                // original's `complete --status canceled`; no order waits in Canceling here, cancellation is at once).
+                var canceled = p.Status == OrderStatus.Canceled;
                 return Accept(TxOutcome.Ok(), () =>
                 {
-                    sub.Status = OrderStatus.Error;
-                    sub.StatusMessage = $"the owner of offer {offer.Id} did not release the {what}";
+                    sub.Status = p.Status;
+                    sub.StatusMessage = canceled ? $"the owner of offer {offer.Id} declined to release the {what}" : $"the owner of offer {offer.Id} did not release the {what}";
                     sub.Modified = c.Time;
-                    parent.Status = OrderStatus.Error;
-                    parent.StatusMessage = $"{what} sub-order {sub.Id} was completed with Error by the owner of offer {offer.Id}: the {what} was not released";
+                    parent.Status = p.Status;
+                    parent.StatusMessage = $"{what} sub-order {sub.Id} was completed with {p.Status} by the owner of offer {offer.Id}: the {what} was not released";
                     parent.Modified = c.Time;
                     // The workflow cannot run any more: its other pending data releases are moot.
                     foreach (var id in parent.SubOrderIds)
@@ -270,8 +275,9 @@ public static partial class MarketMachine
                     }
                     Settle(s, parent, c.Time); // never started: the whole deposit goes back
                 });
+            }
             default:
-                return Refuse($"sub-order {sub.Id}: completion status must be Done or Error, got {p.Status}");
+                return Refuse($"sub-order {sub.Id}: completion status must be Done, Error or Canceled, got {p.Status}");
         }
     }
 

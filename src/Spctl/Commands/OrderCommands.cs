@@ -336,11 +336,6 @@ public static class OrderCommands
     private static async Task CompleteOneAsync(ClientContext ctx, long subId, OrderStatus status, string hash, ResourceFile? resource)
     {
         var sub = (await ctx.Node.GetOrderAsync(subId) ?? throw new UserError($"order {subId} does not exist")).Order;
-        if (status == OrderStatus.Canceled)
-            // The original completes with Canceled only an order left Canceling by its consumer. Here `orders cancel`
-            // cancels at once (sub-orders with their parent), so no order ever waits in Canceling.
-            throw new UserError($"order {subId} is {sub.Status}: completion with status canceled is possible only from the Canceling status",
-                "on this network an order is canceled at once by its consumer (`spctl orders cancel`), with its sub-orders; no order is ever Canceling");
         if (sub.ParentId is not { } parentId || sub.Type is not (OfferType.Data or OfferType.Solution))
             throw new UserError($"order {subId} is not a Data or Solution sub-order (it is a {sub.Type} order)", "pass the sub-order id shown by `spctl orders get ID --suborders`");
         string? sealedRelease = null;

@@ -57,7 +57,8 @@ public static partial class NodeHost
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Sp.Node");
         app.UseRequestLog(time);
         app.UseRequestBodyLimit(limits.RequestBytes);
-        app.MapTransparencyLog(hosting);
+        using var witnesses = WitnessCollector.Create(settings.Witnessing, hosting.Log, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Sp.Node.Witnesses"), paths.Settings);
+        app.MapTransparencyLog(hosting, witnesses);
 
         app.MapGet("/api/info", () => Query(s => new NodeInfo(settings.Network, ca.CertificatePem, policyJson, s.Height, s.LastHash)));
 

@@ -17,4 +17,6 @@ public sealed record NodeSettings(string Network, long CreatedAt)
 {
     /// <summary>Request, storage and sequencer limits (defaults when node.json has none).</summary>
     public NodeLimits Limits { get; init; } = new();
+    /// <summary>Witnesses asked to cosign each checkpoint (none when absent: the checkpoint carries the log's signature only).</summary>
+    public WitnessingSettings? Witnessing { get; init; }
 }

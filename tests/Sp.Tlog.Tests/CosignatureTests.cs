@@ -51,7 +51,7 @@ public sealed class CosignatureTests
         Assert.Equal(key.Verifier.VerifierKey, again.Verifier.VerifierKey);
         var vkey = NoteVerifier.Parse(key.Verifier.VerifierKey);
         Assert.True(vkey.IsCosigner);
-        Assert.Equal(NoteKey.AlgorithmCosignatureV1, Convert.FromBase64String(key.Verifier.VerifierKey.Split('+')[2])[0]);
+        Assert.Equal(NoteKey.AlgorithmCosignatureV1, Convert.FromBase64String(key.Verifier.VerifierKey.Split('+', 3)[2])[0]);
         // A log key is not a cosigner key, and a cosigner key is not a log key.
         var e = Assert.Throws<MalformedNoteKeyException>(() => Cosigner.Parse(Log.ToSignerKey()));
         Assert.Contains("type 0x04", e.Message);

@@ -57,7 +57,7 @@ public static partial class NodeHost
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Sp.Node");
         app.UseRequestLog(time);
         app.UseRequestBodyLimit(limits.RequestBytes);
-        using var witnesses = WitnessCollector.Create(settings.Witnessing, hosting.Log, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Sp.Node.Witnesses"), paths.Settings);
+        using var witnesses = WitnessCollector.Create(settings.Witnessing, hosting.Log, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Sp.Node.Witnesses"), paths.Settings, time);
         app.MapTransparencyLog(hosting, witnesses);
 
         app.MapGet("/api/info", () => Query(s => new NodeInfo(settings.Network, ca.CertificatePem, policyJson, s.Height, s.LastHash)));

@@ -31,25 +31,31 @@ public sealed partial class WitnessCollector : IDisposable
     private readonly Witness[] _witnesses;
     private readonly TimeSpan _timeout;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
     private readonly HttpClient _http = new() { Timeout = Timeout.InfiniteTimeSpan };
     private readonly Lock _lock = new();
-    private readonly Timer _timer;
-    private (long Size, Task<byte[]> Note)? _round;
+    private readonly ITimer _timer;
+    private (long Size, Task<(byte[] Note, bool All)> Round, long Started)? _round;
 
-    private WitnessCollector(TransparencyLog log, Witness[] witnesses, TimeSpan timeout, ILogger logger)
+    /// <summary>A round that missed a witness is tried again for the same checkpoint after this long (a quiet log
+    /// signs no new checkpoint, and a witness back from a restart should not wait for the next transaction).</summary>
+    public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
+
+    private WitnessCollector(TransparencyLog log, Witness[] witnesses, TimeSpan timeout, ILogger logger, TimeProvider time)
     {
+        _time = time;
         _log = log;
         _witnesses = witnesses;
         _timeout = timeout;
         _logger = logger;
-        _timer = new Timer(_ =>
+        _timer = time.CreateTimer(_ =>
         {
-            if (_log.LatestSigned is { } latest) _ = CosignedAsync(latest);
+            if (_log.LatestSigned is { } latest) _ = CosignedAsync(latest); // a new checkpoint, or a retry of one that missed a witness
         }, null, LedgerHosting.SigningInterval, LedgerHosting.SigningInterval);
     }
 
     /// <summary>A collector for node.json's witnesses, or null when it names none. Errors name the member.</summary>
-    public static WitnessCollector? Create(WitnessingSettings? settings, TransparencyLog log, ILogger logger, string settingsPath)
+    public static WitnessCollector? Create(WitnessingSettings? settings, TransparencyLog log, ILogger logger, string settingsPath, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(log);
         if (settings is null || settings.Witnesses.Count == 0) return null;
@@ -68,7 +74,7 @@ public sealed partial class WitnessCollector : IDisposable
                 throw new InvalidDataException($"{settingsPath}: witnessing.witnesses[{i}].key is type 0x01; a witness's key is type 0x04 (its witness-key.pub)");
             witnesses.Add(new Witness(new Uri(url, AddCheckpointRequest.Path), key));
         }
-        return new WitnessCollector(log, [.. witnesses], TimeSpan.FromSeconds(settings.TimeoutSeconds), logger);
+        return new WitnessCollector(log, [.. witnesses], TimeSpan.FromSeconds(settings.TimeoutSeconds), logger, time);
     }
 
     /// <summary>The note of <paramref name="checkpoint"/> with the cosignatures its round collected (starting the round if needed).</summary>
@@ -78,17 +84,22 @@ public sealed partial class WitnessCollector : IDisposable
         lock (_lock)
         {
             var size = checkpoint.Checkpoint.TreeSize;
-            if (_round is { } r && r.Size >= size) return r.Size == size ? r.Note : Task.FromResult(checkpoint.NoteBytes.ToArray());
+            if (_round is { } r && r.Size > size) return Task.FromResult(checkpoint.NoteBytes.ToArray());
+            if (_round is { } same && same.Size == size
+                && !(same.Round.IsCompletedSuccessfully && !same.Round.Result.All && _time.GetElapsedTime(same.Started) > RetryAfter))
+                return NoteOf(same.Round);
             var round = Task.Run(() => RoundAsync(checkpoint));
-            _round = (size, round);
-            return round;
+            _round = (size, round, _time.GetTimestamp());
+            return NoteOf(round);
         }
+
+        static async Task<byte[]> NoteOf(Task<(byte[] Note, bool All)> round) => (await round.ConfigureAwait(false)).Note;
     }
 
-    private async Task<byte[]> RoundAsync(SignedCheckpoint checkpoint)
+    private async Task<(byte[] Note, bool All)> RoundAsync(SignedCheckpoint checkpoint)
     {
         var lines = await Task.WhenAll(_witnesses.Select(w => CosignAsync(w, checkpoint))).ConfigureAwait(false);
-        return [.. checkpoint.NoteBytes.Span, .. lines.Where(l => l is not null).SelectMany(l => l!)];
+        return ([.. checkpoint.NoteBytes.Span, .. lines.Where(l => l is not null).SelectMany(l => l!)], lines.All(l => l is not null));
     }
 
     /// <summary>One witness's verified cosignature line (UTF-8) on <paramref name="checkpoint"/>, or null (logged).</summary>

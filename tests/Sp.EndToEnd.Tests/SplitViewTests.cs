@@ -131,6 +131,36 @@ public sealed class SplitViewTests : IDisposable
     }
 
     [Fact]
+    public async Task A_checkpoint_that_missed_a_witness_is_cosigned_once_the_witness_is_back_without_a_new_transaction()
+    {
+        var node = await NodeProcess.InitAsync(Path.Combine(_work, "n"));
+        await using var witness = await WitnessProcess.StartAsync(Path.Combine(_work, "w"), "witness.example/w", Path.Combine(node.Dir, "log-key.pub"));
+        UseWitnesses(node.Dir, witness);
+        await using var n = node;
+        await n.StartAsync();
+        await SendAsync(n, 2);
+        var alice = await ClientAsync(n, "alice", 1, witness);
+        Assert.Equal(0, (await Spctl(alice, "ledger", "info")).ExitCode);
+
+        await witness.KillAsync();
+        await SendAsync(n, 3);
+        var missing = await Spctl(alice, "ledger", "info");
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains($"missing: {witness.VerifierKey}", missing.Stderr);
+
+        // Back on the same port: the node tries the quiet log's checkpoint again and Alice accepts it.
+        await witness.StartAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        CliResult info;
+        do
+        {
+            await Task.Delay(500);
+            info = await Spctl(alice, "ledger", "info");
+        } while (info.ExitCode != 0 && DateTime.UtcNow < deadline);
+        Assert.True(info.ExitCode == 0, info.All);
+    }
+
+    [Fact]
     public async Task A_policy_with_a_log_key_for_a_witness_is_refused_naming_the_file_and_member()
     {
         await using var node = await NodeProcess.InitAsync(Path.Combine(_work, "n"));

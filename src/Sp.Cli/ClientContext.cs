@@ -84,7 +84,8 @@ public sealed class ClientContext : IDisposable
         {
             throw new UserError($"{ConfigPath}: trust.logKey is not a verifier key: {e.Message}");
         }
-        return ClientLog.Open(key, logUrl ?? LogLocation.OfNode(Config.Backend.Url), ConfigDir, Network, Time);
+        var witnesses = Config.Trust.Witnesses?.ToPolicy($"{ConfigPath}: trust.witnesses");
+        return ClientLog.Open(key, logUrl ?? LogLocation.OfNode(Config.Backend.Url), ConfigDir, Network, Time, witnesses);
     }
 
     public AccountKey Account

@@ -137,14 +137,16 @@ public static class LogEndpoints
     /// <summary>What is not there yet (a tile or bundle beyond the tree) may be there in a second.</summary>
     public const string NotFoundCaching = "no-store";
 
-    public static WebApplication MapTransparencyLog(this WebApplication app, LedgerHosting hosting)
+    /// <param name="witnesses">When set, the checkpoint is served with the witnesses' cosignatures collected for it.</param>
+    public static WebApplication MapTransparencyLog(this WebApplication app, LedgerHosting hosting, WitnessCollector? witnesses = null)
     {
         var log = hosting.Log;
         var ledger = hosting.Service;
 
-        app.MapGet($"{LogPrefix}/checkpoint", (HttpResponse resp) =>
+        app.MapGet($"{LogPrefix}/checkpoint", async (HttpResponse resp) =>
         {
-            var note = log.CurrentCheckpoint().NoteBytes.ToArray();
+            var current = log.CurrentCheckpoint();
+            var note = witnesses is null ? current.NoteBytes.ToArray() : await witnesses.CosignedAsync(current);
             resp.Headers.CacheControl = MutableCaching;
             return Results.Bytes(note, CheckpointContentType);
         });

@@ -59,7 +59,8 @@ public static partial class NodeHost
         LogLedgerStart(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Sp.Node.Ledger"), ledger);
         app.UseRequestLog(time);
         app.UseRequestBodyLimit(limits.RequestBytes);
-        app.MapTransparencyLog(hosting);
+        using var witnesses = WitnessCollector.Create(settings.Witnessing, hosting.Log, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Sp.Node.Witnesses"), paths.Settings, time);
+        app.MapTransparencyLog(hosting, witnesses);
 
         app.MapGet("/api/info", () => Query(s => new NodeInfo(settings.Network, ca.CertificatePem, policyJson, s.Height, s.LastHash)));
 
@@ -167,7 +168,8 @@ public static partial class NodeHost
         app.MapStorage(blobs, new SignedRequests(settings.Network, TimeSpan.FromSeconds(limits.SignatureWindowSeconds), time));
 
         await using var publisher = settings.Publish is { } publish
-            ? new StaticLog.StaticLogPublisher(hosting.Log, publish.Open(paths.Root), app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Sp.Node.StaticLog"), time)
+            ? new StaticLog.StaticLogPublisher(hosting.Log, publish.Open(paths.Root), app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Sp.Node.StaticLog"), time,
+                witnesses is null ? null : witnesses.CosignedAsync)
             : null;
         if (publisher is not null) await publisher.StartAsync(LedgerHosting.SigningInterval, app.Lifetime.ApplicationStopping);
         await app.StartAsync();

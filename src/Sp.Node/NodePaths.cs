@@ -31,4 +31,7 @@ public sealed record NodeSettings(string Network, long CreatedAt)
 
     /// <summary>Where the log is also published as static files (docs/ledger.md, "The log as static files"); none when absent.</summary>
     public StaticLog.StaticLogSettings? Publish { get; init; }
+
+    /// <summary>Witnesses asked to cosign each checkpoint (none when absent: the checkpoint carries the log's signature only).</summary>
+    public WitnessingSettings? Witnessing { get; init; }
 }

@@ -118,6 +118,10 @@ public sealed class Checkpoint : IEquatable<Checkpoint>
     public static SignedCheckpoint Open(ReadOnlySpan<byte> note, NoteVerifier logKey, IEnumerable<NoteVerifier>? otherKnown = null)
     {
         ArgumentNullException.ThrowIfNull(logKey);
+        if (logKey.IsCosigner)
+        {
+            throw new MalformedNoteKeyException($"{logKey.Name}+{logKey.KeyHash:x8} is a witness's cosigner key (type 0x04), not a log key (type 0x01)");
+        }
         var known = new List<NoteVerifier> { logKey };
         if (otherKnown is not null)
         {

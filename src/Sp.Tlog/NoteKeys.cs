@@ -22,6 +22,9 @@ public static class NoteKey
     /// <summary>Signature type byte of Ed25519 note keys.</summary>
     public const byte AlgorithmEd25519 = 0x01;
 
+    /// <summary>Signature type byte of Ed25519 cosigner keys (C2SP tlog-cosignature, <c>cosignature/v1</c>).</summary>
+    public const byte AlgorithmCosignatureV1 = 0x04;
+
     /// <summary>Size of an Ed25519 public key and of its seed.</summary>
     public const int Ed25519KeySize = 32;
 
@@ -64,7 +67,7 @@ public static class NoteKey
         return BinaryPrimitives.ReadUInt32BigEndian(SHA256.HashData(buffer));
     }
 
-    internal static (string Name, uint Hash, byte[] Key) ParseTriple(string text, string what)
+    internal static (string Name, uint Hash, byte[] Key) ParseTriple(string text, string what, bool allowCosigner = false)
     {
         var parts = text.Split('+', 3); // base64 may itself contain '+'
         if (parts.Length != 3)
@@ -81,10 +84,11 @@ public static class NoteKey
             throw new MalformedNoteKeyException($"{what} hash must be 8 hex digits, got \"{hash16}\"");
         }
         var key = DecodeCanonicalBase64(key64) ?? throw new MalformedNoteKeyException($"{what} key is not standard base64");
-        if (key.Length != 1 + Ed25519KeySize || key[0] != AlgorithmEd25519)
+        if (key.Length != 1 + Ed25519KeySize || !(key[0] == AlgorithmEd25519 || allowCosigner && key[0] == AlgorithmCosignatureV1))
         {
             var type = key.Length > 0 ? key[0] : -1;
-            throw new MalformedNoteKeyException($"{what} key must be type 0x01 (Ed25519) and {1 + Ed25519KeySize} bytes, got type {type} and {key.Length} bytes");
+            var want = allowCosigner ? "0x01 (Ed25519) or 0x04 (Ed25519 cosignature/v1)" : "0x01 (Ed25519)";
+            throw new MalformedNoteKeyException($"{what} key must be type {want} and {1 + Ed25519KeySize} bytes, got type {type} and {key.Length} bytes");
         }
         return (name, hash, key);
     }
@@ -115,16 +119,21 @@ public static class NoteKey
     }
 }
 
-/// <summary>An Ed25519 note verifier key: checks signatures by one named key.</summary>
+/// <summary>
+/// An Ed25519 note verifier key: checks signatures by one named key. Type 0x01 keys sign the note text; type 0x04
+/// keys are witnesses' cosigner keys, whose signatures are C2SP tlog-cosignature <c>cosignature/v1</c> (a timestamp
+/// and an Ed25519 signature over <see cref="Cosignature.SignedMessage"/>).
+/// </summary>
 public sealed class NoteVerifier
 {
     private readonly Ed25519PublicKeyParameters _publicKey;
 
-    private NoteVerifier(string name, uint keyHash, byte[] publicKey)
+    private NoteVerifier(string name, uint keyHash, byte[] publicKey, byte algorithm = NoteKey.AlgorithmEd25519)
     {
         Name = name;
         KeyHash = keyHash;
         PublicKey = publicKey;
+        Algorithm = algorithm;
         try
         {
             _publicKey = new Ed25519PublicKeyParameters(publicKey);
@@ -144,20 +153,34 @@ public sealed class NoteVerifier
     /// <summary>The raw 32-byte Ed25519 public key.</summary>
     public ReadOnlyMemory<byte> PublicKey { get; }
 
-    /// <summary>The key in note verifier-key format <c>&lt;name&gt;+&lt;hash&gt;+&lt;base64(0x01||key)&gt;</c>.</summary>
-    public string VerifierKey => $"{Name}+{KeyHash:x8}+{Convert.ToBase64String([NoteKey.AlgorithmEd25519, .. PublicKey.Span])}";
+    /// <summary>The signature type byte: <see cref="NoteKey.AlgorithmEd25519"/> or <see cref="NoteKey.AlgorithmCosignatureV1"/>.</summary>
+    public byte Algorithm { get; }
 
-    /// <summary>Parses a verifier key and checks that its hash matches its name and key.</summary>
+    /// <summary>Whether this is a witness's cosigner key (type 0x04, cosignature/v1).</summary>
+    public bool IsCosigner => Algorithm == NoteKey.AlgorithmCosignatureV1;
+
+    /// <summary>The key in note verifier-key format <c>&lt;name&gt;+&lt;hash&gt;+&lt;base64(type||key)&gt;</c>.</summary>
+    public string VerifierKey => $"{Name}+{KeyHash:x8}+{Convert.ToBase64String([Algorithm, .. PublicKey.Span])}";
+
+    /// <summary>Parses a verifier key (type 0x01, or a cosigner key of type 0x04) and checks that its hash matches its name and key.</summary>
     public static NoteVerifier Parse(string verifierKey)
     {
         ArgumentNullException.ThrowIfNull(verifierKey);
-        var (name, hash, key) = NoteKey.ParseTriple(verifierKey, "verifier key");
+        var (name, hash, key) = NoteKey.ParseTriple(verifierKey, "verifier key", allowCosigner: true);
         var want = NoteKey.KeyHash(name, key);
         if (hash != want)
         {
             throw new MalformedNoteKeyException($"verifier key hash {hash:x8} does not match name and key, want {want:x8}");
         }
-        return new NoteVerifier(name, hash, key[1..]);
+        return new NoteVerifier(name, hash, key[1..], key[0]);
+    }
+
+    /// <summary>A cosigner verifier (type 0x04, cosignature/v1) for a raw Ed25519 public key under <paramref name="name"/>.</summary>
+    public static NoteVerifier CosignerFromPublicKey(string name, ReadOnlySpan<byte> publicKey)
+    {
+        var plain = FromPublicKey(name, publicKey);
+        byte[] typed = [NoteKey.AlgorithmCosignatureV1, .. publicKey];
+        return new NoteVerifier(name, NoteKey.KeyHash(name, typed), plain.PublicKey.ToArray(), NoteKey.AlgorithmCosignatureV1);
     }
 
     /// <summary>A verifier for a raw Ed25519 public key under <paramref name="name"/>.</summary>
@@ -175,8 +198,30 @@ public sealed class NoteVerifier
         return new NoteVerifier(name, NoteKey.KeyHash(name, typed), publicKey.ToArray());
     }
 
-    /// <summary>Whether <paramref name="signature"/> (64 bytes, without the key hash) signs <paramref name="message"/>.</summary>
+    /// <summary>
+    /// Whether <paramref name="signature"/> (without the key hash) signs the note text <paramref name="message"/>:
+    /// 64 Ed25519 bytes for a type 0x01 key; for a cosigner key, an 8-byte big-endian timestamp and 64 Ed25519 bytes
+    /// over the cosignature/v1 message of that time.
+    /// </summary>
     public bool Verify(ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature)
+    {
+        if (IsCosigner)
+        {
+            if (signature.Length != Cosignature.TimestampSize + NoteKey.Ed25519SignatureSize)
+            {
+                return false;
+            }
+            var timestamp = BinaryPrimitives.ReadUInt64BigEndian(signature);
+            if (timestamp > long.MaxValue)
+            {
+                return false; // tlog-cosignature: it MUST NOT exceed 2^63 - 1
+            }
+            return VerifyEd25519(Cosignature.SignedMessage(message, (long)timestamp), signature[Cosignature.TimestampSize..]);
+        }
+        return VerifyEd25519(message, signature);
+    }
+
+    private bool VerifyEd25519(ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature)
     {
         if (signature.Length != NoteKey.Ed25519SignatureSize)
         {

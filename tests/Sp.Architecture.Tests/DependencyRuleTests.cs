@@ -82,9 +82,17 @@ public sealed partial class DependencyRuleTests
     public void One_command_line_library_declared_once_and_reached_by_all_five_programs()
     {
         Assert.Equal(["Sp.Cmdline"], Graph.Projects.Values.Where(p => p.PackageReferences.Contains("System.CommandLine")).Select(p => p.Name));
-        foreach (var program in new[] { "Spctl", "ProviderTools", "SpDevnet", "Sp.Node", "Sp.Tee" })
+        foreach (var program in new[] { "Spctl", "ProviderTools", "SpDevnet", "Sp.Node", "Sp.Tee", "SpWitness" })
             Assert.Contains("Sp.Cmdline", Graph.ReachableProjects(program));
     }
+
+    [Theory]
+    [InlineData("Sp.Ledger")]
+    [InlineData("Sp.Node")]
+    [InlineData("Sp.Client")]
+    [InlineData("Sp.Api")]
+    public void The_witness_stands_apart_from_what_it_watches(string project) =>
+        Assert.True(Graph.PathTo("SpWitness", project) is null, $"sp-witness reaches {project}: {Graph.PathTo("SpWitness", project)}");
 
     [Fact]
     public void Only_the_loader_declares_the_docker_client() =>

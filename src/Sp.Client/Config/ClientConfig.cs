@@ -73,4 +73,30 @@ public sealed record TrustSection
     /// <summary>The node's transparency log verifier key (note format <c>name+hash+base64</c>), pinned when the
     /// config was created; optional, so configs from before the log still load.</summary>
     public string? LogKey { get; init; }
+    /// <summary>Witnesses whose cosignatures a checkpoint must carry ("k of these n"); none: the log key's signature suffices.</summary>
+    public WitnessPolicySection? Witnesses { get; init; }
+}
+
+/// <summary>
+/// A witness policy in a client's configuration (config.json <c>trust.witnesses</c>, tee.json <c>witnesses</c>):
+/// a checkpoint is accepted only with valid cosignatures by at least <see cref="Threshold"/> of <see cref="Keys"/>
+/// (witnesses' verifier keys, type 0x04: their <c>witness-key.pub</c>).
+/// </summary>
+public sealed record WitnessPolicySection
+{
+    public int Threshold { get; init; }
+    public List<string> Keys { get; init; } = [];
+
+    /// <summary>The policy, or a <see cref="UserError"/> naming <paramref name="where"/> (file and member) and what is wrong.</summary>
+    public Sp.Tlog.WitnessPolicy ToPolicy(string where)
+    {
+        try
+        {
+            return Sp.Tlog.WitnessPolicy.Parse(Threshold, Keys);
+        }
+        catch (Sp.Tlog.MalformedNoteKeyException e)
+        {
+            throw new UserError($"{where}: {e.Message}", "threshold is how many of keys must cosign; keys are witnesses' verifier keys (name+hash+base64, type 0x04)");
+        }
+    }
 }

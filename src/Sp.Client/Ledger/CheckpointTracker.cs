@@ -21,15 +21,19 @@ public sealed class CheckpointTracker
     private readonly TimeProvider _time;
 
     /// <param name="time">Names the evidence files by when the conflict was seen.</param>
-    public CheckpointTracker(string configDir, string network, NoteVerifier logKey, TimeProvider time)
+    /// <param name="witnesses">When set, a new checkpoint must also carry the cosignatures this policy requires.</param>
+    public CheckpointTracker(string configDir, string network, NoteVerifier logKey, TimeProvider time, WitnessPolicy? witnesses = null)
     {
         ArgumentNullException.ThrowIfNull(logKey);
         _key = logKey;
         _time = time;
+        Witnesses = witnesses;
         Folder = Path.Combine(configDir, FolderName, SafeName(network));
     }
 
     public string Folder { get; }
+    /// <summary>The witness policy a new checkpoint must satisfy (null: none).</summary>
+    public WitnessPolicy? Witnesses { get; }
     public string CheckpointPath => Path.Combine(Folder, "checkpoint");
     public string EvidenceFolder => Path.Combine(Folder, "evidence");
 
@@ -75,7 +79,15 @@ public sealed class CheckpointTracker
         SignedCheckpoint fresh;
         try
         {
-            fresh = Checkpoint.Open(raw, _key);
+            fresh = Witnesses is null ? Checkpoint.Open(raw, _key) : Witnesses.Open(raw, _key);
+        }
+        catch (MissingCosignaturesException e)
+        {
+            // Signed by the log but not seen by enough witnesses: maybe a history shown to this client alone (a split view).
+            var evidence = KeepEvidence(raw, ClaimedSize(raw));
+            throw new LogIntegrityError($"the log's checkpoint is not cosigned as the witness policy requires: {e.Message}; " +
+                                        $"the newest verified checkpoint has tree size {oldSize}; evidence kept in {evidence}",
+                "the node may be showing you a history its witnesses never saw, or a witness is down; retry later, and compare with other clients if it persists");
         }
         catch (TlogException e)
         {

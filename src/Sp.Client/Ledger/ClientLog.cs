@@ -35,8 +35,9 @@ public sealed class ClientLog : IDisposable
 
     /// <summary>A log read at <paramref name="location"/> (URL or folder), its checkpoints kept under <paramref name="stateDir"/>
     /// (evidence files named by <paramref name="time"/>).</summary>
-    public static ClientLog Open(NoteVerifier key, string location, string stateDir, string network, TimeProvider time) =>
-        new(key, location, LogLocation.Open(location), new CheckpointTracker(stateDir, network, key, time));
+    /// <param name="witnesses">The witness policy every new checkpoint must satisfy; null: the log key's signature suffices.</param>
+    public static ClientLog Open(NoteVerifier key, string location, string stateDir, string network, TimeProvider time, WitnessPolicy? witnesses = null) =>
+        new(key, location, LogLocation.Open(location), new CheckpointTracker(stateDir, network, key, time, witnesses));
 
     /// <summary>
     /// Proves that a transaction the node acknowledged (<paramref name="receipt"/>: its entry's seq and hash) is in

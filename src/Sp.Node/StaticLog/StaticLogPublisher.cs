@@ -24,11 +24,14 @@ public sealed partial class StaticLogPublisher : IAsyncDisposable
     private readonly IStaticLogTarget _target;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly Func<SignedCheckpoint, Task<byte[]>> _note;
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _pass = new(1, 1);
     private Task? _loop;
 
-    public StaticLogPublisher(TransparencyLog log, IStaticLogTarget target, ILogger logger, TimeProvider time)
+    /// <param name="note">The note published for a checkpoint: the node's signature and, with witnesses, their
+    /// cosignatures (what <c>/log/checkpoint</c> serves); the signed note alone when null.</param>
+    public StaticLogPublisher(TransparencyLog log, IStaticLogTarget target, ILogger logger, TimeProvider time, Func<SignedCheckpoint, Task<byte[]>>? note = null)
     {
         ArgumentNullException.ThrowIfNull(log);
         ArgumentNullException.ThrowIfNull(target);
@@ -36,6 +39,7 @@ public sealed partial class StaticLogPublisher : IAsyncDisposable
         _target = target;
         _logger = logger;
         _time = time;
+        _note = note ?? (c => Task.FromResult(c.NoteBytes.ToArray()));
     }
 
     /// <summary>The tree size of the checkpoint on the target (-1 before <see cref="StartAsync"/>).</summary>
@@ -83,7 +87,7 @@ public sealed partial class StaticLogPublisher : IAsyncDisposable
                 await _target.PutTileAsync(tile, data, ct);
                 tiles++;
             }
-            await _target.PutCheckpointAsync(checkpoint.NoteBytes, ct);
+            await _target.PutCheckpointAsync(await _note(checkpoint), ct);
             Published(_logger, _target.Description, size, tiles);
             PublishedSize = size;
             return size;

@@ -17,6 +17,8 @@ public sealed record TeeConfig
     /// fork or a missing entry (docs/tee.md).
     /// </summary>
     public string? LogKey { get; init; }
+    /// <summary>With <see cref="LogKey"/>: the witnesses whose cosignatures each checkpoint must carry ("k of these n"; docs/formats-tlog.md).</summary>
+    public Sp.Client.Config.WitnessPolicySection? Witnesses { get; init; }
     /// <summary>Attestation provider: "sim" here (tdx / sev-snp on confidential VMs).</summary>
     public string Attestation { get; init; } = "sim";
     /// <summary>The sim platform key file (devnet only: stands in for the hardware vendor's key).</summary>

@@ -64,7 +64,10 @@ public sealed partial class TeeNode : IDisposable
             NoteVerifier key;
             try { key = NoteVerifier.Parse(pinned.Trim()); }
             catch (TlogException e) { throw new InvalidDataException($"tee.json: logKey is not a verifier key: {e.Message}"); }
-            _log = ClientLog.Open(key, LogLocation.OfNode(config.NodeUrl), configDir, config.Network, time);
+            WitnessPolicy? witnesses;
+            try { witnesses = config.Witnesses?.ToPolicy("tee.json: witnesses"); }
+            catch (UserError e) { throw new InvalidDataException(e.Message); }
+            _log = ClientLog.Open(key, LogLocation.OfNode(config.NodeUrl), configDir, config.Network, time, witnesses);
             // Every transaction of the loader (offer, certificate, order start, report, finish) is proved in the log.
             var calls = new NodeCalls(_node, _account, config.Network, Warn);
             _node.AfterSubmit = (tx, receipt, ct) =>

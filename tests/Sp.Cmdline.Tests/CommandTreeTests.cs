@@ -100,10 +100,69 @@ public sealed class CommandTreeTests
     [InlineData("providers", "create", "--name", "N", "--yes")]
     [InlineData("orders", "cancel", "4", "5", "--debug")]
     [InlineData("files", "delete", "r.json", "--use-addon")]
+    [InlineData("orders", "get", "--suborders", "7")]
+    [InlineData("workflows", "replenish-deposit", "7", "--yes", "--minutes", "30")]
+    [InlineData("orders", "download-result", "7", "--debug", "--save-to", "r.tar.gz")]
     public void Flags_take_no_value(params string[] args)
     {
         var parse = CliRunner.Parse(Spctl.App.Tree(), args);
         Assert.Null(CliRunner.UsageError(parse, args));
+    }
+
+    [Theory]
+    [InlineData("orders get 7 --suborders", "suborders", true)]
+    [InlineData("orders get 7 --suborders true", "suborders", true)]
+    [InlineData("orders get 7 --suborders false", "suborders", false)]
+    [InlineData("orders get 7", "suborders", false)]
+    [InlineData("orders list --my-account false --limit 2", "my-account", false)]
+    [InlineData("workflows replenish-deposit 7 --yes true --sppi 1", "yes", true)]
+    [InlineData("tokens request --tee false --bnb", "tee", false)]
+    public void A_flag_also_takes_true_or_false(string line, string flag, bool expected)
+    {
+        var args = line.Split(' ');
+        var parse = CliRunner.Parse(Spctl.App.Tree(), args);
+        Assert.Null(CliRunner.UsageError(parse, args));
+        Assert.Equal(expected, CommandLine.From(parse).Flag(flag));
+    }
+
+    [Fact]
+    public void Options_also_take_the_equals_form()
+    {
+        string[] args = ["orders", "list", "--fields=id,status", "--status=done,error", "--limit=2", "--cursor=9", "--offers=3,4", "--type=tee", "--save-to=page.json", "--config=other.json"];
+        var parse = CliRunner.Parse(Spctl.App.Tree(), args);
+        Assert.Null(CliRunner.UsageError(parse, args));
+        var cl = CommandLine.From(parse);
+        foreach (var (name, value) in args.Skip(2).Select(a => a[2..].Split('=', 2)).Select(p => (p[0], p[1])))
+            Assert.Equal(value, cl.Option(name));
+        string[] slot = ["offers", "get-slot", "tee", "--offer=1", "--slot=2", "--save-to=slot.json"];
+        var slotLine = CommandLine.From(CliRunner.Parse(Spctl.App.Tree(), slot));
+        Assert.Equal(("1", "2", "slot.json"), (slotLine.Option("offer"), slotLine.Option("slot"), slotLine.Option("save-to")));
+        string[] register = ["register", "data", "--result=r.json", "--offer=3", "--slot-info=a.json"];
+        var registerParse = CliRunner.Parse(ProviderTools.ProviderApp.Tree(), register);
+        Assert.Null(CliRunner.UsageError(registerParse, register));
+        Assert.Equal(("r.json", "3"), (CommandLine.From(registerParse).Option("result"), CommandLine.From(registerParse).Option("offer")));
+    }
+
+    /// <summary>--config (default config.json) and --debug (accepted, read by no handler) on every spctl command.</summary>
+    [Fact]
+    public async Task Config_and_debug_are_taken_by_every_spctl_command_and_help_shows_the_default_config_json()
+    {
+        var leaves = Cli.Walk(Spctl.App.Tree()).Where(c => c.Command.Action is not null).ToList();
+        Assert.True(leaves.Count > 30, $"{leaves.Count} commands");
+        foreach (var (path, _) in leaves)
+        {
+            var words = path.Split(' ').Skip(1).ToArray();
+            var (code, stdout, _) = await RunAsync("spctl", [.. words, "--help"]);
+            Assert.Equal(0, code);
+            Assert.Matches(@"--config <FILE>\s+Path to the.*\[default: config\.json\]", stdout.ReplaceLineEndings(" "));
+            Assert.Contains("--debug", stdout);
+            var parse = CliRunner.Parse(Spctl.App.Tree(), [.. words, "--debug", "--config", "other.json"]);
+            Assert.Empty(parse.UnmatchedTokens);
+            var cl = CommandLine.From(parse);
+            Assert.Equal("other.json", cl.Option("config"));
+            Assert.True(cl.Flag("debug"), path);
+            Assert.True(Cli.IsAccepted(parse.RootCommandResult.Command.Options.Single(o => o.Name == "--debug")));
+        }
     }
 
     /// <summary>Every spctl command line of the collaboration guide and of the acceptance script, verbatim.</summary>
@@ -182,6 +241,12 @@ public sealed class CommandTreeTests
     [InlineData("spctl", "--tee", "workflows", "create", "--solution", "s.json")]
     [InlineData("provider-tools", "--result", "register", "data")]
     [InlineData("sp-tee", "--config", "run")]
+    [InlineData("spctl", "--offer", "offers", "add-slot", "value", "--path", "slot.json")]
+    [InlineData("spctl", "--offer", "offers", "update-slot", "value", "--slot", "2", "--path", "slot.json")]
+    [InlineData("spctl", "--slot", "offers", "update-slot", "value", "--offer", "1", "--path", "slot.json")]
+    [InlineData("spctl", "--offer", "offers", "delete-slot", "tee", "--slot", "2")]
+    [InlineData("spctl", "--slot", "offers", "delete-slot", "tee", "--offer", "1")]
+    [InlineData("provider-tools", "--result", "register", "solution")]
     public async Task A_missing_required_option_is_a_usage_error_naming_it(string program, string option, params string[] args)
     {
         var (code, stdout, stderr) = await RunAsync(program, args);

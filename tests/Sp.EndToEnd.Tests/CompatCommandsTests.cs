@@ -57,7 +57,7 @@ public sealed partial class CompatCommandsTests(DevnetFixture net)
         var afterTee = await BalanceAsync(net.Alice);
         Assert.Equal(1000m, afterTee - before);
 
-        var bnb = await Cli.MustAsync(net.Alice, net.Spctl, "tokens", "request", "--bnb");
+        var bnb = await Cli.MustAsync(net.Alice, net.Spctl, "tokens", "request", "--bnb", "--debug");
         Assert.Contains("This network has no gas token", bnb.Stdout);
         Assert.DoesNotContain("credited", bnb.Stdout);
         Assert.Equal(afterTee, await BalanceAsync(net.Alice));
@@ -95,8 +95,14 @@ public sealed partial class CompatCommandsTests(DevnetFixture net)
         Assert.Contains($"Saved result to {saved}", info.Stdout);
         Assert.Equal("Quarterly sales", JsonNode.Parse(File.ReadAllText(saved))!["description"]!.GetValue<string>());
 
-        var slot = await Cli.MustAsync(net.Alice, net.Spctl, "offers", "get-slot", "value", "--offer", data, "--slot", net.DataSlotId.ToString());
+        var slotFile = Path.Combine(net.Work, "slot.json");
+        var slot = await Cli.MustAsync(net.Alice, net.Spctl, "offers", "get-slot", "value", "--offer", data, "--slot", net.DataSlotId.ToString(), "--save-to", slotFile);
         Assert.Contains($"slot_id: {net.DataSlotId}\n", slot.Stdout);
+        Assert.EndsWith($"Saved result to {slotFile}\n", slot.Stdout);
+        var savedSlot = JsonNode.Parse(File.ReadAllText(slotFile))!.AsObject();
+        Assert.Equal(["id", "offerId", "info", "usage", "option"], savedSlot.Select(p => p.Key));
+        Assert.Equal((net.DataSlotId, net.DataOfferId), (savedSlot["id"]!.GetValue<long>(), savedSlot["offerId"]!.GetValue<long>()));
+        Assert.Equal(10485760, savedSlot["info"]!["diskUsage"]!.GetValue<long>());
         Assert.Contains("disk_usage: 10485760\n", slot.Stdout);
         Assert.Contains("price_type: Fixed\n", slot.Stdout);
         var noSlot = await Cli.RunAsync(net.Alice, net.Spctl, "offers", "get-slot", "value", "--offer", data, "--slot", "999999");
@@ -126,6 +132,21 @@ public sealed partial class CompatCommandsTests(DevnetFixture net)
         Assert.Contains($"offer {id} is a Data offer", kind.Stderr);
         var notMine = await Cli.RunAsync(net.Alice, net.Spctl, "offers", "disable", id);
         Assert.Equal(1, notMine.ExitCode);
+
+        // Slots: add-slot, update-slot and delete-slot take --offer (and --slot) as the original does.
+        File.WriteAllText(Path.Combine(net.Bob, "compat-slot.json"), DevnetFixture.SlotInfo);
+        var added = await Cli.MustAsync(net.Bob, net.Spctl, "offers", "add-slot", "value", "--offer", id, "--path", "compat-slot.json");
+        var slot = Regex.Match(added.Stdout, $@"^Slot (\d+) for offer {id} has been created successfully$", RegexOptions.Multiline).Groups[1].Value;
+        Assert.NotEqual("", slot);
+        File.WriteAllText(Path.Combine(net.Bob, "compat-slot-2.json"), DevnetFixture.SlotInfo.Replace("\"diskUsage\":10485760", "\"diskUsage\":20971520"));
+        var updated = await Cli.MustAsync(net.Bob, net.Spctl, "offers", "update-slot", "value", "--offer", id, "--slot", slot, "--path", "compat-slot-2.json");
+        Assert.Equal($"Slot {slot} of offer {id} has been updated successfully\n", updated.Stdout);
+        Assert.Contains("disk_usage: 20971520\n", (await Cli.MustAsync(net.Alice, net.Spctl, "offers", "get-slot", "value", "--offer", id, "--slot", slot)).Stdout);
+        var deleted = await Cli.MustAsync(net.Bob, net.Spctl, "offers", "delete-slot", "value", "--offer", id, "--slot", slot);
+        Assert.Equal($"Slot {slot} of offer {id} has been deleted successfully\n", deleted.Stdout);
+        var gone = await Cli.RunAsync(net.Alice, net.Spctl, "offers", "get-slot", "value", "--offer", id, "--slot", slot);
+        Assert.Equal(1, gone.ExitCode);
+        Assert.Contains($"slot {slot} of offer {id} could not be found", gone.Stderr);
 
         var update = await Cli.RunAsync(net.Bob, net.Spctl, "offers", "update", "value", id, "--path", "compat-offer.json");
         Assert.Equal(1, update.ExitCode);

@@ -29,6 +29,11 @@ public sealed class GuideTests(DevnetFixture net)
 
         // 6-7 ran in the fixture: the dataset is uploaded and the offer registered through the dialog.
         Assert.Contains($"Slot {net.DataSlotId} for offer {net.DataOfferId} has been created successfully", net.RegisterOutput);
+        // The original's questions, with typed (y/n) answers, and its success lines.
+        foreach (var question in new[] { "Have you already created a DATA offer? (y/n): ", "Please specify a path to the offer info json file: ",
+                     "Please specify a path to the slot info json file: ", "Do you want to add another slot? (y/n): " })
+            Assert.Contains(question, net.RegisterOutput);
+        Assert.Contains($"Offer {net.DataOfferId} has been created\n", net.RegisterOutput);
         Assert.True(File.Exists(Path.Combine(net.Bob, "provider-info.json")));
         // provider-tools proved its provider, offer and slot transactions in the log: Bob's folder keeps the checkpoint.
         Assert.True(File.Exists(Path.Combine(net.Bob, "ledger", "devnet", "checkpoint")));

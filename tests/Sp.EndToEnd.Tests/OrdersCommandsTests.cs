@@ -19,7 +19,7 @@ public sealed partial class OrdersCommandsTests(DevnetFixture net)
         var (o3, _) = await net.PlaceOrderAsync(solution);
 
         // complete: each id on its own line; an id that fails does not stop the others, and the exit code is 1.
-        var complete = await Cli.RunAsync(net.Bob, net.Spctl, "orders", "complete", s1.ToString(), "999999", s2.ToString(), "--status", "error");
+        var complete = await Cli.RunAsync(net.Bob, net.Spctl, "orders", "complete", s1.ToString(), "999999", s2.ToString(), "--status", "error", "--debug");
         Assert.Equal(1, complete.ExitCode);
         Assert.Equal($"Order {s1} has been completed successfully: status=Error\nOrder {s2} has been completed successfully: status=Error\n", complete.Stdout);
         Assert.StartsWith("Order 999999 was not completed: order 999999 does not exist", complete.Stderr);
@@ -29,7 +29,7 @@ public sealed partial class OrdersCommandsTests(DevnetFixture net)
         Assert.Contains($"sub-order {s1} is Error: only a Blocked or New sub-order can be completed", canceled.Stderr); // the ledger's refusal
 
         // cancel: the same.
-        var cancel = await Cli.RunAsync(net.Alice, net.Spctl, "orders", "cancel", o1.ToString(), o3.ToString());
+        var cancel = await Cli.RunAsync(net.Alice, net.Spctl, "orders", "cancel", o1.ToString(), o3.ToString(), "--debug");
         Assert.Equal(1, cancel.ExitCode);
         Assert.Equal($"Order {o3} was canceled successfully\n", cancel.Stdout);
         Assert.StartsWith($"Order {o1} was not canceled: ", cancel.Stderr);
@@ -55,6 +55,24 @@ public sealed partial class OrdersCommandsTests(DevnetFixture net)
         var unknown = await Cli.RunAsync(net.Alice, net.Spctl, "orders", "list", "--status", "done,finished");
         Assert.Equal(2, unknown.ExitCode);
         Assert.Contains("'finished' is not an order status (valid: new, processing, canceling, canceled, done, error, blocked, suspended)", unknown.Stderr);
+
+        // --my-account, --type (any case) and --offers (ids separated by commas) filter on the node.
+        var mineData = await Cli.MustAsync(net.Alice, net.Spctl, "orders", "list", "--my-account", "--type", "DATA", "--offers", net.DataOfferId.ToString(),
+            "--fields", "id,type,offer_id,consumer_address");
+        var dataRows = mineData.Stdout.TrimEnd('\n').Split('\n').Skip(1).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
+        Assert.All(dataRows, r => Assert.Equal(["Data", net.DataOfferId.ToString(), alice], r[1..]));
+        Assert.Contains(dataRows, r => r[0] == s1.ToString());
+        Assert.Contains(dataRows, r => r[0] == s2.ToString());
+        var twoOffers = await Cli.MustAsync(net.Alice, net.Spctl, "orders", "list", "--offers", $"{net.TeeOfferId},{net.DataOfferId}", "--fields", "id,offer_id");
+        var twoRows = twoOffers.Stdout.TrimEnd('\n').Split('\n').Skip(1).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
+        Assert.All(twoRows, r => Assert.Contains(r[1], new[] { net.TeeOfferId.ToString(), net.DataOfferId.ToString() }));
+        Assert.Contains(twoRows, r => r[0] == o1.ToString());
+        Assert.Contains(twoRows, r => r[0] == s1.ToString());
+        // Bob placed none of Alice's orders: he sees them, but not with --my-account.
+        Assert.Contains($"\n{o1} ", (await Cli.MustAsync(net.Bob, net.Spctl, "orders", "list", "--fields", "id,consumer_address")).Stdout);
+        var bobs = await Cli.MustAsync(net.Bob, net.Spctl, "orders", "list", "--my-account", "--fields", "id,consumer_address");
+        Assert.DoesNotContain(alice, bobs.Stdout);
+        Assert.DoesNotContain($"\n{o1} ", bobs.Stdout);
 
         // Pages: --limit, then --cursor from the last line; together they are the whole list.
         var first = await Cli.MustAsync(net.Alice, net.Spctl, [.. filter, "--fields", "id", "--limit", "2"]);
@@ -83,6 +101,8 @@ public sealed partial class OrdersCommandsTests(DevnetFixture net)
         Assert.Equal(["status: Error", "offer_name: ", "total_deposit: ", "modified_date: "], getLines.Take(4).Select(l => l[..(l.IndexOf(' ') + 1)] + (l.StartsWith("status", StringComparison.Ordinal) ? l["status: ".Length..] : "")));
         Assert.Matches(@"^id\s+offer_name\s+status\s+actual_cost\s+modified_date$", getLines[4]);
         Assert.Matches($@"^{s1}\s+Bob sales data\s+Error\s+0\s+\d{{4}}-", getLines[5]);
+        // Without --suborders, no sub-order table.
+        Assert.Equal("status: Error\n", (await Cli.MustAsync(net.Alice, net.Spctl, "orders", "get", o1.ToString(), "--fields", "status")).Stdout);
         var badField = await Cli.RunAsync(net.Alice, net.Spctl, "orders", "get", o1.ToString(), "--fields", "offer_nam");
         Assert.Equal(1, badField.ExitCode);
         Assert.Contains("--fields: unknown field 'offer_nam'", badField.Stderr);
@@ -102,6 +122,12 @@ public sealed partial class OrdersCommandsTests(DevnetFixture net)
         Assert.Equal(1, notOwner.ExitCode);
         Assert.StartsWith($"Order {sub} was not completed: ", notOwner.Stderr);
         Assert.Contains($"only the owner of offer {net.DataOfferId} ", notOwner.Stderr);
+
+        // No slot of this workflow is priced per hour: --minutes cannot say how many tokens, and the error says to use --sppi.
+        var byMinutes = await Cli.RunAsync(net.Alice, net.Spctl, "workflows", "replenish-deposit", order.ToString(), "--minutes", "30", "--yes");
+        Assert.Equal(1, byMinutes.ExitCode);
+        Assert.Contains($"order {order} has no slot priced per hour", byMinutes.Stderr);
+        Assert.Contains("pass --sppi TOKENS", byMinutes.Stderr);
 
         var declined = await Cli.MustAsync(net.Bob, net.Spctl, "orders", "complete", sub.ToString(), "--status", "canceled");
         Assert.Equal($"Order {sub} has been completed successfully: status=Canceled\n", declined.Stdout);
@@ -138,7 +164,7 @@ public sealed partial class OrdersCommandsTests(DevnetFixture net)
         Assert.Contains($"{target} already exists", refused.Stderr);
         Assert.Equal("an older file", File.ReadAllText(target));
 
-        var res = await Cli.MustAsync(net.Alice, net.Spctl, "orders", "download-result", order.ToString(), "--save-to", target);
+        var res = await Cli.MustAsync(net.Alice, net.Spctl, "orders", "download-result", order.ToString(), "--save-to", target, "--debug");
         Assert.Equal($"Order result was saved to {target}", res.Stdout.Trim());
         Assert.Contains("data.csv rows=3 sum=42", DevnetFixture.ReadTarGz(target)["output/summary.txt"]);
         Assert.Equal(["out.tar.gz"], Directory.GetFileSystemEntries(dir).Select(Path.GetFileName)); // no temporary file left
@@ -180,8 +206,11 @@ public sealed partial class OrdersCommandsTests(DevnetFixture net)
         var slotOut = await Cli.MustAsync(net.Bob, net.Spctl, "offers", "add-slot", "value", "--offer", offer, "--path", "hourly-slot.json");
         var slot = Regex.Match(slotOut.Stdout, @"^Slot (\d+) for offer", RegexOptions.Multiline).Groups[1].Value;
         var solution = await net.UploadSolutionAsync("hourly-sol");
+        // --tee OFFER,SLOT names the TEE slot (nothing is chosen).
+        var teeSlot = (await Cli.MustAsync(net.Alice, net.Spctl, "offers", "get", "tee", net.TeeOfferId.ToString(), "--fields", "slots")).Stdout.Trim()["slots: ".Length..].Split(',')[^1];
         var wf = await Cli.MustAsync(net.Alice, net.Spctl, "workflows", "create", "--solution", solution, "--data", $"{offer},{slot}",
-            "--tee", net.TeeOfferId.ToString(), "--deposit", "1");
+            "--tee", $"{net.TeeOfferId},{teeSlot}", "--deposit", "1", "--debug");
+        Assert.DoesNotContain("was chosen", wf.Stdout);
         var order = OrderLine().Match(wf.Stdout).Groups[1].Value;
 
         var byMinutes = await Cli.MustAsync(net.Alice, net.Spctl, "workflows", "replenish-deposit", order, "--minutes", "30", "--yes");
@@ -195,8 +224,10 @@ public sealed partial class OrdersCommandsTests(DevnetFixture net)
         var noAnswer = await Cli.RunAsync(net.Alice, net.Spctl, ["workflows", "replenish-deposit", order, "--sppi", "5"], stdin: "");
         Assert.Equal(1, noAnswer.ExitCode);
         Assert.Contains($"Order {order} was not replenished: no answer to `Confirm?`", noAnswer.Stderr);
-        var get = await Cli.MustAsync(net.Alice, net.Spctl, "orders", "get", order, "--fields", "deposit");
-        Assert.Equal("deposit: 2.5\n", get.Stdout);
+        var plain = await Cli.MustAsync(net.Alice, net.Spctl, "orders", "replenish-deposit", order, "0.25", "--debug");
+        Assert.Equal($"Deposit of order {order} was replenished by 0.25: deposit=2.75\n", plain.Stdout);
+        var get = await Cli.MustAsync(net.Alice, net.Spctl, "orders", "get", order, "--fields", "deposit,slot_id");
+        Assert.Equal($"deposit: 2.75\nslot_id: {teeSlot}\n", get.Stdout);
 
         var neither = await Cli.RunAsync(net.Alice, net.Spctl, "workflows", "replenish-deposit", order, "--yes");
         Assert.Equal(1, neither.ExitCode);

@@ -159,6 +159,12 @@ public sealed partial class SetupCommandsTests(DevnetFixture net)
         var more = await Cli.MustAsync(dir, pt, [.. register, "--offer", offer.ToString(), "--slot-info", "slot.json"]);
         Assert.DoesNotContain("has been created\n", more.Stdout.Replace("has been created successfully", ""));
         Assert.Matches($@"Slot \d+ for offer {offer} has been created successfully", more.Stdout);
+        // A slot smaller than the dataset is refused before it is created.
+        File.WriteAllText(Path.Combine(dir, "tiny.json"), SlotInfo.Replace("\"diskUsage\":10485760", "\"diskUsage\":1"));
+        var tiny = await Cli.RunAsync(dir, pt, [.. register, "--offer", offer.ToString(), "--slot-info", "tiny.json"]);
+        Assert.Equal(1, tiny.ExitCode);
+        Assert.Contains($"tiny.json: info.diskUsage 1 is smaller than the dataset ({new FileInfo(Path.Combine(dir, "data.csv")).Length} bytes)", tiny.Stderr);
+        Assert.DoesNotContain("has been created", tiny.Stdout);
         var both = await Cli.RunAsync(dir, pt, [.. register, "--offer", offer.ToString(), "--offer-info", "offer.json"]);
         Assert.Equal(1, both.ExitCode);
         Assert.Contains("--offer and --offer-info exclude each other", both.Stderr);

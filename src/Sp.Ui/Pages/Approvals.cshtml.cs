@@ -8,7 +8,7 @@ using Sp.Core.Model;
 namespace Sp.Ui.Pages;
 
 /// <summary>
-/// For a data (or solution) owner: the New sub-orders of their offers, approved with the solution hash they verified
+/// For a data (or solution) owner: the Blocked (or New) sub-orders of their offers, approved with the solution hash they verified
 /// as `spctl orders complete SUB --status done --solution-hash H --result FILE` does (<see cref="Orders.CompleteAsync"/>).
 /// </summary>
 public sealed class ApprovalsModel(UiConfig config) : UiPage(config)
@@ -45,7 +45,7 @@ public sealed class ApprovalsModel(UiConfig config) : UiPage(config)
         var me = ctx.Account.Address.Lower;
         var mine = (await ctx.Node.ListOffersAsync("value")).Where(v => string.Equals(v.Offer.Owner, me, StringComparison.OrdinalIgnoreCase)).Select(v => v.Offer.Id).ToList();
         if (mine.Count == 0) { Waiting = []; return; }
-        var subs = await ctx.Node.ListOrdersAsync("offers=" + string.Join(',', mine) + "&status=New");
+        var subs = await ctx.Node.ListOrdersAsync("offers=" + string.Join(',', mine) + "&status=Blocked,New");
         var waiting = new List<(Order, Order)>();
         foreach (var sub in subs.Where(s => s.ParentId is not null && s.Type is OfferType.Data or OfferType.Solution))
             if (await ctx.Node.GetOrderAsync(sub.ParentId!.Value) is { } parent) waiting.Add((sub, parent.Order));

@@ -2,8 +2,11 @@
 # The main job: a local network and the guide's collaboration end to end, as Alice and Bob would type it.
 # Installs what it needs (Docker Engine, static busybox), builds, starts a devnet in a fresh folder, runs every
 # step of the guide with the example solution and dataset (examples/collaboration), and ends with the
-# validated order report and the result's content. usage: ./demo.sh [WORK_DIR]
+# validated order report and the result's content. usage: ./demo.sh [--ui] [WORK_DIR]
+# With --ui: the network, Alice's solution archive and Bob's data offer, then Alice's and Bob's `spctl ui`, whose
+# addresses it prints; the rest of the guide is done in the browser (docs/ui.md). Ctrl+C stops it all.
 set -euo pipefail
+UI=""; if [ "${1:-}" = --ui ]; then UI=1; shift; fi
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$ROOT"
 scripts/ensure-docker.sh
@@ -21,6 +24,7 @@ TEE=$(cd "$A" && "$SPCTL" offers list tee | awk 'NR==2{print $1}')
 
 step "Alice 1. Build the solution"
 cd "$A"; run "$ROOT/examples/collaboration/build-solution.sh" stats-solution stats-solution.tar.gz
+if [ -z "$UI" ]; then
 step "Alice 2. Upload the solution"
 run "$SPCTL" files upload stats-solution.tar.gz --output solution.resource.json --filename stats-solution.tar.gz --use-addon
 step "Alice 3. Send the solution to Bob"
@@ -33,6 +37,7 @@ run "$SPCTL" files calculate-hash downloaded/stats-solution.tar.gz
 echo "hash in solution.resource.json: $H"
 run docker load -i downloaded/stats-solution.tar.gz
 run docker image inspect stats-solution:latest --format 'entrypoint={{json .Config.Entrypoint}} user={{.Config.User}}'
+fi
 step "Bob 6. Upload the dataset"
 rm -rf dataset; cp -r "$ROOT/examples/collaboration/dataset" dataset
 run "$SPCTL" files upload dataset --output dataset.resource.json --use-addon
@@ -53,6 +58,19 @@ printf 'Bob Data Inc\nSales data of Bob\ny\n./provider-info.json\nn\n./offer-inf
   | "$PT" register data --result ./dataset.resource.json | tee register.out
 echo
 read -r SLOT OFFER < <(grep -oE 'Slot [0-9]+ for offer [0-9]+' register.out | awk '{print $2, $5}')
+if [ -n "$UI" ]; then
+  step "The marketplace in a browser"
+  for who in alice bob; do
+    (cd "$NET/$who" && exec "$SPCTL" ui > "$NET/$who/ui.out" 2>&1) &
+    for i in $(seq 1 60); do grep -q 'token=' "$NET/$who/ui.out" 2>/dev/null && break; sleep 0.5; done
+  done
+  trap 'kill $(jobs -p) 2>/dev/null; "$ROOT/bin/sp-devnet" down "$NET" >/dev/null 2>&1 || true' EXIT
+  echo "Alice (upload $A/stats-solution.tar.gz on Files, then New workflow): $(grep -oE 'http://[^ ]+' "$A/ui.out")"
+  echo "Bob (Approvals, with the hash Alice's Files page shows):              $(grep -oE 'http://[^ ]+' "$B/ui.out")"
+  echo "Press Ctrl+C to stop the UIs and the network."
+  wait
+  exit 0
+fi
 step "Alice 8. Place an order"
 cd "$A"; run "$SPCTL" workflows create --solution ./solution.resource.json --data "$OFFER,$SLOT" --tee "$TEE" | tee create.out
 ORDER=$(grep -oE 'TEE order id: \["[0-9]+"\]' create.out | grep -oE '[0-9]+')

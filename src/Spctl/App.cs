@@ -203,7 +203,10 @@ public static class App
                     Cli.Option("--collateral", "DIR", "A folder of collateral to evaluate the TCB status"))),
             Cli.Group("ledger", "Check the ledger's transparency log",
                 Cli.Command("info", "The newest verified checkpoint of the ledger's log", Run(LedgerCommands.InfoAsync), LogUrl()),
-                Cli.Command("verify", "Audit the whole log, replay it, compare with the node's state", Run(LedgerCommands.VerifyAsync), LogUrl())));
+                Cli.Command("verify", "Audit the whole log, replay it, compare with the node's state", Run(LedgerCommands.VerifyAsync), LogUrl())),
+            Cli.Command("ui", "Serve the marketplace in a browser on this machine, with this config and its keys; prints the address to open (with its access token)", Run(UiCommand.RunAsync),
+                Cli.Option("--port", "PORT", "The port to listen on (default: any free port)"),
+                Cli.Option("--listen", "ADDR", "The address to listen on (default 127.0.0.1; anything else is reachable from other machines, with a warning)")));
     }
 
     public static Task<int> RunAsync(string[] args) => RunAsync(args, Console.Out, Console.Error);

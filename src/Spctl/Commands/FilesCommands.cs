@@ -115,12 +115,7 @@ public static class FilesCommands
         return 0;
     }
 
-    public static ResourceFile ReadResourceFile(string path)
-    {
-        if (!File.Exists(path)) throw new UserError($"{path}: no such resource file");
-        try { return SpJson.Deserialize<ResourceFile>(File.ReadAllText(path)); }
-        catch (System.Text.Json.JsonException e) { throw new UserError($"{path}: not a resource file ({e.Message.Split(" Path:")[0]})"); }
-    }
+    public static ResourceFile ReadResourceFile(string path) => Sp.Cli.Operations.Workflows.ReadResourceFile(path);
 
     /// <summary>The resource file holds the content key: it is written readable by its owner only.</summary>
     public static void WriteResourceFile(string path, ResourceFile resource, JsonObject? metadata = null)

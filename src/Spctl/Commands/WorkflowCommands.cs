@@ -1,5 +1,6 @@
 using Sp.Api;
 using Sp.Cli;
+using Sp.Cli.Operations;
 using Sp.Client.Config;
 using Sp.Client.Sealing;
 using Sp.Core.Ids;
@@ -40,107 +41,32 @@ public static partial class WorkflowCommands
         if (expectedHash is not null && expectedHash != solutionHash)
             throw new UserError($"--solution-hash {expectedHash} differs from the hash of the solution in {solutionPath}: {solutionHash}; no order was created",
                 "check that this is the solution you verified (`spctl files calculate-hash` on the archive)");
+        var request = new WorkflowRequest
+        {
+            Solution = solution,
+            SolutionOffer = solutionOffer,
+            SolutionHash = solutionHash,
+            // Files are read in the order given, before the node is asked anything (as before the logic moved to Sp.Cli).
+            Data = data.Select(d => d.File is { } f ? WorkflowInput.Own(f, FilesCommands.ReadResourceFile(f)) : WorkflowInput.Offer(d.Offer!.Value.OfferId, d.Offer.Value.SlotId)).ToList(),
+            TeeOfferId = teeOfferId,
+            TeeSlotId = teeSlotId,
+            Deposit = deposit,
+            MinRentMinutes = minRentMinutes,
+        };
         using var ctx = new ClientContext(configPath);
-
-        var tee = await ctx.Node.GetOfferAsync(teeOfferId) ?? throw new UserError($"TEE offer {teeOfferId} does not exist", "list them with `spctl offers list tee`");
-        if (tee.Offer.Type != OfferType.TeeOffer) throw new UserError($"offer {teeOfferId} is a {tee.Offer.Type} offer, not a TEE offer");
-        if (tee.Offer.TeeCertificate is null) throw new UserError($"TEE offer {teeOfferId} has no certificate yet (its loader has not started)");
-        // Each --data offer becomes a sub-order, each file a sealed input of the order itself; the TEE mounts them all
-        // as input-0001, input-0002, ... in the order given (a file's place is its position, the sub-orders fill the rest).
-        var inputs = new List<DataInput>();
-        var dataSlots = new List<SlotResources?>();
-        var usages = new List<SlotUsage?>();
-        var files = new List<(int Position, string Path, ResourceFile Resource)>();
-        for (var position = 0; position < data.Count; position++)
-        {
-            if (data[position].File is { } file)
-            {
-                files.Add((position, file, FilesCommands.ReadResourceFile(file)));
-                continue;
-            }
-            var (offerId, slotId) = data[position].Offer!.Value;
-            var offer = await ctx.Node.GetOfferAsync(offerId) ?? throw new UserError($"data offer {offerId} does not exist");
-            if (slotId is { } s && !offer.Offer.SlotIds.Contains(s)) throw new UserError($"slot {s} does not belong to offer {offerId}");
-            var slot = slotId ?? (offer.Offer.SlotIds.Count > 0 ? offer.Offer.SlotIds[0] : throw new UserError($"offer {offerId} has no slot"));
-            dataSlots.Add(offer.Slots.FirstOrDefault(x => x.Id == slot)?.Info.Info);
-            usages.Add(offer.Slots.FirstOrDefault(x => x.Id == slot)?.Info.Usage);
-            inputs.Add(new DataInput(offerId, slot));
-        }
-        DataInput? solutionInput = null;
-        if (solutionOffer is { } named)
-        {
-            var (solutionOfferId, solutionSlotId) = named;
-            var offer = await ctx.Node.GetOfferAsync(solutionOfferId) ?? throw new UserError($"solution offer {solutionOfferId} does not exist", "list them with `spctl offers list value`");
-            if (offer.Offer.Type != OfferType.Solution) throw new UserError($"offer {solutionOfferId} is a {offer.Offer.Type} offer, not a Solution offer");
-            if (solutionSlotId is { } s && !offer.Offer.SlotIds.Contains(s)) throw new UserError($"slot {s} does not belong to offer {solutionOfferId}");
-            var slot = solutionSlotId ?? (offer.Offer.SlotIds.Count > 0 ? offer.Offer.SlotIds[0] : throw new UserError($"offer {solutionOfferId} has no slot"));
-            // The image's size is unknown here: the solution slot's declared resources (its diskUsage) count in the fit.
-            dataSlots.Add(offer.Slots.FirstOrDefault(x => x.Id == slot)?.Info.Info);
-            usages.Add(offer.Slots.FirstOrDefault(x => x.Id == slot)?.Info.Usage);
-            solutionInput = new DataInput(solutionOfferId, slot);
-        }
-        if (teeSlotId is null)
-        {
-            var chosen = ChooseTeeSlot(tee, SlotFit.Needs((solution?.Size ?? 0) + files.Sum(f => f.Resource.Size), dataSlots));
-            teeSlotId = chosen.Id;
-            Console.WriteLine($"TEE slot {chosen.Id} of offer {teeOfferId} was chosen (the cheapest that fits): {SlotPricing.Describe(chosen.Info.Usage)}");
-        }
-        if (minRentMinutes is { } minutes)
-            deposit = DepositFor(minutes, deposit, usages.Prepend(tee.Slots.FirstOrDefault(x => x.Id == teeSlotId)?.Info.Usage).ToList());
-        // Seal the solution's location and key to the TEE, only after its chain and evidence validate.
-        var validated = ctx.Trust.ValidateTee(tee.Offer.TeeCertificate, ctx.Time.GetUtcNow());
-        var consumer = ctx.Account.Address.Lower;
-        var resultKey = Convert.ToBase64String(ctx.ResultKey.PublicKey);
-        // A solution offer's image is sealed by its owner at `orders complete`: the order carries only its declared hash.
-        var sealedSolution = solution is null ? "" : Sealed.Seal(validated.EncryptionPublicKey, Sealed.SolutionInfo, Sealed.SolutionAad(teeOfferId, consumer, resultKey), solution);
-        // Null, never an empty list, without files: the entry then has no consumerData field, as before it existed.
-        var consumerData = files.Count == 0 ? null : files.Select(f =>
-        {
-            var hash = f.Resource.Hash.Value.ToLowerInvariant();
-            return new ConsumerInput(f.Position, hash, f.Resource.Size, Sealed.Seal(validated.EncryptionPublicKey, Sealed.DataInfo,
-                Sealed.ConsumerDataAad(teeOfferId, consumer, resultKey, solutionHash, f.Position, hash), f.Resource));
-        }).ToList();
-        var payload = new WorkflowCreate(
-            teeOfferId, teeSlotId,
-            new SolutionInput(solutionHash, solution?.Size ?? 0, sealedSolution),
-            inputs,
-            resultKey,
-            deposit,
-            consumerData,
-            solutionInput);
-        var result = await ctx.Node.SendAsync(ctx.Account, ctx.Network, payload);
-        var orderId = result.Ids.OrderId?.Value ?? throw new UserError("the node did not return an order id");
-        if ((await ctx.Node.GetOrderAsync(orderId))?.Order.Deposit is { IsZero: false } locked)
-            Console.WriteLine($"Deposit locked: {locked} tokens");
+        var plan = await Workflows.PlanAsync(ctx, request, Console.WriteLine);
+        var (orderId, locked) = await Workflows.CreateAsync(ctx, plan);
+        if (locked is { IsZero: false } l)
+            Console.WriteLine($"Deposit locked: {l} tokens");
         Console.WriteLine($"Workflow was created, TEE order id: [\"{orderId}\"]");
         return 0;
     }
 
-    /// <summary>
-    /// The cheapest slot (minimum cost, then lowest id) of the TEE offer that holds what the workflow needs: the
-    /// solution's size plus the data slots' declared resources (CPU and GPU cores, RAM, VRAM, disk; see
-    /// <see cref="SlotFit"/>); the error says, slot by slot, what is short when none fits.
-    /// </summary>
-    public static Slot ChooseTeeSlot(OfferView tee, SlotResources needed)
-    {
-        var (chosen, whyNone) = SlotFit.Cheapest(tee.Slots, needed);
-        return chosen ?? throw new UserError($"no slot of TEE offer {tee.Offer.Id} holds what the workflow needs: {whyNone}",
-            "name a slot with --tee OFFER,SLOT, or choose another TEE offer (`spctl offers list tee`)");
-    }
+    /// <inheritdoc cref="Workflows.ChooseTeeSlot"/>
+    public static Slot ChooseTeeSlot(OfferView tee, SlotResources needed) => Workflows.ChooseTeeSlot(tee, needed);
 
-    /// <summary>
-    /// --min-rent-minutes: the deposit that pays every slot of the order (TEE and data, at their prices) for that many
-    /// minutes of running; a slot's own minimum rent still counts when it is longer (<see cref="SlotPricing.Cost(SlotUsage, long)"/>).
-    /// A --deposit given too must cover it.
-    /// </summary>
-    public static TokenAmount DepositFor(int minutes, TokenAmount? given, IReadOnlyList<SlotUsage?> usages)
-    {
-        var needed = SlotPricing.Cost(usages, minutes * SlotPricing.MillisPerMinute);
-        if (given is { } g && g < needed)
-            throw new UserError($"--deposit {g} is less than the {needed} tokens that {minutes} minutes of this workflow cost (--min-rent-minutes {minutes})",
-                "raise --deposit, or leave it out to lock exactly what the minutes cost");
-        return given ?? needed;
-    }
+    /// <inheritdoc cref="Workflows.DepositFor"/>
+    public static TokenAmount DepositFor(int minutes, TokenAmount? given, IReadOnlyList<SlotUsage?> usages) => Workflows.DepositFor(minutes, given, usages);
 
     private static string ParseSha256(string s)
     {

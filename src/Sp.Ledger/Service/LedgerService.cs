@@ -72,6 +72,8 @@ public sealed class LedgerService : IDisposable
         _teeCertificates = teeCertificates ?? TeeCertificateReaders.None;
         _snapshots = snapshots is { Every: > 0 } && store is ILedgerSnapshotStore s ? (snapshots, s) : null;
         _state = NewState(network);
+        // A shared store that another node may be writing: follow it until this node wins the lease (TryLead).
+        _following = store is ILedgerLeaseStore { IsWriter: false };
         try
         {
             Start = StartUp();
@@ -81,8 +83,6 @@ public sealed class LedgerService : IDisposable
             store.Dispose(); // the service owns the store: a refused start must not keep its database (or writer lock)
             throw;
         }
-        // A shared store that another node may be writing: follow it until this node wins the lease (TryLead).
-        _following = store is ILedgerLeaseStore { IsWriter: false };
         _sequencer = new Thread(SequencerLoop) { IsBackground = true, Name = "ledger sequencer" };
         _sequencer.Start();
     }
@@ -586,8 +586,10 @@ public sealed class LedgerService : IDisposable
                 expectedSeq++;
             }
         }
-        if (_store.Count != _state.Height)
-            throw new LedgerCorruptedException(_state.Height + 1, $"the store counts {_store.Count} entries but {_state.Height} replayed");
+        // A follower's leader may have appended meanwhile: the store grew, CatchUp takes the rest.
+        var stored = _store.Count;
+        if (stored != _state.Height && !(_following && stored > _state.Height))
+            throw new LedgerCorruptedException(_state.Height + 1, $"the store counts {stored} entries but {_state.Height} replayed");
         return expectedSeq - firstSeq;
     }
 

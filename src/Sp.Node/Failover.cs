@@ -161,11 +161,18 @@ public sealed partial class LedgerFailover : IDisposable
         {
             return RequestLimits.TooLarge(maxBytes);
         }
+        catch (HttpRequestException e) when (e.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused })
+        {
+            // Nothing was sent: the transaction was not taken (503 with Retry-After says so; clients retry it).
+            ForwardFailed(_log, leader, e.Message);
+            return NoLeader(http, $"the leader at {leader} is not reachable ({e.Message}); fail-over in progress");
+        }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
         {
+            // Sent, and no answer: the leader may have sequenced it. 502, not 503: not "retry, it was not taken".
             ForwardFailed(_log, leader, e.Message);
-            return NoLeader(http, $"the leader at {leader} did not answer ({e.Message}); fail-over in progress. If the connection broke after the " +
-                "transaction was sent it may have been sequenced: sending the same signed transaction again is safe (a nonce is used once)");
+            return RequestLimits.Error(StatusCodes.Status502BadGateway, $"the leader at {leader} did not answer ({e.Message}): the transaction may or " +
+                "may not have been sequenced; sending the same signed transaction again is safe (a nonce is used once: nonce_conflict then means it was)");
         }
     }
 

@@ -37,9 +37,15 @@ public static partial class TransactionEndpoint
                 QueueFull(log, tx.Tx.Type, tx.Tx.From, limits.RetryAfterSeconds);
                 return RequestLimits.Error(StatusCodes.Status503ServiceUnavailable, $"node busy: {e.Message}; retry after {limits.RetryAfterSeconds} s");
             }
-            catch (Exception e) when (e is LedgerNotLeaderException or LedgerStorageException { InnerException: Sp.Ledger.Store.LedgerLeaseLostException })
+            catch (LedgerStorageException e) when (e.InnerException is Sp.Ledger.Store.LedgerLeaseLostException)
             {
-                // Deposed between the check above and the sequencer: this node stops; another one leads.
+                // Deposed while writing (the session died, perhaps mid-commit): it may be stored; this node stops.
+                return RequestLimits.Error(StatusCodes.Status502BadGateway, $"this node lost the sequencer lease while writing: {e.Message}; " +
+                    "the transaction may or may not be stored: send the same signed transaction to another node (nonce_conflict then means it was)");
+            }
+            catch (LedgerNotLeaderException e)
+            {
+                // Not queued: a follower since the check above, or deposed. Another node leads.
                 http.Response.Headers.RetryAfter = limits.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 return RequestLimits.Error(StatusCodes.Status503ServiceUnavailable, $"no leader: {e.Message}; retry after {limits.RetryAfterSeconds} s");
             }

@@ -66,6 +66,7 @@ internal static class FailoverBench
             var others = nodes.Where(n => n.Url != leader).Select(n => n.Url).ToArray();
             var sw = Stopwatch.StartNew();
             using (var p = Process.GetProcessById(pid)) p.Kill();
+            var last = "";
             for (var attempt = 0; ; attempt++)
             {
                 // The probe's transaction, signed once per nonce: any node may take it, a follower forwards it.
@@ -80,10 +81,18 @@ internal static class FailoverBench
                         break;
                     }
                     var text = await resp.Content.ReadAsStringAsync();
-                    if (text.Contains("nonce_conflict", StringComparison.Ordinal)) probeNonce++; // an earlier attempt went through
+                    last = $"{(int)resp.StatusCode} {text}";
+                    var expected = System.Text.RegularExpressions.Regex.Match(text, @"expected (\d+), got");
+                    if (expected.Success && long.Parse(expected.Groups[1].Value, CultureInfo.InvariantCulture) > probeNonce)
+                    {
+                        // An earlier attempt went through (its answer lost): that was the first accepted write.
+                        times.Add(sw.Elapsed.TotalMilliseconds);
+                        probeNonce = long.Parse(expected.Groups[1].Value, CultureInfo.InvariantCulture);
+                        break;
+                    }
                 }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
-                if (sw.Elapsed > TimeSpan.FromSeconds(60)) throw new TimeoutException("no write accepted within 60 s of the kill");
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { last = e.Message; }
+                if (sw.Elapsed > TimeSpan.FromSeconds(60)) throw new TimeoutException($"no write accepted within 60 s of the kill; last answer: {last}");
                 await Task.Delay(10);
             }
             var newLeader = await LeaderAsync(http, others);

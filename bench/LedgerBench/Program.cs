@@ -16,6 +16,7 @@ using Sp.Ledger.Transactions;
 //   stages N                                           CPU per transaction of each stage, one thread (where the time goes)
 //   gen NETWORK N STORE...                             write N signed, chained entries straight into each store (a node's
 //                                                      ledger.db path, or a PostgreSQL connection string): start-up figures
+//   failover NETWORK KILLS VERIFIERKEY URL=PIDFILE...  fail-over time and transactions lost (bench/failover.sh, FailoverBench.cs)
 var inv = CultureInfo.InvariantCulture;
 switch (args)
 {
@@ -34,6 +35,8 @@ switch (args)
     case ["gen", var network, var n, .. var stores]:
         Generate(network, int.Parse(n, inv), stores);
         break;
+    case ["failover", var network, var kills, var verifierKey, .. var nodes]:
+        return await FailoverBench.RunAsync(network, int.Parse(kills, inv), verifierKey, nodes);
     case ["load", var url, var network, var n]:
         await Http(url, network, int.Parse(n, inv), 16);
         break;

@@ -11,26 +11,33 @@ namespace Sp.Ledger.Store;
 /// (<c>ledger(seq BIGINT PRIMARY KEY, hash, prev_hash, time, body)</c>), with triggers refusing UPDATE, DELETE and
 /// TRUNCATE. An append is one transaction committed with <c>synchronous_commit = on</c>, so it is in the server's
 /// write-ahead log on disk when <see cref="AppendBatch"/> returns. The store holds a session advisory lock on its
-/// table for as long as it is open: a second writer (another node on the same database) is refused.
+/// table for as long as it is open: a second writer (another node on the same database) is refused. Every writer also
+/// takes a fencing token (<c>ledger_lease.epoch</c>) and each append checks it in its own transaction. Fail-over
+/// (docs/ledger.md, "Fail-over"): a <c>candidate</c> store reads until <see cref="TryAcquireLease"/> wins the lock.
 /// One connection, serialised by a lock: safe to share between threads.
 /// </summary>
-public sealed class NpgsqlLedgerStore : ILedgerStore, ILedgerSnapshotStore
+public sealed class NpgsqlLedgerStore : ILedgerStore, ILedgerSnapshotStore, ILedgerLeaseStore
 {
     private const int ReadPageSize = 1024;
     private const int SchemaVersion = 1;
     /// <summary>Key of the advisory lock that makes this store the ledger's only writer ("spledger" in ASCII).</summary>
     private const long WriterLockKey = 0x7370_6c65_6467_6572;
+    /// <summary>Key of the transaction lock under which the schema is created ("spschema").</summary>
+    private const long SchemaLockKey = 0x7370_7363_6865_6d61;
 
     private readonly NpgsqlConnection _db;
     private readonly Lock _lock = new();
     private long _count;
+    private long _epoch;
     private bool _disposed;
 
     /// <param name="connectionString">An Npgsql connection string, e.g. <c>Host=127.0.0.1;Port=5432;Username=sp;Database=ledger</c>.</param>
     /// <param name="readOnly">Read only, beside a running writer: no writer lock, no schema changes, appends refused.</param>
-    public NpgsqlLedgerStore(string connectionString, bool readOnly = false)
+    /// <param name="candidate">Fail-over: creates the schema but takes no writer lock; the store reads (a follower)
+    /// until <see cref="TryAcquireLease"/> makes it the writer. Ignored when <paramref name="readOnly"/>.</param>
+    public NpgsqlLedgerStore(string connectionString, bool readOnly = false, bool candidate = false)
     {
-        ReadOnly = readOnly;
+        ReadOnly = readOnly || candidate;
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         var builder = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false };
         Description = $"postgresql://{builder.Host}:{builder.Port}/{builder.Database}";
@@ -44,35 +51,11 @@ public sealed class NpgsqlLedgerStore : ILedgerStore, ILedgerSnapshotStore
                 _count = Convert.ToInt64(Scalar("SELECT COALESCE(MAX(seq), 0) FROM ledger;"), System.Globalization.CultureInfo.InvariantCulture);
                 return;
             }
-            if (!(bool)Scalar($"SELECT pg_try_advisory_lock({WriterLockKey});")!)
+            if (!candidate && !(bool)Scalar($"SELECT pg_try_advisory_lock({WriterLockKey});")!)
                 throw new InvalidOperationException($"ledger store {Description}: another process holds its writer lock (is a node already running on this database?)");
-            Exec("""
-                CREATE TABLE IF NOT EXISTS ledger_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-                CREATE TABLE IF NOT EXISTS ledger (
-                    seq       BIGINT PRIMARY KEY,
-                    hash      TEXT   NOT NULL,
-                    prev_hash TEXT   NOT NULL,
-                    time      BIGINT NOT NULL,
-                    body      TEXT   NOT NULL
-                );
-                CREATE OR REPLACE FUNCTION ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-                    BEGIN RAISE EXCEPTION 'the ledger is append-only: % refused', TG_OP; END $$;
-                CREATE OR REPLACE TRIGGER ledger_no_change BEFORE UPDATE OR DELETE ON ledger
-                    FOR EACH ROW EXECUTE FUNCTION ledger_append_only();
-                CREATE OR REPLACE TRIGGER ledger_no_truncate BEFORE TRUNCATE ON ledger
-                    FOR EACH STATEMENT EXECUTE FUNCTION ledger_append_only();
-                INSERT INTO ledger_meta (key, value) VALUES ('schema_version', '1') ON CONFLICT (key) DO NOTHING;
-                CREATE TABLE IF NOT EXISTS ledger_snapshot (
-                    id     INT    PRIMARY KEY CHECK (id = 1),
-                    height BIGINT NOT NULL,
-                    digest TEXT   NOT NULL,
-                    body   BYTEA  NOT NULL
-                );
-                """);
-            var version = Convert.ToInt64(Scalar("SELECT value FROM ledger_meta WHERE key = 'schema_version';"), System.Globalization.CultureInfo.InvariantCulture);
-            if (version != SchemaVersion)
-                throw new InvalidDataException($"{Description}: ledger schema version {version}, this build reads version {SchemaVersion}");
+            CreateSchema();
             _count = Convert.ToInt64(Scalar("SELECT COALESCE(MAX(seq), 0) FROM ledger;"), System.Globalization.CultureInfo.InvariantCulture);
+            if (!candidate) _epoch = NextEpoch(null);
         }
         catch
         {
@@ -81,7 +64,135 @@ public sealed class NpgsqlLedgerStore : ILedgerStore, ILedgerSnapshotStore
         }
     }
 
-    public bool ReadOnly { get; }
+    private void CreateSchema()
+    {
+        // Candidates start side by side: one transaction-scoped lock makes their CREATE ... IF NOT EXISTS take turns.
+        using var tx = _db.BeginTransaction();
+        Exec($"SELECT pg_advisory_xact_lock({SchemaLockKey});");
+        Exec("""
+            CREATE TABLE IF NOT EXISTS ledger_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS ledger (
+                seq       BIGINT PRIMARY KEY,
+                hash      TEXT   NOT NULL,
+                prev_hash TEXT   NOT NULL,
+                time      BIGINT NOT NULL,
+                body      TEXT   NOT NULL
+            );
+            CREATE OR REPLACE FUNCTION ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION 'the ledger is append-only: % refused', TG_OP; END $$;
+            CREATE OR REPLACE TRIGGER ledger_no_change BEFORE UPDATE OR DELETE ON ledger
+                FOR EACH ROW EXECUTE FUNCTION ledger_append_only();
+            CREATE OR REPLACE TRIGGER ledger_no_truncate BEFORE TRUNCATE ON ledger
+                FOR EACH STATEMENT EXECUTE FUNCTION ledger_append_only();
+            INSERT INTO ledger_meta (key, value) VALUES ('schema_version', '1') ON CONFLICT (key) DO NOTHING;
+            CREATE TABLE IF NOT EXISTS ledger_snapshot (
+                id     INT    PRIMARY KEY CHECK (id = 1),
+                height BIGINT NOT NULL,
+                digest TEXT   NOT NULL,
+                body   BYTEA  NOT NULL
+            );
+            CREATE TABLE IF NOT EXISTS ledger_lease (
+                id         INT    PRIMARY KEY CHECK (id = 1),
+                epoch      BIGINT NOT NULL,
+                leader_url TEXT,
+                since      BIGINT NOT NULL
+            );
+            INSERT INTO ledger_lease (id, epoch, leader_url, since) VALUES (1, 0, NULL, 0) ON CONFLICT (id) DO NOTHING;
+            """);
+        var version = Convert.ToInt64(Scalar("SELECT value FROM ledger_meta WHERE key = 'schema_version';"), System.Globalization.CultureInfo.InvariantCulture);
+        if (version != SchemaVersion)
+            throw new InvalidDataException($"{Description}: ledger schema version {version}, this build reads version {SchemaVersion}");
+        tx.Commit();
+    }
+
+    /// <summary>Takes the next fencing token (under the writer lock): every later append checks it in its own
+    /// transaction, so once another writer took a newer one this store can append nothing more.</summary>
+    private long NextEpoch(string? leaderUrl)
+    {
+        using var cmd = new NpgsqlCommand("UPDATE ledger_lease SET epoch = epoch + 1, leader_url = @u, since = @t WHERE id = 1 RETURNING epoch;", _db);
+        cmd.Parameters.AddWithValue("u", (object?)leaderUrl ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("t", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        return Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// Fail-over (a <c>candidate</c> store): tries to become the ledger's writer. Takes the session advisory lock
+    /// without waiting; on success takes a new fencing token, records <paramref name="leaderUrl"/> as the leader's
+    /// address, and the store turns writable with the count read from the server. The lock lives as long as this
+    /// store's session: a leader that dies (or loses its connection) loses it, and with it every later append.
+    /// </summary>
+    /// <returns>True when this store is (now) the writer.</returns>
+    public bool TryAcquireLease(string? leaderUrl)
+    {
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            if (!ReadOnly) return true;
+            if (!(bool)Scalar($"SELECT pg_try_advisory_lock({WriterLockKey});")!) return false;
+            _epoch = NextEpoch(leaderUrl);
+            _count = Convert.ToInt64(Scalar("SELECT COALESCE(MAX(seq), 0) FROM ledger;"), System.Globalization.CultureInfo.InvariantCulture);
+            ReadOnly = false;
+            return true;
+        }
+    }
+
+    /// <summary>The current lease: its fencing token and the leader's address (null when none was recorded).</summary>
+    public (long Epoch, string? LeaderUrl) ReadLease()
+    {
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            if (Scalar("SELECT to_regclass('ledger_lease') IS NOT NULL;") is not true) return (0, null);
+            using var cmd = new NpgsqlCommand("SELECT epoch, leader_url FROM ledger_lease WHERE id = 1;", _db);
+            using var r = cmd.ExecuteReader();
+            return r.Read() ? (r.GetInt64(0), r.IsDBNull(1) ? null : r.GetString(1)) : (0, null);
+        }
+    }
+
+    /// <summary>The writer's fencing token (0 for a store that never wrote).</summary>
+    public long Epoch
+    {
+        get { lock (_lock) return _epoch; }
+    }
+
+    /// <summary>
+    /// The writer checks that it still holds the lease: its session is alive and no newer fencing token was taken.
+    /// Throws <see cref="LedgerLeaseLostException"/> otherwise.
+    /// </summary>
+    public void CheckLease()
+    {
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            if (ReadOnly) throw new LedgerLeaseLostException($"ledger store {Description} is not the writer");
+            CheckEpoch(null);
+        }
+    }
+
+    private void CheckEpoch(NpgsqlTransaction? tx)
+    {
+        long current;
+        try
+        {
+            // FOR SHARE: a newer writer's token update waits for this transaction, or this one sees the new token.
+            using var cmd = new NpgsqlCommand("SELECT epoch FROM ledger_lease WHERE id = 1 FOR SHARE;", _db, tx);
+            current = Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            throw new LedgerLeaseLostException($"ledger store {Description}: the writer's session is lost ({e.Message}): its lease went with it", e);
+        }
+        if (current != _epoch)
+            throw new LedgerLeaseLostException($"ledger store {Description}: fencing token {_epoch} was superseded by {current}: another node is the writer now");
+    }
+
+    public bool ReadOnly { get; private set; }
+
+    /// <summary>True when this store appends: a writer, or a candidate that won the lease.</summary>
+    public bool IsWriter
+    {
+        get { lock (_lock) return !ReadOnly; }
+    }
 
     /// <summary>Server and database, without credentials.</summary>
     public string Description { get; }
@@ -160,7 +271,26 @@ public sealed class NpgsqlLedgerStore : ILedgerStore, ILedgerSnapshotStore
                 if (entries[i].Hash.Length == 0)
                     throw new InvalidOperationException($"ledger store {Description}: entry {entries[i].Seq} has no hash");
             }
+            try
+            {
+                Write(entries);
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException && SessionLost)
+            {
+                // The session is gone, and with it the writer lock: another node may be the writer by now.
+                throw new LedgerLeaseLostException($"ledger store {Description}: the writer's session is lost ({e.Message}): its lease went with it", e);
+            }
+            _count += entries.Count;
+        }
+    }
+
+    private bool SessionLost => _db.FullState.HasFlag(System.Data.ConnectionState.Broken) || _db.State == System.Data.ConnectionState.Closed;
+
+    private void Write(IReadOnlyList<LedgerEntry> entries)
+    {
+        {
             using var tx = _db.BeginTransaction();
+            CheckEpoch(tx); // fencing: a deposed writer appends nothing, whatever it still believes
             // Binary COPY: one round trip for the whole batch; the commit is the one durable write.
             using (var copy = _db.BeginBinaryImport("COPY ledger (seq, hash, prev_hash, time, body) FROM STDIN (FORMAT BINARY)"))
             {
@@ -176,7 +306,6 @@ public sealed class NpgsqlLedgerStore : ILedgerStore, ILedgerSnapshotStore
                 copy.Complete();
             }
             tx.Commit();
-            _count += entries.Count;
         }
     }
 

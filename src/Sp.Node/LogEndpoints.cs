@@ -46,8 +46,9 @@ public sealed class LedgerHosting : IDisposable
     public TransparencyLog Log { get; }
 
     /// <param name="snapshotEvery">Entries between two snapshots of the state and the log tree (0: none).</param>
+    /// <param name="failover">One of several nodes on one PostgreSQL ledger: start as a follower (<see cref="LedgerFailover"/>).</param>
     public static LedgerHosting Open(string nodeDir, string network, Sp.Ledger.State.TeeCertificateReader teeCertificates, TimeProvider time,
-        long snapshotEvery = LedgerSnapshotOptions.DefaultEvery)
+        long snapshotEvery = LedgerSnapshotOptions.DefaultEvery, bool failover = false)
     {
         var paths = new LogPaths(Path.GetFullPath(nodeDir));
         var lockFile = AcquireLock(paths) ?? throw new InvalidOperationException($"{paths.Root} is in use by another sp-node (lock {paths.Lock} is held)");
@@ -58,7 +59,7 @@ public sealed class LedgerHosting : IDisposable
             var signer = File.Exists(paths.SignerKey)
                 ? LogKeyFile.Load(paths.SignerKey)
                 : LogKeyFile.Create(paths.SignerKey, paths.VerifierKey, LogKeyFile.DefaultOrigin(network)); // a folder from before the log
-            store = ReadStoreSettings(paths).Open(paths.Ledger, readOnly: false);
+            store = ReadStoreSettings(paths).Open(paths.Ledger, readOnly: false, candidate: failover);
             log = new TransparencyLog(signer, paths.Checkpoint, store);
             var service = new LedgerService(store, network, time, log.Append, teeCertificates,
                 new LedgerSnapshotOptions { Every = snapshotEvery, Tree = log.Tree });

@@ -25,7 +25,7 @@ public static partial class NodeHost
         using var ca = RootCa.FromPem(File.ReadAllText(paths.RootCaCert), File.ReadAllText(paths.RootCaKey));
         // Store from node.json + transparency log; TEE certificates are checked against this network's root.
         using var hosting = LedgerHosting.Open(paths.Root, settings.Network, Sp.Ledger.State.TeeCertificateReaders.Against(ca.Certificate), time,
-            settings.SnapshotEvery);
+            settings.SnapshotEvery, failover: settings.Failover is not null);
         var ledger = hosting.Service;
         ledger.QueueLimit = limits.LedgerQueue;
         var policy = AttestationPolicy.Load(paths.Policy);
@@ -74,7 +74,12 @@ public static partial class NodeHost
                 ? Query(s => ApiMapping.Balance(s, a))
                 : Error(400, $"'{address}' is not an account address"));
 
-        app.MapTransactions(ledger, limits, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Sp.Node.Transactions"));
+        // Fail-over: followers tail the shared store and forward writes; the leader sequences (docs/ledger.md, "Fail-over").
+        using var failover = settings.Failover is { } fo
+            ? new LedgerFailover(ledger, fo.AdvertiseUrl ?? urls.Split(';')[0], fo, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Sp.Node.Failover"), time)
+            : null;
+        if (failover is not null) app.MapFailover(failover);
+        app.MapTransactions(ledger, limits, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Sp.Node.Transactions"), failover);
 
         // State objects change under the ledger's lock, so each answer is copied into Sp.Api's DTOs (ApiMapping) and
         // serialised while holding it.
@@ -172,6 +177,12 @@ public static partial class NodeHost
                 witnesses is null ? null : witnesses.CosignedAsync)
             : null;
         if (publisher is not null) await publisher.StartAsync(LedgerHosting.SigningInterval, app.Lifetime.ApplicationStopping);
+        failover?.Start();
+        // A store whose writer session is lost (or superseded) stops the node: its supervisor starts it again.
+        var leaseLost = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
+        ledger.LeaseLost += e => leaseLost.TrySetResult(e);
+        var mustStop = failover?.Failed ?? leaseLost.Task;
+        _ = mustStop.ContinueWith(_ => app.Lifetime.StopApplication(), TaskScheduler.Default);
         await app.StartAsync();
         if (log.IsEnabled(LogLevel.Information)) Serving(log, settings.Network, string.Join(", ", app.Urls), ledger.Height, paths.Root);
         // The entries a snapshot stood in for are audited while the node serves; a corrupt one stops it (exit 1).
@@ -185,6 +196,11 @@ public static partial class NodeHost
             var e = failed.Exception!.InnerException!;
             LedgerAuditFailed(log, e.Message);
             throw e is Sp.Ledger.Service.LedgerCorruptedException c ? new Sp.Ledger.Service.LedgerCorruptedException(c.Seq, c.Reason, c) : e;
+        }
+        if (mustStop.IsCompleted)
+        {
+            LedgerAuditFailed(log, mustStop.Result.Message);
+            return 1;
         }
         Stopped(log, ledger.Height);
         return 0;

@@ -26,8 +26,12 @@ public sealed record NodeSettings(string Network, long CreatedAt)
     public void Validate()
     {
         Limits.Validate();
+        Failover?.Validate();
         if (SnapshotEvery < 0) throw new InvalidOperationException($"node.json: snapshotEvery: expected 0 (off) or a number of entries, got {SnapshotEvery}");
     }
+
+    /// <summary>One of several nodes on one PostgreSQL ledger (docs/ledger.md, "Fail-over"); one node alone when absent.</summary>
+    public FailoverSettings? Failover { get; init; }
 
     /// <summary>Where the log is also published as static files (docs/ledger.md, "The log as static files"); none when absent.</summary>
     public StaticLog.StaticLogSettings? Publish { get; init; }

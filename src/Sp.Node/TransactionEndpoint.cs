@@ -14,11 +14,14 @@ namespace Sp.Node;
 /// </summary>
 public static partial class TransactionEndpoint
 {
-    public static void MapTransactions(this IEndpointRouteBuilder app, LedgerService ledger, NodeLimits limits, ILogger? log = null)
+    /// <param name="failover">With fail-over, a follower forwards the transaction to the leader (docs/ledger.md, "Fail-over").</param>
+    public static void MapTransactions(this IEndpointRouteBuilder app, LedgerService ledger, NodeLimits limits, ILogger? log = null,
+        LedgerFailover? failover = null)
     {
         log ??= Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         app.MapPost("/api/transactions", async (HttpContext http, CancellationToken ct) =>
         {
+            if (failover is not null && ledger.Following) return await failover.ForwardAsync(http, "/api/transactions", limits.RequestBytes, ct);
             SignedTransaction? tx;
             try { tx = await JsonSerializer.DeserializeAsync<SignedTransaction>(http.Request.Body, SpJson.Options, ct); }
             catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge) { return RequestLimits.TooLarge(limits.RequestBytes); }
@@ -33,6 +36,18 @@ public static partial class TransactionEndpoint
                 http.Response.Headers.RetryAfter = limits.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 QueueFull(log, tx.Tx.Type, tx.Tx.From, limits.RetryAfterSeconds);
                 return RequestLimits.Error(StatusCodes.Status503ServiceUnavailable, $"node busy: {e.Message}; retry after {limits.RetryAfterSeconds} s");
+            }
+            catch (LedgerStorageException e) when (e.InnerException is Sp.Ledger.Store.LedgerLeaseLostException)
+            {
+                // Deposed while writing (the session died, perhaps mid-commit): it may be stored; this node stops.
+                return RequestLimits.Error(StatusCodes.Status502BadGateway, $"this node lost the sequencer lease while writing: {e.Message}; " +
+                    "the transaction may or may not be stored: send the same signed transaction to another node (nonce_conflict then means it was)");
+            }
+            catch (LedgerNotLeaderException e)
+            {
+                // Not queued: a follower since the check above, or deposed. Another node leads.
+                http.Response.Headers.RetryAfter = limits.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return RequestLimits.Error(StatusCodes.Status503ServiceUnavailable, $"no leader: {e.Message}; retry after {limits.RetryAfterSeconds} s");
             }
             if (!outcome.Accepted)
             {

@@ -50,7 +50,7 @@ public sealed class PostgresTestStore(PostgresCluster cluster) : TestStore
 
     public override ILedgerStore Open() => new NpgsqlLedgerStore(_connection);
     public override ILedgerStore OpenReader() => new NpgsqlLedgerStore(_connection, readOnly: true);
-    public override void Wipe() => PostgresCluster.Execute(_connection, "DROP TABLE IF EXISTS ledger; DROP TABLE IF EXISTS ledger_meta; DROP TABLE IF EXISTS ledger_snapshot;");
+    public override void Wipe() => PostgresCluster.Execute(_connection, "DROP TABLE IF EXISTS ledger; DROP TABLE IF EXISTS ledger_meta; DROP TABLE IF EXISTS ledger_snapshot; DROP TABLE IF EXISTS ledger_lease;");
 
     public override void Tamper(string sql) =>
         PostgresCluster.Execute(_connection, "ALTER TABLE ledger DISABLE TRIGGER USER; " + sql + " ALTER TABLE ledger ENABLE TRIGGER USER;");

@@ -31,3 +31,10 @@ public sealed class LedgerQueueFullException(int limit)
 {
     public int Limit { get; } = limit;
 }
+
+/// <summary>
+/// This node follows another node's sequencer (fail-over, docs/ledger.md): the transaction was not queued (nothing
+/// stored, nothing changed); submit it to the leader (sp-node forwards it there itself).
+/// </summary>
+public sealed class LedgerNotLeaderException()
+    : Exception("this node is a follower: another node sequences the ledger; the transaction was not queued");

@@ -72,6 +72,8 @@ public sealed class LedgerService : IDisposable
         _teeCertificates = teeCertificates ?? TeeCertificateReaders.None;
         _snapshots = snapshots is { Every: > 0 } && store is ILedgerSnapshotStore s ? (snapshots, s) : null;
         _state = NewState(network);
+        // A shared store that another node may be writing: follow it until this node wins the lease (TryLead).
+        _following = store is ILedgerLeaseStore { IsWriter: false };
         try
         {
             Start = StartUp();
@@ -89,6 +91,106 @@ public sealed class LedgerService : IDisposable
     private readonly (LedgerSnapshotOptions Options, ILedgerSnapshotStore Store)? _snapshots;
     private long _snapshotHeight;
     private volatile bool _auditFailed;
+    private volatile bool _following;
+    private volatile bool _deposed;
+
+    /// <summary>
+    /// Fail-over (docs/ledger.md, "Fail-over"): the service reads what another node's sequencer stores
+    /// (<see cref="CatchUp"/>) and refuses submissions with <see cref="LedgerNotLeaderException"/>, until
+    /// <see cref="TryLead"/> wins the store's lease. False for a store of one node.
+    /// </summary>
+    public bool Following => _following;
+
+    /// <summary>Raised once when the store says this node lost the sequencer lease while leading (a newer writer
+    /// took over): the service then refuses everything, and its host must stop.</summary>
+    public event Action<Exception>? LeaseLost;
+
+    /// <summary>
+    /// A follower applies the entries another node's sequencer stored since the last call (each is checked as at
+    /// start-up, then raises <see cref="Committed"/>); how many. Nothing for a leader.
+    /// </summary>
+    public long CatchUp()
+    {
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            return _following ? ApplyStored() : 0;
+        }
+    }
+
+    /// <summary>
+    /// A follower tries to take the store's lease (<see cref="ILedgerLeaseStore.TryAcquireLease"/>, recording
+    /// <paramref name="leaderUrl"/>); once it holds it, it applies every entry the previous leader stored and starts
+    /// sequencing. Until then it only catches up. Returns whether this service now leads.
+    /// </summary>
+    public bool TryLead(string? leaderUrl)
+    {
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            if (!_following) return true;
+            if (_store is not ILedgerLeaseStore lease || !lease.TryAcquireLease(leaderUrl))
+            {
+                ApplyStored();
+                return false;
+            }
+            // The lease is ours: no other node appends any more, so the end of the store is the end of the ledger.
+            ApplyStored();
+            if (_store.Count != _state.Height)
+                throw new LedgerCorruptedException(_state.Height + 1, $"the store counts {_store.Count} entries but {_state.Height} were applied");
+            _following = false;
+            return true;
+        }
+    }
+
+    /// <summary>The store's lease: its fencing token and the leader's recorded address ((0, null) for a store of one node).</summary>
+    public (long Epoch, string? LeaderUrl) ReadLease()
+    {
+        if (_store is not ILedgerLeaseStore lease) return (0, null);
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            return lease.ReadLease();
+        }
+    }
+
+    /// <summary>The leader checks that it still holds the store's lease (raising <see cref="LeaseLost"/> if not).</summary>
+    public void CheckLease()
+    {
+        if (_following || _store is not ILedgerLeaseStore lease) return;
+        try
+        {
+            lock (_lock)
+            {
+                ThrowIfDisposed();
+                lease.CheckLease();
+            }
+        }
+        catch (LedgerLeaseLostException e)
+        {
+            Depose(e);
+        }
+    }
+
+    private void Depose(Exception e)
+    {
+        if (_deposed) return;
+        _deposed = true;
+        _following = true;
+        LeaseLost?.Invoke(e);
+    }
+
+    private long ApplyStored()
+    {
+        long n = 0;
+        foreach (var entry in Pages(_state.Height + 1))
+        {
+            var outcome = ReplayOne(entry, _state.Height + 1) with { Seq = entry.Seq, Hash = entry.Hash };
+            Committed?.Invoke(entry, outcome);
+            n++;
+        }
+        return n;
+    }
 
     /// <summary>How this service started: from which snapshot, how many entries it replayed, why a snapshot was not used.</summary>
     public LedgerStart Start { get; }
@@ -181,6 +283,7 @@ public sealed class LedgerService : IDisposable
         lock (_queueLock)
         {
             ObjectDisposedException.ThrowIf(_stopping, this);
+            if (_following) throw new LedgerNotLeaderException();
             if (_queue.Count >= _queueLimit) throw new LedgerQueueFullException(_queueLimit);
             _queue.Enqueue(submission);
         }
@@ -224,6 +327,11 @@ public sealed class LedgerService : IDisposable
                 foreach (var s in batch) s.Done.TrySetException(new ObjectDisposedException(nameof(LedgerService)));
                 return;
             }
+            if (_following)
+            {
+                foreach (var s in batch) s.Done.TrySetException(new LedgerNotLeaderException());
+                return;
+            }
             var accepted = new List<(Submission Sub, LedgerEntry Entry, TxOutcome Outcome)>(batch.Count);
             var refused = new List<(Submission Sub, TxOutcome Outcome)>();
             var heightBefore = _state.Height;
@@ -259,6 +367,13 @@ public sealed class LedgerService : IDisposable
                     accepted.Add((sub, entry, outcome));
                 }
                 if (accepted.Count > 0) _store.AppendBatch(accepted.ConvertAll(a => a.Entry));
+            }
+            catch (LedgerLeaseLostException e)
+            {
+                // Deposed: another node sequences now. This state holds entries that are not stored: refuse all reads.
+                foreach (var sub in batch) sub.Done.TrySetException(new LedgerStorageException(heightBefore + 1, e));
+                Depose(e);
+                return;
             }
             catch (Exception e) when (e is not ObjectDisposedException)
             {
@@ -471,8 +586,10 @@ public sealed class LedgerService : IDisposable
                 expectedSeq++;
             }
         }
-        if (_store.Count != _state.Height)
-            throw new LedgerCorruptedException(_state.Height + 1, $"the store counts {_store.Count} entries but {_state.Height} replayed");
+        // A follower's leader may have appended meanwhile: the store grew, CatchUp takes the rest.
+        var stored = _store.Count;
+        if (stored != _state.Height && !(_following && stored > _state.Height))
+            throw new LedgerCorruptedException(_state.Height + 1, $"the store counts {stored} entries but {_state.Height} replayed");
         return expectedSeq - firstSeq;
     }
 
@@ -534,7 +651,7 @@ public sealed class LedgerService : IDisposable
         }
     }
 
-    private void ReplayOne(LedgerEntry entry, long expectedSeq)
+    private TxOutcome ReplayOne(LedgerEntry entry, long expectedSeq)
     {
         if (entry.Seq != expectedSeq) throw new LedgerCorruptedException(expectedSeq, $"found seq {entry.Seq} where {expectedSeq} was expected (missing entry)");
         if (entry.PrevHash != _state.LastHash)
@@ -557,9 +674,14 @@ public sealed class LedgerService : IDisposable
         var outcome = MarketMachine.Apply(_state, entry);
         if (!outcome.Accepted) throw new LedgerCorruptedException(entry.Seq, $"the state machine refuses it: {outcome.Error}");
         _lastTime = entry.Time;
+        return outcome;
     }
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+    private void ThrowIfDisposed()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_deposed) throw new LedgerLeaseLostException("this node lost the sequencer lease: its state may hold entries that were never stored");
+    }
 
     public void Dispose()
     {

@@ -48,18 +48,23 @@ public sealed class ConsoleProgress : IProgress<TransferProgress>
         var done = p.TotalBytes is { } t && p.Bytes >= t;
         if (!done && _last is { } last && now - last < _interval) return;
         _last = now;
-        var rate = now.TotalSeconds > 0 ? p.Bytes / now.TotalSeconds : 0;
-        var text = $"{p.Phase}: {Size(p.Bytes)}";
-        if (p.TotalBytes is { } total && total > 0)
-        {
-            var frac = Math.Min(1.0, (double)p.Bytes / total);
-            var eta = rate > 0 ? TimeSpan.FromSeconds((total - p.Bytes) / rate) : TimeSpan.Zero;
-            var bar = _terminal ? "[" + new string('#', (int)(frac * 24)).PadRight(24) + "] " : "";
-            text = $"{p.Phase}: {bar}{frac * 100,3:0}% {Size(p.Bytes)}/{Size(total)} {Size((long)rate)}/s ETA {eta:mm\\:ss}";
-        }
-        else text += $" {Size((long)rate)}/s";
+        var text = Describe(p, now, _terminal);
         if (_terminal) { _out.Write("\r" + text.PadRight(78)); _drawn = true; }
         else if (now >= PipedInterval || done) _out.WriteLine(text);
+    }
+
+    /// <summary>
+    /// One progress line: phase, share done, bytes of the total, rate and time left, measured over
+    /// <paramref name="elapsed"/> (the phase's time so far); a 24-character bar first when <paramref name="bar"/>.
+    /// </summary>
+    public static string Describe(TransferProgress p, TimeSpan elapsed, bool bar = false)
+    {
+        var rate = elapsed.TotalSeconds > 0 ? p.Bytes / elapsed.TotalSeconds : 0;
+        if (p.TotalBytes is not { } total || total <= 0) return $"{p.Phase}: {Size(p.Bytes)} {Size((long)rate)}/s";
+        var frac = Math.Min(1.0, (double)p.Bytes / total);
+        var eta = rate > 0 ? TimeSpan.FromSeconds(Math.Max(0, total - p.Bytes) / rate) : TimeSpan.Zero;
+        var drawn = bar ? "[" + new string('#', (int)(frac * 24)).PadRight(24) + "] " : "";
+        return $"{p.Phase}: {drawn}{frac * 100,3:0}% {Size(p.Bytes)}/{Size(total)} {Size((long)rate)}/s ETA {eta:mm\\:ss}";
     }
 
     public void Finish()
@@ -68,7 +73,8 @@ public sealed class ConsoleProgress : IProgress<TransferProgress>
         _drawn = false;
     }
 
-    private static string Size(long b) => b switch
+    /// <summary>Bytes as people read them (B, KiB, MiB, GiB).</summary>
+    public static string Size(long b) => b switch
     {
         >= 1L << 30 => $"{b / (double)(1L << 30):0.00} GiB",
         >= 1L << 20 => $"{b / (double)(1L << 20):0.0} MiB",

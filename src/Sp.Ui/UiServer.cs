@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -35,6 +36,7 @@ public static class UiServer
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k => k.Listen(options.Listen, options.Port));
         builder.Services.AddSingleton(new UiConfig(Path.GetFullPath(options.ConfigPath)));
+        builder.Services.AddSingleton(new Transfers(TimeProvider.System));
         builder.Services.AddRazorPages().AddApplicationPart(typeof(UiServer).Assembly);
         builder.Services.AddAntiforgery(a =>
         {
@@ -47,6 +49,7 @@ public static class UiServer
         var app = builder.Build();
         app.UseExceptionHandler("/Error");
         app.Use(TokenGate(token));
+        app.UseStaticFiles(new StaticFileOptions { FileProvider = new EmbeddedFileProvider(typeof(UiServer).Assembly, "Sp.Ui.wwwroot") });
         app.MapRazorPages();
         return app;
     }

@@ -52,6 +52,8 @@ public sealed class GuideTests(DevnetFixture net)
         Assert.Equal("Done", await net.WaitForEndAsync(order));
         var res = await Cli.MustAsync(net.Alice, net.Spctl, "orders", "download-result", order.ToString());
         Assert.Equal("Order result was saved to result.tar.gz", res.Stdout.Trim());
+        // Piped, the progress is one line at the end (bytes, rate, time left), on stderr.
+        Assert.Matches(@"^download: 100% \d+(\.\d)? (B|KiB)/\d+(\.\d)? (B|KiB) \d+(\.\d)? (B|KiB|MiB)/s ETA 00:00$", res.Stderr.Trim());
         var entries = DevnetFixture.ReadTarGz(Path.Combine(net.Alice, "result.tar.gz"));
         Assert.Contains("output/summary.txt", entries.Keys);
         Assert.Contains("log.txt", entries.Keys);

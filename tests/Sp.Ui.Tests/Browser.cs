@@ -11,6 +11,9 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public IBrowser Browser { get; private set; } = null!;
 
+    /// <summary>Every request a page made to anywhere but this machine (refused): the UI must need no CDN or internet.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Offsite { get; } = new();
+
     /// <summary>Where the screenshots go: the test's output folder.</summary>
     public static string Screenshots { get; } = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "screenshots")).FullName;
 
@@ -32,9 +35,22 @@ public sealed class BrowserFixture : IAsyncLifetime
     {
         var context = await Browser.NewContextAsync(new() { ViewportSize = new() { Width = width, Height = 900 }, AcceptDownloads = true });
         context.SetDefaultTimeout(60_000);
+        await context.RouteAsync("**/*", async route =>
+        {
+            if (Uri.TryCreate(route.Request.Url, UriKind.Absolute, out var u) && u.IsLoopback) { await route.ContinueAsync(); return; }
+            Offsite.Enqueue(route.Request.Url);
+            await route.AbortAsync();
+        });
         var page = await context.NewPageAsync();
         await page.GotoAsync(ui.Url);
         return page;
+    }
+
+    /// <summary>The page reads at its width without scrolling sideways (wide tables scroll inside their own box).</summary>
+    public static async Task AssertFitsAsync(IPage page)
+    {
+        var widths = await page.EvaluateAsync<int[]>("() => [document.documentElement.scrollWidth, window.innerWidth]");
+        Assert.True(widths[0] <= widths[1], $"{page.Url} is {widths[0]} px wide in a {widths[1]} px window");
     }
 
     public static async Task<string> ShotAsync(IPage page, string name, ITestOutputHelper output)

@@ -4,6 +4,8 @@ using Sp.EndToEnd.Tests;
 
 namespace Sp.Ui.Tests;
 
+using Cli = Sp.EndToEnd.Tests.Cli; // the linked helper, not the Sp.Cli namespace Sp.Ui brings in
+
 /// <summary>A real `spctl ui` process on one config folder; <see cref="Url"/> is the address it printed (with its token).</summary>
 public sealed partial class UiProcess : IAsyncDisposable
 {

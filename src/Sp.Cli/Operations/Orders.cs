@@ -59,9 +59,9 @@ public static class Orders
     /// Downloads the order's result to <paramref name="full"/> (an absolute path) once its statement validates: through
     /// a hidden temporary file in the same folder, renamed over the target after the archive's hash checked, so a
     /// failure leaves nothing and an existing file is replaced only by a complete, verified result. Errors name the file
-    /// as <paramref name="shownAs"/> (the path as the user gave it).
+    /// as <paramref name="shownAs"/> (the path as the user gave it); <paramref name="progress"/> hears of the bytes decrypted.
     /// </summary>
-    public static async Task SaveResultAsync(ClientContext ctx, long id, string full, bool noClobber, string? shownAs = null, CancellationToken ct = default)
+    public static async Task SaveResultAsync(ClientContext ctx, long id, string full, bool noClobber, string? shownAs = null, IProgress<TransferProgress>? progress = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(ctx);
         var order = (await ctx.Node.GetOrderAsync(id, ct) ?? throw new UserError($"order {id} does not exist")).Order;
@@ -78,7 +78,7 @@ public static class Orders
         {
             await using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
             {
-                var (sha, size) = await new FileTransfer(ctx.StoreFor(resource.Resource)).DownloadToStreamAsync(resource, fs, ct);
+                var (sha, size) = await new FileTransfer(ctx.StoreFor(resource.Resource)).DownloadToStreamAsync(resource, fs, progress, ct);
                 if (!string.Equals(Convert.ToHexStringLower(sha), resource.Hash.Value, StringComparison.OrdinalIgnoreCase) || size != resource.Size)
                     throw new InvalidDataException($"result of order {id}: hash {Convert.ToHexStringLower(sha)} differs from the sealed {resource.Hash.Value}");
             }

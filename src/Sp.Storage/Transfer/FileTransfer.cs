@@ -143,12 +143,13 @@ public sealed class FileTransfer
     /// <summary>
     /// Decrypts the resource into <paramref name="plaintextOut"/> and returns the plaintext's SHA-256 and size.
     /// It does not compare them with the resource: the caller does, and discards the output on mismatch.
+    /// <paramref name="progress"/> hears of the plaintext written (phase <see cref="TransferPhases.Download"/>).
     /// </summary>
-    public Task<(byte[] Sha256, long Size)> DownloadToStreamAsync(ResourceFile resource, Stream plaintextOut, CancellationToken ct = default)
+    public Task<(byte[] Sha256, long Size)> DownloadToStreamAsync(ResourceFile resource, Stream plaintextOut, IProgress<TransferProgress>? progress = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(resource);
         ArgumentNullException.ThrowIfNull(plaintextOut);
-        return DecryptAsync(resource, plaintextOut, progress: null, ct);
+        return DecryptAsync(resource, plaintextOut, PhaseProgress.For(progress, TransferPhases.Download, resource.Size), ct);
     }
 
     /// <summary>The SHA-256 (lowercase hex) and size that <see cref="UploadAsync"/> would record for <paramref name="path"/>.</summary>

@@ -435,7 +435,7 @@ public sealed class OrderExecutor(NodeCalls calls, TeeConfig config, TeeIdentity
         {
             // Decrypted: root's alone (the container runtime gives inputs to the container's user).
             await using var fs = new FileStream(path, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite });
-            return await transfer.DownloadToStreamAsync(resource, fs, c);
+            return await transfer.DownloadToStreamAsync(resource, fs, ct: c);
         }, () => File.Delete(path), $"download of {what}", ct);
         if (verify && (size != resource.Size || !string.Equals(Convert.ToHexStringLower(sha), resource.Hash.Value, StringComparison.OrdinalIgnoreCase)))
             throw new OrderFailure($"downloaded content (sha256 {Convert.ToHexStringLower(sha)}, {size} bytes) differs from its resource file (sha256 {resource.Hash.Value}, {resource.Size} bytes)");

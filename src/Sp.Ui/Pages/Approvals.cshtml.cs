@@ -9,7 +9,8 @@ namespace Sp.Ui.Pages;
 
 /// <summary>
 /// For a data (or solution) owner: the Blocked (or New) sub-orders of their offers, approved with the solution hash they verified
-/// as `spctl orders complete SUB --status done --solution-hash H --result FILE` does (<see cref="Orders.CompleteAsync"/>).
+/// as `spctl orders complete SUB --status done --solution-hash H --result FILE` does (<see cref="Orders.CompleteAsync"/>),
+/// or declined as `--status canceled` does.
 /// </summary>
 public sealed class ApprovalsModel(UiConfig config) : UiPage(config)
 {
@@ -34,6 +35,25 @@ public sealed class ApprovalsModel(UiConfig config) : UiPage(config)
         catch (Exception e) when (Orders.IsFailure(e))
         {
             // As the command prints it on stderr.
+            Error = $"Order {SubId} was not completed: {Orders.Reason(e)}";
+        }
+        await LoadAsync(ctx);
+        return Page();
+    });
+
+    /// <summary>
+    /// The owner declines: `spctl orders complete SUB --status canceled`. Nothing is released; the workflow ends
+    /// Canceled without running and its deposit is refunded whole (docs/ledger.md).
+    /// </summary>
+    public Task<IActionResult> OnPostDeclineAsync() => TryAsync(async ctx =>
+    {
+        try
+        {
+            await Orders.CompleteAsync(ctx, SubId, OrderStatus.Canceled, "", resource: null);
+            Notice = $"Order {SubId} has been completed successfully: status={OrderStatus.Canceled}";
+        }
+        catch (Exception e) when (Orders.IsFailure(e))
+        {
             Error = $"Order {SubId} was not completed: {Orders.Reason(e)}";
         }
         await LoadAsync(ctx);

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Sp.Core;
 using Sp.Core.Json;
+using Microsoft.Extensions.Hosting;
 using Sp.Storage.Transfer;
 
 namespace Sp.Ui.Pages;
@@ -16,10 +17,6 @@ public sealed class Files(UiConfig config) : UiPage(config)
         return Path.Combine(config.ConfigDir, "ui-files");
     }
 
-    public sealed record StoredFile(string File, string Hash, long Size, string Progress);
-
-    public StoredFile? Stored { get; private set; }
-
     public IReadOnlyList<(string File, string Hash, long Size)> Listed { get; private set; } = [];
 
     public void OnGet() => List();
@@ -30,35 +27,50 @@ public sealed class Files(UiConfig config) : UiPage(config)
         catch (UserError) { return (f, "(not a resource file)", 0L); }
     }).ToList();
 
-    public async Task<IActionResult> OnPostUploadAsync(IFormFile? file)
+    /// <summary>
+    /// The browser's leg ends here (the form reader spooled the body to a temporary file; it is copied beside the
+    /// config as a stream, never whole in memory); the store's leg (hash, encrypt, store) runs as a transfer whose
+    /// page shows its progress. The clear copy is deleted once the store holds the file, or the upload failed.
+    /// </summary>
+    public async Task<IActionResult> OnPostUploadAsync(IFormFile? file, [FromServices] Transfers transfers, [FromServices] IHostApplicationLifetime lifetime)
     {
-        var result = await TryAsync(async ctx =>
+        ArgumentNullException.ThrowIfNull(transfers);
+        ArgumentNullException.ThrowIfNull(lifetime);
+        try
         {
             if (file is null || file.Length == 0) throw new UserError("no file was sent", "choose a file, then Upload");
             var name = Path.GetFileName(file.FileName);
             if (name.Length == 0 || name.StartsWith('.')) throw new UserError($"'{file.FileName}': not a file name to keep");
             var dir = Directory.CreateDirectory(UploadDir(Config)).FullName;
-            // The form reader spooled the body to a temporary file; copy it beside the config (a stream, never the
-            // whole file in memory), upload it encrypted, then drop the clear copy: the store holds it now.
             var clear = Path.Combine(dir, $".{name}.{Guid.NewGuid():N}.part");
             try
             {
                 await using (var fs = new FileStream(clear, FileMode.CreateNew, FileAccess.Write))
                     await file.CopyToAsync(fs, HttpContext.RequestAborted);
-                var log = new StringWriter();
-                var progress = new Sp.Cli.ConsoleProgress(log, terminal: false, ctx.Time);
-                var resource = await new FileTransfer(ctx.BlobStore).UploadAsync(clear, name, progress, HttpContext.RequestAborted);
-                progress.Finish();
-                var output = Path.Combine(dir, $"{name}.resource.json");
-                SecretFile.Write(output, SpJson.Serialize(resource, indented: true) + "\n");
-                Stored = new StoredFile(Path.GetRelativePath(Config.ConfigDir, output), resource.Hash.Value, resource.Size,
-                    string.Join("; ", log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
-                Notice = $"Resource file was created in {Path.GetRelativePath(Config.ConfigDir, output)}";
             }
-            finally { if (System.IO.File.Exists(clear)) System.IO.File.Delete(clear); }
+            catch { System.IO.File.Delete(clear); throw; }
+            var transfer = transfers.Start($"Upload of {name}", (progress, ct) => StoreAsync(clear, name, dir, progress, ct), lifetime.ApplicationStopping);
+            return RedirectToPage("/Transfer", new { id = transfer.Id });
+        }
+        catch (Exception e) when (Sp.Cli.Operations.Orders.IsFailure(e) || e is IOException)
+        {
+            Error = UiServer.Describe(e);
+            List();
             return Page();
-        });
-        List();
-        return result;
+        }
+    }
+
+    private async Task<TransferOutcome> StoreAsync(string clear, string name, string dir, IProgress<TransferProgress> progress, CancellationToken ct)
+    {
+        try
+        {
+            using var ctx = Config.Open();
+            var resource = await new FileTransfer(ctx.BlobStore).UploadAsync(clear, name, progress, ct);
+            var output = Path.Combine(dir, $"{name}.resource.json");
+            SecretFile.Write(output, SpJson.Serialize(resource, indented: true) + "\n");
+            var shown = Path.GetRelativePath(Config.ConfigDir, output);
+            return new TransferOutcome($"Resource file was created in {shown}", resource.Hash.Value, resource.Size, FileName: shown);
+        }
+        finally { System.IO.File.Delete(clear); }
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Hosting;
 using Sp.Api;
 using Sp.Cli.Operations;
 
@@ -21,14 +22,24 @@ public sealed class OrderModel(UiConfig config) : UiPage(config)
     });
 
     /// <summary>
-    /// The result, verified as the command verifies it (the TEE's signed statement, then the archive's hash) into a
-    /// file beside the config, then streamed from that file: the browser gets only a complete, verified archive.
+    /// The result, verified as the command verifies it (the TEE's signed statement before a byte is fetched, then the
+    /// archive's hash) into a file beside the config, as a transfer whose page shows its progress and then offers the
+    /// file: the browser gets only a complete, verified archive.
     /// </summary>
-    public Task<IActionResult> OnGetResultAsync() => TryAsync(async ctx =>
+    public IActionResult OnPostResult([FromServices] Transfers transfers, [FromServices] IHostApplicationLifetime lifetime)
     {
-        var dir = Directory.CreateDirectory(Path.Combine(Config.ConfigDir, "ui-results")).FullName;
-        var path = Path.Combine(dir, $"result-{Id}.tar.gz");
-        await Orders.SaveResultAsync(ctx, Id, path, noClobber: false, ct: HttpContext.RequestAborted);
-        return PhysicalFile(path, "application/gzip", $"result-{Id}.tar.gz");
-    });
+        ArgumentNullException.ThrowIfNull(transfers);
+        ArgumentNullException.ThrowIfNull(lifetime);
+        var id = Id;
+        var transfer = transfers.Start($"Result of order {id}", async (progress, ct) =>
+        {
+            var dir = Directory.CreateDirectory(Path.Combine(Config.ConfigDir, "ui-results")).FullName;
+            var name = $"result-{id}.tar.gz";
+            var path = Path.Combine(dir, name);
+            using var ctx = Config.Open();
+            await Orders.SaveResultAsync(ctx, id, path, noClobber: false, progress: progress, ct: ct);
+            return new TransferOutcome($"Order result was saved to {Path.GetRelativePath(Config.ConfigDir, path)}", File: path, FileName: name);
+        }, lifetime.ApplicationStopping);
+        return RedirectToPage("/Transfer", new { id = transfer.Id });
+    }
 }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using Sp.Api;
+using Sp.Core.Model;
 
 namespace Sp.Ui.Pages;
 
@@ -7,6 +8,9 @@ namespace Sp.Ui.Pages;
 public sealed class OrdersModel(UiConfig config) : UiPage(config)
 {
     public IReadOnlyList<Order> List { get; private set; } = [];
+
+    /// <summary>Some order has not ended: the page keeps its statuses live.</summary>
+    public bool Running => List.Any(o => !o.Status.IsFinal());
 
     public Task<IActionResult> OnGetAsync() => TryAsync(async ctx =>
     {

@@ -1,4 +1,4 @@
-// Upload progress (bytes, rate, time left) for the Files page: the form posts by XMLHttpRequest so the browser can
+// Upload progress (bytes, rate, time left) for the Files page's browser-to-UI leg (the transfer page shows the rest): the form posts by XMLHttpRequest so the browser can
 // report how much it has sent; without JavaScript the form posts as usual.
 (function () {
   var form = document.getElementById('upload-form');
@@ -19,7 +19,12 @@
       text.textContent = mib(e.loaded) + ' of ' + mib(e.total) + ', ' + mib(rate) + '/s, ' + left + ' s left';
     };
     xhr.upload.onload = function () { text.textContent = 'Sent; encrypting and storing it…'; };
-    xhr.onload = function () { document.open(); document.write(xhr.responseText); document.close(); };
+    xhr.onload = function () {
+      // Accepted: the server answered with the transfer's page (the store's leg, with its own progress); go there.
+      // Refused: the Files page again, with the error at its top.
+      if (xhr.responseURL && xhr.responseURL.indexOf('/Transfer') >= 0) { window.location.assign(xhr.responseURL); return; }
+      document.open(); document.write(xhr.responseText); document.close();
+    };
     xhr.onerror = function () { text.textContent = 'The upload failed: spctl ui could not be reached.'; };
     xhr.open('POST', form.action);
     xhr.send(new FormData(form));

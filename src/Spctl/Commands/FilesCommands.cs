@@ -43,8 +43,9 @@ public static class FilesCommands
         }
         var store = BlobStores.FromConfig(storage, ctx.ConfigDir, ctx.Node, ctx.Account, ctx.Network, ctx.ConfigPath);
         var progress = new ConsoleProgress(ctx.Time);
-        var resource = await new FileTransfer(store).UploadAsync(path, filename, progress);
-        progress.Finish();
+        ResourceFile resource;
+        try { resource = await new FileTransfer(store).UploadAsync(path, filename, progress); }
+        finally { progress.Finish(); } // an error starts on a line of its own
         WriteResourceFile(output, resource, metadata);
         Console.WriteLine($"Resource file was created in {output}");
         return 0;
@@ -88,8 +89,9 @@ public static class FilesCommands
         if (!Directory.Exists(dir)) throw new UserError($"{dir}: no such directory");
         using var ctx = new ClientContext(configPath);
         var progress = new ConsoleProgress(ctx.Time);
-        var saved = await new FileTransfer(ctx.StoreFor(resource.Resource)).DownloadAsync(resource, dir, progress);
-        progress.Finish();
+        string saved;
+        try { saved = await new FileTransfer(ctx.StoreFor(resource.Resource)).DownloadAsync(resource, dir, progress); }
+        finally { progress.Finish(); } // an error starts on a line of its own
         Console.WriteLine(saved);
         return 0;
     }

@@ -341,7 +341,9 @@ public static class OrderCommands
         var noClobber = cl.Flag("no-clobber");
         cl.RejectUnknown();
         using var ctx = new ClientContext(configPath);
-        await Orders.SaveResultAsync(ctx, id, Path.GetFullPath(saveTo), noClobber, saveTo);
+        var progress = new ConsoleProgress(ctx.Time);
+        try { await Orders.SaveResultAsync(ctx, id, Path.GetFullPath(saveTo), noClobber, saveTo, progress); }
+        finally { progress.Finish(); } // an error starts on a line of its own
         Console.WriteLine($"Order result was saved to {saveTo}");
         return 0;
     }

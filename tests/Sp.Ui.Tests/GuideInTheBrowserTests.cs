@@ -196,6 +196,38 @@ public sealed class GuideInTheBrowserTests(DevnetFixture net, BrowserFixture bro
     }
 
     [Fact]
+    public async Task The_builder_creates_only_what_it_showed_and_refuses_a_solution_with_another_hash()
+    {
+        await net.UploadSolutionAsync("ui-builder");
+        await using var aliceUi = await UiProcess.StartAsync(net.Alice);
+        var alice = await browser.OpenAsync(aliceUi);
+        await alice.GotoAsync(aliceUi.Base + "/Workflow");
+        await alice.Locator("#Solution").SelectOptionAsync("file:ui-builder.resource.json");
+        await alice.Locator("#Tee").SelectOptionAsync(net.TeeOfferId.ToString());
+
+        // The hash Alice expects is not her file's: refused before anything is planned or created.
+        await alice.Locator("#SolutionHash").FillAsync(new string('b', 64));
+        await alice.Locator("#preview").ClickAsync();
+        await Expect(alice.Locator("#error")).ToContainTextAsync($"solution hash {new string('b', 64)} differs from the hash of the solution in ui-builder.resource.json");
+        await Expect(alice.Locator("#error")).ToContainTextAsync("no order was created");
+        await Expect(alice.Locator("#create")).ToHaveCountAsync(0);
+
+        // The cost shown, then the deposit edited: Create shows the new cost and creates nothing.
+        await alice.Locator("#SolutionHash").FillAsync("");
+        await alice.Locator("#Deposit").FillAsync("3");
+        await alice.Locator("#preview").ClickAsync();
+        await Expect(alice.Locator("#deposit")).ToHaveTextAsync("3");
+        var before = await OrderCountAsync();
+        await alice.Locator("#Deposit").FillAsync("4");
+        await alice.Locator("#create").ClickAsync();
+        await Expect(alice.Locator("#error")).ToContainTextAsync("differs from the one whose cost was shown");
+        await Expect(alice.Locator("#deposit")).ToHaveTextAsync("4"); // the new cost is shown
+        Assert.Equal(before, await OrderCountAsync());
+        Assert.Contains("/Workflow", alice.Url, StringComparison.Ordinal);
+        await BrowserFixture.ShotAsync(alice, "15-builder-changed", output);
+    }
+
+    [Fact]
     public async Task A_refused_order_says_why()
     {
         await net.UploadSolutionAsync("ui-refused");

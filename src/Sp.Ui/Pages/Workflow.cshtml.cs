@@ -34,13 +34,37 @@ public sealed class WorkflowModel(UiConfig config) : UiPage(config)
         return Page();
     });
 
+    /// <summary>The fingerprint of the plan the page showed (<see cref="Fingerprint"/>), posted back with Create.</summary>
+    [BindProperty] public string? PlanShown { get; set; }
+
+    /// <summary>
+    /// Creates the workflow only if it is the one whose cost the page showed: the form could have been edited, or an
+    /// offer changed its terms, since "Show the cost". Otherwise nothing is created and the new cost is shown.
+    /// </summary>
     public Task<IActionResult> OnPostCreateAsync() => TryAsync(async ctx =>
     {
         await LoadAsync(ctx);
         Plan = await Workflows.PlanAsync(ctx, BuildRequest());
+        if (PlanShown != Fingerprint(Plan))
+        {
+            Error = "the workflow differs from the one whose cost was shown (the form or an offer changed since); no order was created (hint: check the cost below, then Create)";
+            return Page();
+        }
         var (orderId, locked) = await Workflows.CreateAsync(ctx, Plan);
         return RedirectToPage("/Order", new { id = orderId, created = 1 });
     });
+
+    /// <summary>What the cost section shows, as a SHA-256: slots and their terms, own files, cost, deposit, declared hash.</summary>
+    public static string Fingerprint(WorkflowPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var lines = new List<string> { $"tee {plan.Request.TeeOfferId},{plan.TeeSlotId} {SlotPricing.Describe(plan.TeeUsage)}" };
+        lines.AddRange(plan.Inputs.Select((d, i) => $"data {d.OfferId},{d.SlotId} {SlotPricing.Describe(plan.Usages[i])}"));
+        if (plan.SolutionInput is { } si) lines.Add($"solution {si.OfferId},{si.SlotId} {SlotPricing.Describe(plan.Usages[^1])}");
+        lines.AddRange(plan.Files.Select(f => $"file {f.Position} {f.Path} {f.Resource.Hash.Value}"));
+        lines.Add($"cost {plan.MinimumCost} deposit {plan.Deposit} hash {plan.Request.SolutionHash}");
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', lines))));
+    }
 
     private async Task LoadAsync(ClientContext ctx)
     {

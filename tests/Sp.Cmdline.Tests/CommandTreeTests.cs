@@ -321,6 +321,8 @@ public sealed class CommandTreeTests
         foreach (var f in new[] { "offer_name", "offer_description", "consumer_address", "total_deposit", "total_unspent_deposit", "unspent_deposit", "cancelable", "sub_orders_count", "modified_date", "--limit", "--cursor", "--save-to" })
             Assert.Contains(f, list);
         Assert.Contains("[default: id,type,status,offer_id,parent_order_id,modified]", list);
+        // Where we are stricter than the original, the help says so (docs/cli-compat.md).
+        Assert.Contains("an unknown name is refused (exit 2)", System.Text.RegularExpressions.Regex.Replace(list, @"\s+", " "));
         var (_, get, _) = await RunAsync("spctl", "orders", "get", "--help");
         foreach (var f in new[] { "--fields", "offer_name", "actual_cost", "modified_date" })
             Assert.Contains(f, get);

@@ -81,7 +81,7 @@ public static class OrderCommands
     /// <summary>`orders list --status`: statuses separated by commas, any case; an unknown one is a usage error naming the valid ones.</summary>
     public static System.CommandLine.Option<string> StatusesOption()
     {
-        var option = Sp.Cmdline.Cli.Option("--status", "STATUS,STATUS", $"Only orders with one of these statuses (separated by commas, any case): {string.Join(", ", StatusNames)}");
+        var option = Sp.Cmdline.Cli.Option("--status", "STATUS,STATUS", $"Only orders with one of these statuses (separated by commas, any case): {string.Join(", ", StatusNames)}. Unlike the original, which drops an unknown name, an unknown name is refused (exit 2)");
         option.Validators.Add(result =>
         {
             var text = result.GetValueOrDefault<string>();

@@ -170,7 +170,8 @@ public sealed class GuideInTheBrowserTests(DevnetFixture net, BrowserFixture bro
         await approval.Locator("select[name=Resource]").SelectOptionAsync("dataset.resource.json");
         await approval.Locator("button[id^=approve-]").ClickAsync();
         await Expect(bob.Locator("#error")).ToContainTextAsync($"Order {sub} was not completed:");
-        await Expect(bob.Locator("#error")).ToContainTextAsync("hash");
+        await Expect(bob.Locator("#error")).ToContainTextAsync($"solution hash mismatch: sub-order {sub} is for solution ");
+        await Expect(bob.Locator("#error")).ToContainTextAsync($"got {new string('a', 64)}");
         await Expect(bob.Locator($"#approval-{sub}")).ToBeVisibleAsync(); // still waiting
         Assert.DoesNotContain("   at ", await bob.ContentAsync(), StringComparison.Ordinal);
         await BrowserFixture.ShotAsync(bob, "11-error-wrong-hash", output);

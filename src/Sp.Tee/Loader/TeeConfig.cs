@@ -134,8 +134,8 @@ public sealed record TeeConfig
     public static TeeConfig Load(string path)
     {
         var config = StrictJson.ParseFile<TeeConfig>(path);
+        config.LogTrust(path); // first, so that its errors name the file by its path
         config.Validate();
-        config.LogTrust(path); // again, naming the file by its path
         return config;
     }
 }

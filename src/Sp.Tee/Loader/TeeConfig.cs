@@ -18,7 +18,8 @@ public sealed record TeeConfig
     /// fork or a missing entry (docs/tee.md).
     /// </summary>
     public string? LogKey { get; init; }
-    /// <summary>With <see cref="LogKey"/>: the witnesses whose cosignatures each checkpoint must carry ("k of these n"; docs/formats-tlog.md).</summary>
+    /// <summary>With <see cref="LogKey"/>: the witnesses whose cosignatures each checkpoint must carry ("k of these n"; docs/formats-tlog.md).
+    /// Without <see cref="LogKey"/> it is refused (<see cref="LogTrust"/>): no checkpoint would be checked.</summary>
     public Sp.Client.Config.WitnessPolicySection? Witnesses { get; init; }
     /// <summary>Attestation provider: "sim" here (tdx / sev-snp on confidential VMs).</summary>
     public string Attestation { get; init; } = "sim";

@@ -253,6 +253,7 @@ public static class ProviderApp
             ["attestation"] = attestation,
             ["simPlatformKey"] = simKey,
             ["logKey"] = ctx.Config.Trust.LogKey,
+            ["witnesses"] = ctx.Config.Trust.Witnesses, // the provider's witness policy holds for its loader too
             ["stateFile"] = "tee-state.json",
         }.Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => kv.Value);
         SecretFile.Write(teeConfigPath, SpJson.Serialize(teeConfig, indented: true) + "\n");

@@ -98,6 +98,34 @@ public sealed partial class LedgerLogTests
         Assert.Contains("560", File.ReadAllText(Path.Combine(published, "checkpoint")).Split('\n')[1]);
     }
 
+    [Fact]
+    public async Task A_log_published_with_witnesses_carries_their_cosignatures_which_gos_note_verifies()
+    {
+        await using var node = await NodeProcess.InitAsync(Path.Combine(_work, "node"));
+        await using var w1 = await Sp.Witness.Tests.WitnessProcess.StartAsync(Path.Combine(_work, "w1"), "witness.example/w1", Path.Combine(node.Dir, "log-key.pub"));
+        await using var w2 = await Sp.Witness.Tests.WitnessProcess.StartAsync(Path.Combine(_work, "w2"), "witness.example/w2", Path.Combine(node.Dir, "log-key.pub"));
+        node.UseWitnesses(w1, w2);
+        SetPublish(node.Dir, new JsonObject { ["folder"] = "published" });
+        var published = Path.Combine(node.Dir, "published");
+        await node.StartAsync();
+        await SendAsync(node, 40);
+        await WaitPublishedAsync(published, 40);
+
+        // The published checkpoint is the cosigned one /log/checkpoint serves: Go's sumdb/note verifies the node's
+        // signature and each witness's cosignature/v1, and Go's sumdb/tlog reads the folder as before.
+        var go = await Sp.Witness.Tests.GoCosignatureCheck.RunAsync(Path.Combine(published, "checkpoint"), node.VerifierKey, w1.VerifierKey, w2.VerifierKey);
+        Assert.True(go.ExitCode == 0, go.Output);
+        Assert.Matches(@"verified: checkpoint of sp-devnet\.local/logtest at tree size 40, cosigned by witness\.example/w1 at \d+, witness\.example/w2 at \d+", go.Output);
+        var tlog = await GoCheck(published, node.VerifierKey);
+        Assert.True(tlog.ExitCode == 0, tlog.All);
+        Assert.Contains("verified: checkpoint of tree size 40, 40 entries proved included", tlog.Stdout);
+        // A witness key the node never asked: Go finds no cosignature by it (the check can fail).
+        await using var w3 = await Sp.Witness.Tests.WitnessProcess.StartAsync(Path.Combine(_work, "w3"), "witness.example/w3", Path.Combine(node.Dir, "log-key.pub"));
+        var absent = await Sp.Witness.Tests.GoCosignatureCheck.RunAsync(Path.Combine(published, "checkpoint"), node.VerifierKey, w1.VerifierKey, w3.VerifierKey);
+        Assert.Equal(1, absent.ExitCode);
+        Assert.Contains("no valid cosignature by witness.example/w3", absent.Output);
+    }
+
     /// <summary>Sets node.json's <c>publish</c> member.</summary>
     private static void SetPublish(string nodeDir, JsonObject publish)
     {

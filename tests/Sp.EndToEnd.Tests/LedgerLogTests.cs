@@ -48,6 +48,20 @@ public sealed class NodeProcess : IAsyncDisposable
         File.WriteAllText(path, settings.ToJsonString());
     }
 
+    /// <summary>Sets node.json's <c>witnessing</c> before the next start: the node asks these witnesses to cosign its checkpoints.</summary>
+    public void UseWitnesses(params Sp.Witness.Tests.WitnessProcess[] witnesses)
+    {
+        var path = Path.Combine(Dir, "node.json");
+        var settings = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!;
+        settings["witnessing"] = new System.Text.Json.Nodes.JsonObject
+        {
+            ["timeoutSeconds"] = 10,
+            ["witnesses"] = new System.Text.Json.Nodes.JsonArray([.. witnesses.Select(w =>
+                (System.Text.Json.Nodes.JsonNode)new System.Text.Json.Nodes.JsonObject { ["url"] = w.Url, ["key"] = w.VerifierKey })]),
+        };
+        File.WriteAllText(path, settings.ToJsonString());
+    }
+
     /// <summary>Runs the node until it exits by itself (whether or not it answered meanwhile): its exit code.</summary>
     public async Task<int> RunUntilExitAsync(TimeSpan timeout)
     {

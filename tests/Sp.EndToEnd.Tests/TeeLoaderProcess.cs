@@ -75,6 +75,15 @@ internal sealed partial class TeeLoaderProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits until the loader exits by itself (<paramref name="seconds"/> at most); returns its exit code, its output all read.</summary>
+    public async Task<int> WaitForExitAsync(int seconds = 60)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+        try { await _process.WaitForExitAsync(cts.Token); }
+        catch (OperationCanceledException) { Assert.Fail($"sp-tee did not exit within {seconds} s: " + Output); }
+        return _process.ExitCode;
+    }
+
     [GeneratedRegex(@"serving TEE offer (\d+)")]
     private static partial Regex Serving();
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using Sp.Tlog;
 
@@ -25,18 +24,6 @@ public sealed class WitnessCrossCheckTests : IAsyncLifetime
         try { Directory.Delete(_work, recursive: true); } catch (IOException) { }
     }
 
-    private static async Task<(int ExitCode, string Output)> GoCheck(params string[] args)
-    {
-        var psi = new ProcessStartInfo("env") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true,
-            WorkingDirectory = Path.Combine(WitnessProcess.RepoRoot, "tests", "go-cosignature-check") };
-        foreach (var a in new[] { "GO111MODULE=off", "GOPATH=/usr/share/gocode", "go", "run", "main.go" }.Concat(args)) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync();
-        return (p.ExitCode, await stdout + await stderr);
-    }
-
     [Fact]
     public async Task Gos_sumdb_note_with_an_ed25519_cosignature_v1_verifier_accepts_both_witnesses_cosignatures_and_refuses_a_changed_one()
     {
@@ -50,7 +37,7 @@ public sealed class WitnessCrossCheckTests : IAsyncLifetime
         }
         var file = Path.Combine(_work, "cosigned");
         await File.WriteAllBytesAsync(file, [.. note, .. Encoding.UTF8.GetBytes(lines.ToString())]);
-        var ok = await GoCheck(file, _log.Key.Verifier.VerifierKey, _w1.VerifierKey, _w2.VerifierKey);
+        var ok = await GoCosignatureCheck.RunAsync(file, _log.Key.Verifier.VerifierKey, _w1.VerifierKey, _w2.VerifierKey);
         Assert.True(ok.ExitCode == 0, ok.Output);
         Assert.Matches(@"verified: checkpoint of example\.com/go at tree size 17, cosigned by witness\.example/w1 at \d+, witness\.example/w2 at \d+", ok.Output);
 
@@ -60,13 +47,13 @@ public sealed class WitnessCrossCheckTests : IAsyncLifetime
         var sig = Convert.FromBase64String(line.Split(' ')[2]);
         sig[11] ^= 1;
         await File.WriteAllTextAsync(file, text.Replace(line, "— witness.example/w2 " + Convert.ToBase64String(sig), StringComparison.Ordinal));
-        var bad = await GoCheck(file, _log.Key.Verifier.VerifierKey, _w1.VerifierKey, _w2.VerifierKey);
+        var bad = await GoCosignatureCheck.RunAsync(file, _log.Key.Verifier.VerifierKey, _w1.VerifierKey, _w2.VerifierKey);
         Assert.Equal(1, bad.ExitCode);
         Assert.Contains("invalid signature for key witness.example/w2", bad.Output);
 
         // Without w2's line, Go sees the missing cosignature.
         await File.WriteAllTextAsync(file, text.Replace(line + "\n", "", StringComparison.Ordinal));
-        var missing = await GoCheck(file, _log.Key.Verifier.VerifierKey, _w1.VerifierKey, _w2.VerifierKey);
+        var missing = await GoCosignatureCheck.RunAsync(file, _log.Key.Verifier.VerifierKey, _w1.VerifierKey, _w2.VerifierKey);
         Assert.Equal(1, missing.ExitCode);
         Assert.Contains("no valid cosignature by witness.example/w2", missing.Output);
     }

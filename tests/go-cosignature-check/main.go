@@ -1,5 +1,6 @@
 // go-cosignature-check: verifies witnesses' cosignatures (C2SP tlog-cosignature, Ed25519 cosignature/v1) on a
-// checkpoint independently of our C# code. Used by tests/Sp.Witness.Tests (WitnessCrossCheckTests).
+// checkpoint independently of our C# code. Used by tests/Sp.Witness.Tests (WitnessCrossCheckTests, GoCosignatureCheck) and,
+// on the checkpoints sp-node serves and publishes, by tests/Sp.EndToEnd.Tests (SplitViewTests, LedgerLogTests.StaticLog).
 //
 //	GO111MODULE=off GOPATH=/usr/share/gocode go run main.go CHECKPOINT_FILE LOG_VERIFIER_KEY WITNESS_VERIFIER_KEY...
 //

@@ -21,8 +21,11 @@ public sealed record ClientConfig
     {
         if (!File.Exists(path))
             throw new UserError($"no configuration at {path}", "run `spctl setup` to create one, or pass --config <path>");
-        try { return StrictJson.Parse<ClientConfig>(File.ReadAllText(path), path); }
+        ClientConfig config;
+        try { config = StrictJson.Parse<ClientConfig>(File.ReadAllText(path), path); }
         catch (InvalidDataException e) { throw new UserError(e.Message, "fix the file or recreate it with `spctl setup`"); }
+        config.Trust.CheckWitnesses(path);
+        return config;
     }
 
     public void Save(string path)
@@ -75,6 +78,20 @@ public sealed record TrustSection
     public string? LogKey { get; init; }
     /// <summary>Witnesses whose cosignatures a checkpoint must carry ("k of these n"); none: the log key's signature suffices.</summary>
     public WitnessPolicySection? Witnesses { get; init; }
+
+    /// <summary>
+    /// Refuses a witness policy that would be ignored: checkpoints are checked only under a pinned log key, so
+    /// <c>trust.witnesses</c> without <c>trust.logKey</c> would silently give a user who asked for k-of-n
+    /// cosignatures none. Also refuses a malformed policy now, not at the first checkpoint.
+    /// </summary>
+    public void CheckWitnesses(string path)
+    {
+        if (Witnesses is null) return;
+        if (string.IsNullOrWhiteSpace(LogKey))
+            throw new UserError($"{path}: trust.witnesses is set but trust.logKey is missing: a witness policy needs the node's pinned log key, without it no checkpoint is checked",
+                "add the node's verifier key (its log-key.pub) as trust.logKey, or remove trust.witnesses");
+        Witnesses.ToPolicy($"{path}: trust.witnesses");
+    }
 }
 
 /// <summary>

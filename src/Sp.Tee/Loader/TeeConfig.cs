@@ -1,5 +1,6 @@
 using Sp.Core.Json;
 using Sp.Storage.Blobs;
+using Sp.Tlog;
 
 namespace Sp.Tee.Loader;
 
@@ -17,7 +18,8 @@ public sealed record TeeConfig
     /// fork or a missing entry (docs/tee.md).
     /// </summary>
     public string? LogKey { get; init; }
-    /// <summary>With <see cref="LogKey"/>: the witnesses whose cosignatures each checkpoint must carry ("k of these n"; docs/formats-tlog.md).</summary>
+    /// <summary>With <see cref="LogKey"/>: the witnesses whose cosignatures each checkpoint must carry ("k of these n"; docs/formats-tlog.md).
+    /// Without <see cref="LogKey"/> it is refused (<see cref="LogTrust"/>): no checkpoint would be checked.</summary>
     public Sp.Client.Config.WitnessPolicySection? Witnesses { get; init; }
     /// <summary>Attestation provider: "sim" here (tdx / sev-snp on confidential VMs).</summary>
     public string Attestation { get; init; } = "sim";
@@ -106,11 +108,34 @@ public sealed record TeeConfig
         if (PollSeconds <= 0) throw new InvalidDataException($"tee.json: pollSeconds: expected > 0, got {PollSeconds}");
         if (OrderWatchSeconds <= 0) throw new InvalidDataException($"tee.json: orderWatchSeconds: expected > 0, got {OrderWatchSeconds}");
         InputEndpoints(); // refuses an entry that is no host, naming it
+        LogTrust();
+    }
+
+    /// <summary>
+    /// The pinned log key and the witness policy checkpoints must satisfy; null when no log key is pinned. A policy
+    /// without a log key is refused: no checkpoint would be checked, so k-of-n cosignatures would silently be none.
+    /// Errors name <paramref name="file"/> and the member.
+    /// </summary>
+    public (NoteVerifier Key, WitnessPolicy? Witnesses)? LogTrust(string file = "tee.json")
+    {
+        if (string.IsNullOrWhiteSpace(LogKey))
+        {
+            if (Witnesses is not null)
+                throw new InvalidDataException($"{file}: witnesses is set but logKey is missing: a witness policy needs the node's pinned log key " +
+                    "(its log-key.pub), without it no checkpoint is checked; add logKey or remove witnesses");
+            return null;
+        }
+        NoteVerifier key;
+        try { key = NoteVerifier.Parse(LogKey.Trim()); }
+        catch (TlogException e) { throw new InvalidDataException($"{file}: logKey is not a verifier key: {e.Message}"); }
+        try { return (key, Witnesses?.ToPolicy($"{file}: witnesses")); }
+        catch (Sp.Core.UserError e) { throw new InvalidDataException(e.Message); }
     }
 
     public static TeeConfig Load(string path)
     {
         var config = StrictJson.ParseFile<TeeConfig>(path);
+        config.LogTrust(path); // first, so that its errors name the file by its path
         config.Validate();
         return config;
     }

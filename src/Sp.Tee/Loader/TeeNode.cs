@@ -59,14 +59,8 @@ public sealed partial class TeeNode : IDisposable
         _node = new NodeClient(config.NodeUrl, time: time);
         _account = AccountKey.FromHex(config.AccountPrivateKey);
         _runtime = runtime;
-        if (config.LogKey is { } pinned)
+        if (config.LogTrust() is (var key, var witnesses))
         {
-            NoteVerifier key;
-            try { key = NoteVerifier.Parse(pinned.Trim()); }
-            catch (TlogException e) { throw new InvalidDataException($"tee.json: logKey is not a verifier key: {e.Message}"); }
-            WitnessPolicy? witnesses;
-            try { witnesses = config.Witnesses?.ToPolicy("tee.json: witnesses"); }
-            catch (UserError e) { throw new InvalidDataException(e.Message); }
             _log = ClientLog.Open(key, LogLocation.OfNode(config.NodeUrl), configDir, config.Network, time, witnesses);
             // Every transaction of the loader (offer, certificate, order start, report, finish) is proved in the log.
             var calls = new NodeCalls(_node, _account, config.Network, Warn);

@@ -197,10 +197,12 @@ public sealed class LedgerService : IDisposable
 
     /// <summary>
     /// The background audit of the entries a snapshot stood in for (1 .. the snapshot's height): seq, prev-hash chain,
-    /// each entry's hash, and its leaf against the restored log tree. Completes at once after a full replay; faults
-    /// with <see cref="LedgerCorruptedException"/> naming the first entry that fails (the node then stops).
+    /// each entry's hash, its leaf against the restored log tree, and the state they replay to against the snapshot's.
+    /// Its result is how long it took (measured from the start, on the service's clock), null when the service was
+    /// disposed before it ended; null at once after a full replay. Faults with <see cref="LedgerCorruptedException"/>
+    /// naming the first entry that fails, or the two digests (the node then stops).
     /// </summary>
-    public Task PrefixAudit { get; private set; } = Task.CompletedTask;
+    public Task<TimeSpan?> PrefixAudit { get; private set; } = Task.FromResult<TimeSpan?>(null);
 
     /// <summary>Raised after each snapshot written while running (height; the exception when the write failed).
     /// A failed snapshot changes nothing else: the next one is tried <see cref="LedgerSnapshotOptions.Every"/> entries later.</summary>
@@ -492,7 +494,9 @@ public sealed class LedgerService : IDisposable
                 var replayed = Replay(from + 1);
                 var tree = snap.Options.Tree;
                 var network = _state.Network;
-                PrefixAudit = Task.Factory.StartNew(() => AuditPrefix(from, digest!, network, tree), CancellationToken.None,
+                var started = _time.GetTimestamp();
+                PrefixAudit = Task.Factory.StartNew(
+                    () => AuditPrefix(from, digest!, network, tree) ? _time.GetElapsedTime(started) : (TimeSpan?)null, CancellationToken.None,
                     TaskCreationOptions.LongRunning, TaskScheduler.Default);
                 return new LedgerStart(replayed, from, null, SnapshotsOn: true);
             }
@@ -625,7 +629,7 @@ public sealed class LedgerService : IDisposable
     /// <paramref name="digest"/>, the digest of the snapshot's state: a snapshot signed by the node's key but holding
     /// another state (a bug, or a stolen key) is caught too.
     /// </summary>
-    private void AuditPrefix(long height, string digest, string network, MerkleLog? tree)
+    private bool AuditPrefix(long height, string digest, string network, MerkleLog? tree)
     {
         var prev = LedgerEntry.GenesisPrevHash;
         var scratch = NewState(network);
@@ -634,7 +638,7 @@ public sealed class LedgerService : IDisposable
         {
             foreach (var e in _store.ReadAll())
             {
-                if (_stopping) return;
+                if (_stopping) return false;
                 if (seq > height) break;
                 if (e.Seq != seq) throw new LedgerCorruptedException(seq, $"found seq {e.Seq} where {seq} was expected (missing entry)");
                 if (e.PrevHash != prev)
@@ -669,13 +673,14 @@ public sealed class LedgerService : IDisposable
         }
         catch (ObjectDisposedException)
         {
-            return; // stopped meanwhile
+            return false; // stopped meanwhile
         }
         if (seq <= height)
         {
             _auditFailed = true;
             throw new LedgerCorruptedException(seq, $"the store ends at entry {seq - 1}, before the snapshot's height {height}");
         }
+        return true;
     }
 
     private TxOutcome ReplayOne(LedgerEntry entry, long expectedSeq)

@@ -6,7 +6,8 @@
 # time from the process's start to GET /api/info answering is measured:
 #   full   no snapshot yet: the whole ledger is replayed (what every start cost before snapshots)
 #   snap   after a clean stop, which wrote a snapshot at the ledger's height: nothing to replay
-#   tail   after SIGKILL following TAIL more entries sent over HTTP: the snapshot plus a replay of those
+#   tail   after SIGKILL following TAIL more entries sent over HTTP: the snapshot plus a replay of those; then the
+#          background audit of the entries under the snapshot is waited for (its log line gives its duration)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -72,7 +73,14 @@ for n in $SIZES; do
     start_timed "$dir" "$port"; snap=$elapsed
     "${B[@]}" load "http://127.0.0.1:$port" bench "$TAIL" >/dev/null
     kill -9 "$pid"; wait "$pid" 2>/dev/null || true; pid=""
+    audits=$(grep -c "audit of ledger entries" "$dir.log" || true)
     start_timed "$dir" "$port"; tail=$elapsed
+    # Let the background audit of the entries under the snapshot finish (its line gives its duration), 10 min at most.
+    for _ in $(seq 6000); do
+      [ "$(grep -c "audit of ledger entries" "$dir.log" || true)" -gt "$audits" ] && break
+      kill -0 "$pid" 2>/dev/null || { echo "sp-node exited: $(tail -3 "$dir.log")" >&2; exit 1; }
+      sleep 0.1
+    done
     if [ "$store" = postgres ]; then
       bytes=$(runuser -u postgres -- psql -h 127.0.0.1 -p "$PGPORT" -U postgres -d "db$n" -tAc "SELECT length(body) FROM ledger_snapshot")
     else

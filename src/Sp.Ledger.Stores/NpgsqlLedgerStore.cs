@@ -86,10 +86,11 @@ public sealed class NpgsqlLedgerStore : ILedgerStore, ILedgerSnapshotStore, ILed
                 FOR EACH STATEMENT EXECUTE FUNCTION ledger_append_only();
             INSERT INTO ledger_meta (key, value) VALUES ('schema_version', '1') ON CONFLICT (key) DO NOTHING;
             CREATE TABLE IF NOT EXISTS ledger_snapshot (
-                id     INT    PRIMARY KEY CHECK (id = 1),
-                height BIGINT NOT NULL,
-                digest TEXT   NOT NULL,
-                body   BYTEA  NOT NULL
+                id        INT    PRIMARY KEY CHECK (id = 1),
+                height    BIGINT NOT NULL,
+                digest    TEXT   NOT NULL,
+                body      BYTEA  NOT NULL,
+                signature BYTEA
             );
             CREATE TABLE IF NOT EXISTS ledger_lease (
                 id         INT    PRIMARY KEY CHECK (id = 1),
@@ -99,6 +100,10 @@ public sealed class NpgsqlLedgerStore : ILedgerStore, ILedgerSnapshotStore, ILed
             );
             INSERT INTO ledger_lease (id, epoch, leader_url, since) VALUES (1, 0, NULL, 0) ON CONFLICT (id) DO NOTHING;
             """);
+        // A table made before snapshots were signed: its row (signature NULL) is not used, the next one is signed.
+        // Looked up first, so that a start does not take ALTER TABLE's exclusive lock when there is nothing to do.
+        if (Scalar("SELECT NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'ledger_snapshot' AND column_name = 'signature');") is true)
+            Exec("ALTER TABLE ledger_snapshot ADD COLUMN IF NOT EXISTS signature BYTEA;");
         var version = Convert.ToInt64(Scalar("SELECT value FROM ledger_meta WHERE key = 'schema_version';"), System.Globalization.CultureInfo.InvariantCulture);
         if (version != SchemaVersion)
             throw new InvalidDataException($"{Description}: ledger schema version {version}, this build reads version {SchemaVersion}");
@@ -316,9 +321,13 @@ public sealed class NpgsqlLedgerStore : ILedgerStore, ILedgerSnapshotStore, ILed
             ThrowIfDisposed();
             // A reader beside a node from before snapshots may find no table.
             if (Scalar("SELECT to_regclass('ledger_snapshot') IS NOT NULL;") is not true) return null;
-            using var cmd = new NpgsqlCommand("SELECT height, digest, body FROM ledger_snapshot WHERE id = 1;", _db);
+            // SELECT *: a reader (no schema changes) beside a node from before signed snapshots finds no signature column.
+            using var cmd = new NpgsqlCommand("SELECT * FROM ledger_snapshot WHERE id = 1;", _db);
             using var r = cmd.ExecuteReader();
-            return r.Read() ? new StoredSnapshot(r.GetInt64(0), r.GetString(1), r.GetFieldValue<byte[]>(2)) : null;
+            if (!r.Read()) return null;
+            var signature = Enumerable.Range(0, r.FieldCount).FirstOrDefault(i => r.GetName(i) == "signature", -1);
+            return new StoredSnapshot(r.GetInt64(r.GetOrdinal("height")), r.GetString(r.GetOrdinal("digest")), r.GetFieldValue<byte[]>(r.GetOrdinal("body")),
+                signature < 0 || r.IsDBNull(signature) ? null : r.GetFieldValue<byte[]>(signature));
         }
     }
 
@@ -332,12 +341,13 @@ public sealed class NpgsqlLedgerStore : ILedgerStore, ILedgerSnapshotStore, ILed
             // One transaction (synchronous_commit = on): a crash leaves the previous row or this one.
             using var tx = _db.BeginTransaction();
             using var cmd = new NpgsqlCommand("""
-                INSERT INTO ledger_snapshot (id, height, digest, body) VALUES (1, @h, @d, @b)
-                ON CONFLICT (id) DO UPDATE SET height = EXCLUDED.height, digest = EXCLUDED.digest, body = EXCLUDED.body;
+                INSERT INTO ledger_snapshot (id, height, digest, body, signature) VALUES (1, @h, @d, @b, @s)
+                ON CONFLICT (id) DO UPDATE SET height = EXCLUDED.height, digest = EXCLUDED.digest, body = EXCLUDED.body, signature = EXCLUDED.signature;
                 """, _db, tx);
             cmd.Parameters.AddWithValue("h", snapshot.Height);
             cmd.Parameters.AddWithValue("d", snapshot.StateDigest);
             cmd.Parameters.Add("b", NpgsqlDbType.Bytea).Value = snapshot.Body;
+            cmd.Parameters.Add("s", NpgsqlDbType.Bytea).Value = (object?)snapshot.Signature ?? DBNull.Value;
             cmd.ExecuteNonQuery();
             tx.Commit();
         }

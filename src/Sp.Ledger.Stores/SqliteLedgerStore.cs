@@ -54,12 +54,16 @@ public sealed class SqliteLedgerStore : ILedgerStore, ILedgerSnapshotStore
                 CREATE TRIGGER IF NOT EXISTS ledger_no_delete BEFORE DELETE ON ledger
                     BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: DELETE refused'); END;
                 CREATE TABLE IF NOT EXISTS ledger_snapshot (
-                    id     INTEGER PRIMARY KEY CHECK (id = 1),
-                    height INTEGER NOT NULL,
-                    digest TEXT    NOT NULL,
-                    body   BLOB    NOT NULL
+                    id        INTEGER PRIMARY KEY CHECK (id = 1),
+                    height    INTEGER NOT NULL,
+                    digest    TEXT    NOT NULL,
+                    body      BLOB    NOT NULL,
+                    signature BLOB
                 );
                 """);
+            // A table made before snapshots were signed: its row (signature NULL) is not used, the next one is signed.
+            if (Convert.ToInt64(Scalar("SELECT COUNT(*) FROM pragma_table_info('ledger_snapshot') WHERE name = 'signature';"), System.Globalization.CultureInfo.InvariantCulture) == 0)
+                Exec("ALTER TABLE ledger_snapshot ADD COLUMN signature BLOB;");
             var version = Convert.ToInt64(Scalar("PRAGMA user_version;"), System.Globalization.CultureInfo.InvariantCulture);
             if (version == 0) Exec($"PRAGMA user_version={SchemaVersion};");
             else if (version != SchemaVersion)
@@ -179,9 +183,9 @@ public sealed class SqliteLedgerStore : ILedgerStore, ILedgerSnapshotStore
         {
             ThrowIfDisposed();
             using var cmd = _db.CreateCommand();
-            cmd.CommandText = "SELECT height, digest, body FROM ledger_snapshot WHERE id = 1;";
+            cmd.CommandText = "SELECT height, digest, body, signature FROM ledger_snapshot WHERE id = 1;";
             using var r = cmd.ExecuteReader();
-            return r.Read() ? new StoredSnapshot(r.GetInt64(0), r.GetString(1), (byte[])r.GetValue(2)) : null;
+            return r.Read() ? new StoredSnapshot(r.GetInt64(0), r.GetString(1), (byte[])r.GetValue(2), r.IsDBNull(3) ? null : (byte[])r.GetValue(3)) : null;
         }
     }
 
@@ -195,10 +199,11 @@ public sealed class SqliteLedgerStore : ILedgerStore, ILedgerSnapshotStore
             using var tx = _db.BeginTransaction();
             using var cmd = _db.CreateCommand();
             cmd.Transaction = tx;
-            cmd.CommandText = "INSERT OR REPLACE INTO ledger_snapshot (id, height, digest, body) VALUES (1, $height, $digest, $body);";
+            cmd.CommandText = "INSERT OR REPLACE INTO ledger_snapshot (id, height, digest, body, signature) VALUES (1, $height, $digest, $body, $signature);";
             cmd.Parameters.AddWithValue("$height", snapshot.Height);
             cmd.Parameters.AddWithValue("$digest", snapshot.StateDigest);
             cmd.Parameters.Add("$body", SqliteType.Blob).Value = snapshot.Body;
+            cmd.Parameters.Add("$signature", SqliteType.Blob).Value = (object?)snapshot.Signature ?? DBNull.Value;
             cmd.ExecuteNonQuery();
             tx.Commit();
         }

@@ -62,7 +62,7 @@ public sealed class LedgerHosting : IDisposable
             store = ReadStoreSettings(paths).Open(paths.Ledger, readOnly: false, candidate: failover);
             log = new TransparencyLog(signer, paths.Checkpoint, store);
             var service = new LedgerService(store, network, time, log.Append, teeCertificates,
-                new LedgerSnapshotOptions { Every = snapshotEvery, Tree = log.Tree });
+                new LedgerSnapshotOptions { Every = snapshotEvery, Tree = log.Tree, Key = signer });
             try
             {
                 log.CheckAgainstLatest();

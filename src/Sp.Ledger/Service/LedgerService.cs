@@ -197,10 +197,12 @@ public sealed class LedgerService : IDisposable
 
     /// <summary>
     /// The background audit of the entries a snapshot stood in for (1 .. the snapshot's height): seq, prev-hash chain,
-    /// each entry's hash, and its leaf against the restored log tree. Completes at once after a full replay; faults
-    /// with <see cref="LedgerCorruptedException"/> naming the first entry that fails (the node then stops).
+    /// each entry's hash, its leaf against the restored log tree, and the state they replay to against the snapshot's.
+    /// Its result is how long it took (measured from the start, on the service's clock), null when the service was
+    /// disposed before it ended; null at once after a full replay. Faults with <see cref="LedgerCorruptedException"/>
+    /// naming the first entry that fails, or the two digests (the node then stops).
     /// </summary>
-    public Task PrefixAudit { get; private set; } = Task.CompletedTask;
+    public Task<TimeSpan?> PrefixAudit { get; private set; } = Task.FromResult<TimeSpan?>(null);
 
     /// <summary>Raised after each snapshot written while running (height; the exception when the write failed).
     /// A failed snapshot changes nothing else: the next one is tried <see cref="LedgerSnapshotOptions.Every"/> entries later.</summary>
@@ -405,8 +407,10 @@ public sealed class LedgerService : IDisposable
         var tree = snap.Options.Tree;
         if (tree is not null && tree.Size != _state.Height) return null; // the tree is not following this service
         var body = LedgerSnapshot.Encode(_state, tree);
+        var digest = ComputeDigest(_state);
         _snapshotHeight = _state.Height;
-        return new StoredSnapshot(_state.Height, ComputeDigest(_state), body);
+        return new StoredSnapshot(_state.Height, digest, body,
+            LedgerSnapshot.Sign(snap.Options.Key, _state.Network, _state.Height, digest, _state.LastHash, body));
     }
 
     private void WriteSnapshot(StoredSnapshot snapshot, bool raise)
@@ -483,13 +487,16 @@ public sealed class LedgerService : IDisposable
         string? reason = null;
         try
         {
-            var from = LoadSnapshot(snap.Store, snap.Options.Tree);
+            var (from, digest) = LoadSnapshot(snap.Store, snap.Options.Tree);
             if (from > 0)
             {
                 _snapshotHeight = from;
                 var replayed = Replay(from + 1);
                 var tree = snap.Options.Tree;
-                PrefixAudit = Task.Factory.StartNew(() => AuditPrefix(from, tree), CancellationToken.None,
+                var network = _state.Network;
+                var started = _time.GetTimestamp();
+                PrefixAudit = Task.Factory.StartNew(
+                    () => AuditPrefix(from, digest!, network, tree) ? _time.GetElapsedTime(started) : (TimeSpan?)null, CancellationToken.None,
                     TaskCreationOptions.LongRunning, TaskScheduler.Default);
                 return new LedgerStart(replayed, from, null, SnapshotsOn: true);
             }
@@ -504,8 +511,8 @@ public sealed class LedgerService : IDisposable
         return new LedgerStart(Replay(), 0, reason, SnapshotsOn: true);
     }
 
-    /// <summary>Loads the stored snapshot into the state (and tree); its height, or 0 when there is none.</summary>
-    private long LoadSnapshot(ILedgerSnapshotStore snapshots, MerkleLog? tree)
+    /// <summary>Loads the stored snapshot into the state (and tree); its height and state digest, or (0, null) when there is none.</summary>
+    private (long Height, string? Digest) LoadSnapshot(ILedgerSnapshotStore snapshots, MerkleLog? tree)
     {
         StoredSnapshot? stored;
         try
@@ -516,17 +523,10 @@ public sealed class LedgerService : IDisposable
         {
             throw new SnapshotUnusableException($"it does not read: {e.Message}", e);
         }
-        if (stored is null) return 0;
+        if (stored is null) return (0, null);
         var h = stored.Height;
         if (h < 1 || h > _store.Count)
             throw new SnapshotUnusableException($"it is recorded at height {h} but the store holds {_store.Count} entries");
-        var decoded = LedgerSnapshot.Decode(stored.Body, _teeCertificates);
-        if (decoded.Height != h) throw new SnapshotUnusableException($"it is recorded at height {h} but holds the state at height {decoded.Height}");
-        var state = decoded.State;
-        if (state.Network != _state.Network) throw new SnapshotUnusableException($"it is of network {state.Network}, not {_state.Network}");
-        var digest = ComputeDigest(state);
-        if (digest != stored.StateDigest)
-            throw new SnapshotUnusableException($"its state's digest {digest} is not the digest {stored.StateDigest} recorded for height {h}");
         LedgerEntry entry;
         byte[] leaf;
         try
@@ -538,6 +538,21 @@ public sealed class LedgerService : IDisposable
         {
             throw new SnapshotUnusableException($"ledger entry {h} does not read: {e.Message}", e);
         }
+        // Authenticated before it is parsed: the digest is stored beside the body, so whoever can write the store can
+        // rewrite both; only the node's key binds them to this network, this height and the entry there.
+        var key = _snapshots!.Value.Options.Key.Verifier;
+        if (stored.Signature is null)
+            throw new SnapshotUnusableException("it is not signed (written by a build from before signed snapshots)");
+        if (!LedgerSnapshot.VerifySignature(key, _state.Network, h, stored.StateDigest, entry.Hash, stored.Body, stored.Signature))
+            throw new SnapshotUnusableException($"its signature does not verify under the node's log key {key.VerifierKey} for network {_state.Network}, " +
+                $"height {h}, state digest {stored.StateDigest} and ledger entry {h}'s hash {entry.Hash}: the snapshot was changed after the node wrote it, or another key wrote it");
+        var decoded = LedgerSnapshot.Decode(stored.Body, _teeCertificates);
+        if (decoded.Height != h) throw new SnapshotUnusableException($"it is recorded at height {h} but holds the state at height {decoded.Height}");
+        var state = decoded.State;
+        if (state.Network != _state.Network) throw new SnapshotUnusableException($"it is of network {state.Network}, not {_state.Network}");
+        var digest = ComputeDigest(state);
+        if (digest != stored.StateDigest)
+            throw new SnapshotUnusableException($"its state's digest {digest} is not the digest {stored.StateDigest} recorded for height {h}");
         if (entry.Seq != h || LogEntryCodec.HashOf(leaf) != entry.Hash || entry.Hash != state.LastHash)
             throw new SnapshotUnusableException($"its last hash {state.LastHash} is not the hash of ledger entry {h} ({entry.Hash})");
         if (tree is not null)
@@ -551,7 +566,7 @@ public sealed class LedgerService : IDisposable
         }
         _state = state;
         _lastTime = entry.Time;
-        return h;
+        return (h, digest);
     }
 
     /// <summary>Replays the stored entries from <paramref name="firstSeq"/> on; returns how many.</summary>
@@ -608,16 +623,23 @@ public sealed class LedgerService : IDisposable
         }
     }
 
-    /// <summary>Checks entries 1..<paramref name="height"/> (which a snapshot stood in for) against the chain and the tree.</summary>
-    private void AuditPrefix(long height, MerkleLog? tree)
+    /// <summary>
+    /// Checks entries 1..<paramref name="height"/> (which a snapshot stood in for) against the chain and the tree, and
+    /// replays them into a scratch state (the state machine alone: no lock, no I/O but the reads) whose digest must be
+    /// <paramref name="digest"/>, the digest of the snapshot's state: a snapshot signed by the node's key but holding
+    /// another state (a bug, or a stolen key) is caught too.
+    /// </summary>
+    private bool AuditPrefix(long height, string digest, string network, MerkleLog? tree)
     {
         var prev = LedgerEntry.GenesisPrevHash;
+        var scratch = NewState(network);
         long seq = 1;
         try
         {
             foreach (var e in _store.ReadAll())
             {
-                if (seq > height || _stopping) return;
+                if (_stopping) return false;
+                if (seq > height) break;
                 if (e.Seq != seq) throw new LedgerCorruptedException(seq, $"found seq {e.Seq} where {seq} was expected (missing entry)");
                 if (e.PrevHash != prev)
                     throw new LedgerCorruptedException(seq, $"prevHash is {e.PrevHash}, expected the hash of entry {seq - 1}: {prev}");
@@ -626,9 +648,18 @@ public sealed class LedgerService : IDisposable
                     throw new LedgerCorruptedException(seq, $"stored hash {e.Hash} does not match its content (computed {LogEntryCodec.HashOf(leaf)})");
                 if (tree is not null && tree.NodeHashOf(new Tlog.NodeId(0, seq - 1)) != Tlog.MerkleHash.Leaf(leaf))
                     throw new LedgerCorruptedException(seq, "its bytes are not the leaf the log's tree holds for it (the row changed after it was logged)");
+                // Transaction signatures are not recovered again (the costly part of a replay): the leaf is the one
+                // the signed snapshot's tree holds, which this node's sequencer checked; `spctl ledger verify` does.
+                if (e.Signed?.Tx is null) throw new LedgerCorruptedException(seq, "no transaction");
+                var outcome = MarketMachine.Apply(scratch, e);
+                if (!outcome.Accepted) throw new LedgerCorruptedException(seq, $"the state machine refuses it: {outcome.Error}");
                 prev = e.Hash;
                 seq++;
             }
+            if (seq > height && ComputeDigest(scratch) is var replayed && replayed != digest)
+                throw new LedgerCorruptedException(height,
+                    $"replaying entries 1..{height} gives state digest {replayed}, but the snapshot the node started from holds a state of digest {digest}: " +
+                    "the snapshot is not the ledger's state although it carries the node's signature (a bug, or the log key is known to someone else)");
         }
         catch (InvalidDataException e)
         {
@@ -642,13 +673,14 @@ public sealed class LedgerService : IDisposable
         }
         catch (ObjectDisposedException)
         {
-            return; // stopped meanwhile
+            return false; // stopped meanwhile
         }
         if (seq <= height)
         {
             _auditFailed = true;
             throw new LedgerCorruptedException(seq, $"the store ends at entry {seq - 1}, before the snapshot's height {height}");
         }
+        return true;
     }
 
     private TxOutcome ReplayOne(LedgerEntry entry, long expectedSeq)

@@ -6,6 +6,7 @@ using System.Text.Json.Serialization.Metadata;
 using Sp.Core.Json;
 using Sp.Ledger.Log;
 using Sp.Ledger.State;
+using Sp.Tlog;
 
 namespace Sp.Ledger.Service;
 
@@ -129,6 +130,41 @@ public static class LedgerSnapshot
         return new Decoded(height, state, treeFlag == 1 ? treeBytes.ToArray() : null);
     }
 
+    /// <summary>
+    /// Domain separation of the snapshot signature. The node's log key also signs checkpoints (signed notes), whose
+    /// text may hold no control character but newline: with its NUL byte this message is never a note's text, so a
+    /// snapshot signature can never pass for a checkpoint signature, nor the reverse.
+    /// </summary>
+    private static ReadOnlySpan<byte> SignatureContext => "sp-ledger snapshot signature v1\0"u8;
+
+    /// <summary>
+    /// The bytes the node's log key signs for a snapshot: the context, then one line each for the log's origin (the
+    /// key's name), the network, the height, the state digest, the hash of ledger entry <paramref name="height"/> and
+    /// the SHA-256 (hex) of the encoded snapshot. Whoever can write the store but does not hold the key cannot make
+    /// another state, height or body pass for the one the node wrote.
+    /// </summary>
+    public static byte[] SigningMessage(string origin, string network, long height, string stateDigest, string entryHash, ReadOnlySpan<byte> body)
+    {
+        var lines = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{origin}\n{network}\n{height}\n{stateDigest}\n{entryHash}\n{Core.Hex.Lower(SHA256.HashData(body))}\n");
+        return [.. SignatureContext, .. System.Text.Encoding.UTF8.GetBytes(lines)];
+    }
+
+    /// <summary>The Ed25519 signature (64 bytes) of <see cref="SigningMessage"/> by the node's log key.</summary>
+    public static byte[] Sign(NoteSigner key, string network, long height, string stateDigest, string entryHash, ReadOnlySpan<byte> body)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return key.Sign(SigningMessage(key.Name, network, height, stateDigest, entryHash, body));
+    }
+
+    /// <summary>Whether <paramref name="signature"/> is the log key's signature of <see cref="SigningMessage"/>.</summary>
+    public static bool VerifySignature(NoteVerifier key, string network, long height, string stateDigest, string entryHash,
+        ReadOnlySpan<byte> body, ReadOnlySpan<byte> signature)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return !key.IsCosigner && key.Verify(SigningMessage(key.Name, network, height, stateDigest, entryHash, body), signature);
+    }
+
     // SpJson's options, plus: the state's read-only collections are filled in place, and a state is created with the
     // network's TEE certificate rule (not data, so not in the JSON).
     private static JsonSerializerOptions ReadOptions(TeeCertificateReader teeCertificates) =>
@@ -167,6 +203,11 @@ public sealed record LedgerSnapshotOptions
     /// <summary>The transparency log's tree, kept in each snapshot and restored from it; it must follow the service
     /// (the service's <c>replayed</c> callback and <c>Committed</c>).</summary>
     public MerkleLog? Tree { get; init; }
+
+    /// <summary>The node's log key (the one that signs its checkpoints): it signs every snapshot written
+    /// (<see cref="LedgerSnapshot.Sign"/>), and a stored snapshot whose signature does not verify under its public key
+    /// is not used.</summary>
+    public required NoteSigner Key { get; init; }
 }
 
 /// <summary>How a <see cref="LedgerService"/> started.</summary>

@@ -32,4 +32,18 @@ public static class SecretFile
             if (File.Exists(tmp)) File.Delete(tmp);
         }
     }
+
+    /// <summary>
+    /// A folder only its owner can enter (0700 on Unix), for files in the clear (a decrypted result, an upload on its
+    /// way to encryption): created so, or narrowed to it when it exists. Returns its full path.
+    /// </summary>
+    public static string PrivateDirectory(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (OperatingSystem.IsWindows()) return Directory.CreateDirectory(path).FullName;
+        const UnixFileMode OwnerAll = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        var dir = Directory.CreateDirectory(path, OwnerAll);
+        if (File.GetUnixFileMode(dir.FullName) != OwnerAll) File.SetUnixFileMode(dir.FullName, OwnerAll);
+        return dir.FullName;
+    }
 }

@@ -100,6 +100,10 @@ public sealed class GuideInTheBrowserTests(DevnetFixture net, BrowserFixture bro
         await BrowserFixture.ShotAsync(alice, "08b-result-downloaded", output);
         var download = await alice.RunAndWaitForDownloadAsync(() => alice.Locator("#save-result").ClickAsync());
         Assert.Equal($"result-{orderId}.tar.gz", download.SuggestedFilename);
+        // Clear files wait only in folders no other user of the host can enter.
+        const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        Assert.Equal(OwnerOnly, File.GetUnixFileMode(Path.Combine(net.Alice, "ui-results")));
+        Assert.Equal(OwnerOnly, File.GetUnixFileMode(Path.Combine(net.Alice, "ui-files")));
         var saved = Path.Combine(net.Work, $"ui-result-{orderId}.tar.gz");
         await download.SaveAsAsync(saved);
         var entries = DevnetFixture.ReadTarGz(saved);

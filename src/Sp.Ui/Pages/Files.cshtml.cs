@@ -41,7 +41,7 @@ public sealed class Files(UiConfig config) : UiPage(config)
             if (file is null || file.Length == 0) throw new UserError("no file was sent", "choose a file, then Upload");
             var name = Path.GetFileName(file.FileName);
             if (name.Length == 0 || name.StartsWith('.')) throw new UserError($"'{file.FileName}': not a file name to keep");
-            var dir = Directory.CreateDirectory(UploadDir(Config)).FullName;
+            var dir = SecretFile.PrivateDirectory(UploadDir(Config)); // the clear copy waits here: the owner's alone
             var clear = Path.Combine(dir, $".{name}.{Guid.NewGuid():N}.part");
             try
             {

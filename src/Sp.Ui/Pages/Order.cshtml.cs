@@ -33,7 +33,7 @@ public sealed class OrderModel(UiConfig config) : UiPage(config)
         var id = Id;
         var transfer = transfers.Start($"Result of order {id}", async (progress, ct) =>
         {
-            var dir = Directory.CreateDirectory(Path.Combine(Config.ConfigDir, "ui-results")).FullName;
+            var dir = Sp.Core.SecretFile.PrivateDirectory(Path.Combine(Config.ConfigDir, "ui-results")); // decrypted results: the owner's alone
             var name = $"result-{id}.tar.gz";
             var path = Path.Combine(dir, name);
             using var ctx = Config.Open();
